@@ -1,0 +1,19 @@
+//! convex-relu: train two-layer (and three-layer) ReLU networks through convex programs and
+//! report how close to the global optimum the result is.
+//!
+//! The flow: [`data::Dataset`] --compile--> [`conic::ConicProblem`] (+ a layout that maps the
+//! solution back) --[`backend`]--> [`backend::ConicSolution`] --recover/round--> [`network::Network`]
+//! --> a report with certified lower and upper bounds.
+//!
+//! Mathematics and conventions: see docs/ and the module documentation of each stage.
+
+pub mod backend;
+pub mod conic;
+pub mod data;
+pub mod error;
+pub mod export;
+pub mod formulation;
+pub mod network;
+pub mod rounding;
+
+pub use error::{Error, Result};
