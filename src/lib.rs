@@ -8,6 +8,7 @@
 //! Mathematics and conventions: see docs/ and the module documentation of each stage.
 
 pub mod backend;
+pub mod catalogue;
 pub mod conic;
 pub mod data;
 pub mod error;
