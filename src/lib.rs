@@ -14,6 +14,7 @@ pub mod data;
 pub mod error;
 pub mod export;
 pub mod formulation;
+pub mod lift;
 pub mod network;
 pub mod rounding;
 
