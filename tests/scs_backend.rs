@@ -290,3 +290,52 @@ fn default_tolerance_is_loose_but_close() {
     assert!((sol.primal_objective - opt).abs() < 1e-2, "{}", sol.primal_objective);
     assert!(sol.solve_seconds > 0.0 && sol.iterations > 0);
 }
+
+/// Max-cut SDP of a deterministic pseudo-random graph on `k` vertices (edge probability 1/2).
+fn maxcut_random(k: usize) -> ConicProblem {
+    let mut l = DMatrix::<f64>::zeros(k, k);
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    for i in 0..k {
+        for j in i + 1..k {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            if state >> 63 == 1 {
+                l[(i, i)] += 1.0;
+                l[(j, j)] += 1.0;
+                l[(i, j)] -= 1.0;
+                l[(j, i)] -= 1.0;
+            }
+        }
+    }
+    let q: Vec<f64> = svec(&l, Triangle::Upper).iter().map(|v| -0.25 * v).collect();
+    let eq: Vec<_> = (0..k).map(|i| (vec![(svec_index(i, i, k, Triangle::Upper), 1.0)], 1.0)).collect();
+    psd_identity_block(k, &eq, q)
+}
+
+/// Timing table (not a correctness test): `cargo test --test scs_backend timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn timing_maxcut_scs_vs_clarabel() {
+    println!("{:>5} {:>9} {:>12} {:>9} {:>7} {:>14} {:>9} {:>7} {:>14}", "k", "backend", "status", "seconds", "iters", "objective", "", "", "");
+    for &k in &[20usize, 40, 60, 100, 150] {
+        let p = maxcut_random(k);
+        for (kind, tol) in [(BackendKind::Scs, None), (BackendKind::Scs, Some(1e-7)), (BackendKind::Clarabel, None)] {
+            if kind == BackendKind::Clarabel && k > 60 {
+                continue;
+            }
+            let sol = backend::solve(&p, kind, &SolveSettings { tolerance: tol, ..Default::default() }).unwrap();
+            let kkt = check_solution(&p, &sol.x, &sol.s, &sol.z);
+            println!(
+                "{k:>5} {:>9} {:>12} {:>9.3} {:>7} {:>14.8} pres={:.1e} dres={:.1e} gap={:.1e} tol={:?}",
+                kind.name(),
+                sol.status.name(),
+                sol.solve_seconds,
+                sol.iterations,
+                sol.primal_objective,
+                kkt.primal_residual,
+                kkt.dual_residual,
+                kkt.relative_gap,
+                tol
+            );
+        }
+    }
+}

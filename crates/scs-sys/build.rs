@@ -81,7 +81,6 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=shim/scs_shim.c");
     println!("cargo:rerun-if-changed=shim/scs_shim.h");
-    println!("cargo:rerun-if-changed={}", workspace.join(format!(".deps/scs-{SCS_VERSION}/.verified-sha256")).display());
 
     let src = match find_sources(&workspace) {
         Ok(d) => d,
@@ -93,9 +92,10 @@ fn main() {
                  extracted `scs_source/` directory of the scs-{SCS_VERSION} source distribution.\n\
                  Or build without SCS: `cargo build --no-default-features --features clarabel`.\n"
             );
-            panic!("SCS {SCS_VERSION} sources not found (see the message above)");
+            std::process::exit(1);
         }
     };
+    // Only existing files here: a missing one would make cargo rerun this script every build.
     println!("cargo:rerun-if-changed={}", src.join("include/glbopts.h").display());
 
     let mut files = c_files(&src.join("src"));
