@@ -195,6 +195,7 @@ fn lmi_sdp() -> ConicProblem {
     }
 }
 
+#[cfg(feature = "clarabel")]
 #[test]
 fn sdp_matches_clarabel() {
     let p = lmi_sdp();
@@ -215,6 +216,7 @@ fn sdp_matches_clarabel() {
     assert!(cl.z[4..].iter().any(|v| v.abs() > 1e-3));
 }
 
+#[cfg(feature = "clarabel")]
 #[test]
 fn maxcut_matches_clarabel() {
     let p = maxcut_c5();
@@ -273,6 +275,24 @@ fn iteration_limit_reports_inaccurate_with_report() {
 }
 
 #[test]
+fn time_limit_stops_the_solve() {
+    let p = maxcut_random(60);
+    let settings = SolveSettings { tolerance: Some(1e-14), time_limit_seconds: Some(0.02), ..Default::default() };
+    let (sol, report) = ScsBackend.solve_detailed(&p, &settings).unwrap();
+    assert!(report.hit_time_limit && !report.hit_max_iters, "{report:?}");
+    assert!(report.status.contains("time_limit_secs"), "{report:?}");
+    assert!(matches!(sol.status, Status::Inaccurate | Status::TimeLimit), "{sol:?}");
+    assert!(sol.iterations < 100_000);
+}
+
+#[test]
+fn empty_problem_is_an_error_not_a_crash() {
+    let p = ConicProblem { p: csc::zeros(1, 1), q: vec![1.0], a: csc::zeros(0, 1), b: vec![], cones: vec![] };
+    let err = ScsBackend.solve(&p, &SolveSettings::default()).unwrap_err();
+    assert!(err.to_string().contains("at least one"), "{err}");
+}
+
+#[test]
 fn rejects_invalid_problem_and_settings() {
     let mut p = lp();
     p.cones = vec![Cone::Nonnegative(2), Cone::Zero(3)];
@@ -312,6 +332,7 @@ fn maxcut_random(k: usize) -> ConicProblem {
 }
 
 /// Timing table (not a correctness test): `cargo test --test scs_backend timing -- --ignored --nocapture`.
+#[cfg(feature = "clarabel")]
 #[test]
 #[ignore]
 fn timing_maxcut_scs_vs_clarabel() {

@@ -40,6 +40,7 @@
 //! | `SCS_FAILED` (-4), `SCS_INDETERMINATE` (-3)     | `NumericalError`                        |
 //! | `SCS_SIGINT` (-5; never: built with `CTRLC=0`)  | `NumericalError`                        |
 //! | `scs_init` failure (data rejected, KKT factorisation failed) | `Err(Error::Backend)`      |
+//! | `m = 0` or `n = 0` (SCS rejects these; checked before calling it) | `Err(Error::Backend)` |
 //!
 //! (1) SCS returns "inaccurate" only when it stops at `max_iters` or `time_limit_secs` with
 //!     `tau > 0`; the point is its best guess, not converged to the tolerances. As in cvxpy,
@@ -194,6 +195,12 @@ impl ScsBackend {
     pub fn solve_detailed(&self, problem: &ConicProblem, s: &SolveSettings) -> Result<(ConicSolution, ScsReport)> {
         problem.validate()?;
         s.validate()?;
+        if problem.num_rows() == 0 || problem.num_vars() == 0 {
+            return Err(Error::Backend {
+                backend: "scs",
+                message: format!("SCS needs at least one variable and one constraint row (n = {}, m = {})", problem.num_vars(), problem.num_rows()),
+            });
+        }
         let start = Instant::now();
         let (data, rows) = to_scs(problem);
         let raw = scs_sys::solve(&data, &settings(s)).map_err(|message| Error::Backend { backend: "scs", message })?;
