@@ -69,4 +69,6 @@ fn unknown_name_lists_available_ones_and_paths_work() {
     let path = format!("{}/models/datasets/wine.csv", env!("CARGO_MANIFEST_DIR"));
     assert_eq!(Dataset::load(&path).unwrap().n(), 178);
     assert!(data::available_names().contains(&"banknote".to_string()));
+    let e = Dataset::load("/nonexistent/dir/x.csv").unwrap_err().to_string();
+    assert!(e.contains("/nonexistent/dir/x.csv: no such file") && e.contains("iris"), "{e}");
 }

@@ -13,7 +13,7 @@ fn env_override_of_the_models_dir() {
     assert_eq!(d.n(), 2);
     assert_eq!(d.y.column(0).to_vec(), vec![0.5, 1.5]);
     let e = Dataset::load("iris").unwrap_err().to_string();
-    assert!(e.contains("available: tiny"), "{e}");
+    assert!(e.contains("available names: tiny"), "{e}");
     std::env::remove_var(data::MODELS_ENV);
     assert_eq!(Dataset::load("iris").unwrap().n(), 150);
     std::fs::remove_dir_all(&dir).ok();

@@ -218,9 +218,19 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf> {
     } else {
         names.join(", ")
     };
-    Err(Error::InvalidArgument(format!(
-        "unknown data set `{name_or_path}`: not a file and not a named data set (available: {list})"
-    )))
+    if is_bare {
+        Err(Error::InvalidArgument(format!(
+            "unknown data set `{name_or_path}`: not a named data set and not a file (available names: {list})"
+        )))
+    } else {
+        Err(Error::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no such file (and not a named data set; available names: {list})"),
+            ),
+        ))
+    }
 }
 
 /// Load a named data set (see [`resolve`]) or a CSV file with the given options.
