@@ -15,5 +15,6 @@ pub mod export;
 pub mod formulation;
 pub mod network;
 pub mod rounding;
+pub mod train;
 
 pub use error::{Error, Result};
