@@ -23,8 +23,14 @@
 //!   the curvature of the loss at the He initialisation; `||X||_2` estimated by power iteration).
 //! - Safeguard: when the objective becomes non-finite or exceeds 10x the best value of the run,
 //!   the run returns to its best point, clears its optimiser state and halves `lr`.
-//! - Each run keeps its best iterate; finally every neuron is rescaled to `||u_j|| = ||v_j||`
-//!   ([`Network::balance`], the function is unchanged and the penalty can only decrease).
+//! - Each run keeps its best iterate, which is then polished by L-BFGS (memory 10, Armijo
+//!   backtracking `L(w + t p) <= L(w) + 1e-4 t g'p`, steepest descent whenever the L-BFGS
+//!   direction is not a descent direction; it stops after [`TrainSettings::polish`] iterations or
+//!   when no step decreases the objective). Every accepted step decreases `L`, so the polish never
+//!   makes a run worse. The objective is only piecewise smooth (kinks where `x_i' u_j = 0`); the
+//!   gradient uses `s'(0) = 0`.
+//! - Finally every neuron is rescaled to `||u_j|| = ||v_j||` ([`Network::balance`]: the
+//!   function is unchanged and the penalty can only decrease).
 
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -55,7 +61,7 @@ pub struct TrainSettings {
     pub beta: f64,
     /// Number of random restarts (default 10).
     pub restarts: usize,
-    /// Iterations (full-batch steps) per restart (default 10 000).
+    /// Iterations (full-batch steps) per restart (default 5 000).
     pub iterations: usize,
     /// Initial learning rate; `None` picks the optimiser's default (module docs).
     pub learning_rate: Option<f64>,
@@ -63,11 +69,13 @@ pub struct TrainSettings {
     pub optimizer: Optimizer,
     /// Seed of all random draws (default 0).
     pub seed: u64,
+    /// Iterations of the L-BFGS polish after the first-order run (default 500; 0 = none).
+    pub polish: usize,
 }
 
 impl Default for TrainSettings {
     fn default() -> Self {
-        Self { width: 16, beta: 0.1, restarts: 10, iterations: 10_000, learning_rate: None, optimizer: Optimizer::Adam, seed: 0 }
+        Self { width: 16, beta: 0.1, restarts: 10, iterations: 5_000, learning_rate: None, optimizer: Optimizer::Adam, seed: 0, polish: 500 }
     }
 }
 
@@ -188,8 +196,19 @@ pub fn train_with_progress(data: &Dataset, settings: &TrainSettings, progress: &
             data.c()
         )));
     }
+    const MAX_ENTRIES: usize = 1 << 28;
+    let sizes = [data.n().checked_mul(settings.width), (data.d() + data.c()).checked_mul(settings.width)];
+    if sizes.iter().any(|s| s.map_or(true, |s| s > MAX_ENTRIES)) {
+        return Err(Error::TooLarge(format!(
+            "width {} on n = {}, d = {}, c = {} needs more than {MAX_ENTRIES} entries per matrix",
+            settings.width,
+            data.n(),
+            data.d(),
+            data.c()
+        )));
+    }
     let lr = settings.learning_rate.unwrap_or_else(|| default_learning_rate(data, settings));
-    let total = settings.restarts * settings.iterations;
+    let total = settings.restarts.saturating_mul(settings.iterations);
     let mut best: Option<(usize, RunOutcome)> = None;
     let mut restart_objectives = Vec::with_capacity(settings.restarts);
     for r in 0..settings.restarts {
@@ -198,14 +217,14 @@ pub fn train_with_progress(data: &Dataset, settings: &TrainSettings, progress: &
         let init = initial_network(&mut rng, data.d(), data.c(), settings.width);
         let best_so_far = best.as_ref().map_or(f64::INFINITY, |(_, o)| o.objective);
         let outcome = run(data, settings, lr, init, &mut |it, cur| {
-            progress(Progress { restart: r, iteration: it, done: r * settings.iterations + it, total, best: best_so_far.min(cur) })
+            progress(Progress { restart: r, iteration: it, done: r.saturating_mul(settings.iterations).saturating_add(it), total, best: best_so_far.min(cur) })
         });
         restart_objectives.push(outcome.objective);
         if best.as_ref().map_or(true, |(_, b)| outcome.objective < b.objective) {
             best = Some((r, outcome));
         }
         let b = best.as_ref().map_or(f64::INFINITY, |(_, o)| o.objective);
-        progress(Progress { restart: r, iteration: settings.iterations, done: (r + 1) * settings.iterations, total, best: b });
+        progress(Progress { restart: r, iteration: settings.iterations, done: (r + 1).saturating_mul(settings.iterations), total, best: b });
     }
     let (best_restart, outcome) = best.ok_or_else(|| Error::InvalidArgument("no restarts".into()))?;
     Ok(TrainResult {
@@ -313,10 +332,110 @@ fn run(data: &Dataset, settings: &TrainSettings, lr0: f64, init: Network, progre
     if last.is_finite() && last < best_obj {
         best_net = net;
     }
+    let mut best_net = lbfgs_polish(data, settings.beta, best_net, settings.polish);
     best_net.balance();
     let objective = best_net.objective(data, settings.beta);
     curve.push(objective);
     RunOutcome { network: best_net, objective, curve }
+}
+
+fn flatten(net: &Network) -> Vec<f64> {
+    net.u.iter().chain(net.v.iter()).copied().collect()
+}
+
+fn unflatten(w: &[f64], like: &Network) -> Network {
+    let nu = like.u.len();
+    let u = Array2::from_shape_vec(like.u.dim(), w[..nu].to_vec()).unwrap_or_else(|_| like.u.clone());
+    let v = Array2::from_shape_vec(like.v.dim(), w[nu..].to_vec()).unwrap_or_else(|_| like.v.clone());
+    Network { u, v }
+}
+
+fn eval(data: &Dataset, beta: f64, w: &[f64], like: &Network) -> (f64, Vec<f64>) {
+    let net = unflatten(w, like);
+    let (obj, gu, gv) = net.objective_and_gradient(data, beta);
+    (obj, gu.iter().chain(gv.iter()).copied().collect())
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// L-BFGS with Armijo backtracking (module docs). Returns a network whose objective is at most
+/// that of `start`.
+fn lbfgs_polish(data: &Dataset, beta: f64, start: Network, iterations: usize) -> Network {
+    const MEMORY: usize = 10;
+    if iterations == 0 {
+        return start;
+    }
+    let mut w = flatten(&start);
+    let (mut f, mut g) = eval(data, beta, &w, &start);
+    if !f.is_finite() {
+        return start;
+    }
+    let mut hist: std::collections::VecDeque<(Vec<f64>, Vec<f64>, f64)> = std::collections::VecDeque::new();
+    for _ in 0..iterations {
+        let gnorm = dot(&g, &g).sqrt();
+        if gnorm == 0.0 || !gnorm.is_finite() {
+            break;
+        }
+        // two-loop recursion: p = -H g
+        let mut q = g.clone();
+        let mut alphas = Vec::with_capacity(hist.len());
+        for (s, y, rho) in hist.iter().rev() {
+            let a = rho * dot(s, &q);
+            q.iter_mut().zip(y).for_each(|(qi, yi)| *qi -= a * yi);
+            alphas.push(a);
+        }
+        let gamma = hist.back().map_or(1.0 / gnorm, |(s, y, _)| dot(s, y) / dot(y, y));
+        q.iter_mut().for_each(|qi| *qi *= gamma);
+        for ((s, y, rho), a) in hist.iter().zip(alphas.iter().rev()) {
+            let b = rho * dot(y, &q);
+            q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
+        }
+        let mut p: Vec<f64> = q.iter().map(|x| -x).collect();
+        let mut slope = dot(&g, &p);
+        if !(slope < 0.0) || !slope.is_finite() {
+            hist.clear();
+            p = g.iter().map(|x| -x / gnorm).collect();
+            slope = -gnorm;
+        }
+        // Armijo backtracking from t = 1
+        let mut t = 1.0;
+        let mut accepted = None;
+        for _ in 0..60 {
+            let wn: Vec<f64> = w.iter().zip(&p).map(|(wi, pi)| wi + t * pi).collect();
+            let (fn_, gn) = eval(data, beta, &wn, &start);
+            if fn_.is_finite() && fn_ <= f + 1e-4 * t * slope {
+                accepted = Some((wn, fn_, gn));
+                break;
+            }
+            t *= 0.5;
+        }
+        let Some((wn, fn_, gn)) = accepted else {
+            if hist.is_empty() {
+                break; // not even a steepest-descent step decreases L
+            }
+            hist.clear();
+            continue;
+        };
+        let s: Vec<f64> = wn.iter().zip(&w).map(|(a, b)| a - b).collect();
+        let y: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
+        let sy = dot(&s, &y);
+        if sy > 1e-12 * dot(&s, &s).sqrt() * dot(&y, &y).sqrt() && sy.is_finite() {
+            if hist.len() == MEMORY {
+                hist.pop_front();
+            }
+            hist.push_back((s, y, 1.0 / sy));
+        }
+        let done = f - fn_ <= 1e-15 * f.abs().max(1e-300);
+        w = wn;
+        f = fn_;
+        g = gn;
+        if done && hist.is_empty() {
+            break;
+        }
+    }
+    unflatten(&w, &start)
 }
 
 #[cfg(test)]
@@ -342,6 +461,18 @@ mod tests {
     }
 
     #[test]
+    fn polish_never_increases_the_objective() {
+        let data = synth::reference_1d();
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..5 {
+            let start = initial_network(&mut rng, 2, 1, 6);
+            let before = start.objective(&data, 0.1);
+            let after = lbfgs_polish(&data, 0.1, start, 200).objective(&data, 0.1);
+            assert!(after <= before, "{after} > {before}");
+        }
+    }
+
+    #[test]
     fn rejects_bad_settings() {
         let data = synth::reference_1d();
         for s in [
@@ -353,6 +484,8 @@ mod tests {
         ] {
             assert!(matches!(train(&data, &s), Err(Error::InvalidArgument(_))), "{s:?}");
         }
+        let huge = TrainSettings { width: usize::MAX / 2, ..Default::default() };
+        assert!(matches!(train(&data, &huge), Err(Error::TooLarge(_))));
     }
 
     #[test]

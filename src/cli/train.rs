@@ -64,6 +64,10 @@ pub struct TrainArgs {
     #[arg(long, value_enum, default_value_t = Optimizer::Adam)]
     pub optimizer: Optimizer,
 
+    /// Iterations of the L-BFGS polish after the first-order run (0 = none).
+    #[arg(long, value_name = "N", default_value_t = TrainSettings::default().polish)]
+    pub polish: usize,
+
     /// Initial learning rate (default: the optimiser's own, see --optimizer).
     #[arg(long, value_name = "LR")]
     pub learning_rate: Option<f64>,
@@ -108,6 +112,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         learning_rate: args.learning_rate,
         optimizer: args.optimizer,
         seed: args.seed,
+        polish: args.polish,
     };
     settings.validate()?;
     if let Some(p) = &args.save_network {
@@ -121,7 +126,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
 
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_bar {
-        let b = indicatif::ProgressBar::new((settings.restarts * settings.iterations) as u64);
+        let b = indicatif::ProgressBar::new(settings.restarts.saturating_mul(settings.iterations) as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} it  {msg}") {
             b.set_style(style);
         }
@@ -162,6 +167,7 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             "active_neurons": alive,
             "restarts": settings.restarts,
             "iterations": settings.iterations,
+            "polish": settings.polish,
             "optimizer": settings.optimizer,
             "learning_rate": result.learning_rate,
             "seed": settings.seed,
