@@ -394,7 +394,7 @@ fn lbfgs_polish(data: &Dataset, beta: f64, start: Network, iterations: usize) ->
         }
         let mut p: Vec<f64> = q.iter().map(|x| -x).collect();
         let mut slope = dot(&g, &p);
-        if !(slope < 0.0) || !slope.is_finite() {
+        if slope >= 0.0 || !slope.is_finite() {
             hist.clear();
             p = g.iter().map(|x| -x / gnorm).collect();
             slope = -gnorm;

@@ -130,3 +130,24 @@ fn help_documents_every_option() {
         assert!(text.contains(opt), "--help lacks {opt}");
     }
 }
+
+#[test]
+fn reference_1d_through_the_cli_reaches_p_star() {
+    // SPEC section 6: x_i = -1 + 2i/7, y_i = sin(3 x_i), X = [x, 1], beta = 0.1, p* = 0.71707776.
+    let dir = tmpdir("ref");
+    let csv = dir.join("ref1d.csv");
+    let mut text = String::from("x,y\n");
+    for i in 0..8 {
+        let x = -1.0 + 2.0 * i as f64 / 7.0;
+        text.push_str(&format!("{x:?},{:?}\n", (3.0 * x).sin()));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let v = json_of(&run(&[
+        "train", "--data", csv.to_str().unwrap(), "--bias", "--beta", "0.1", "--width", "16", "--restarts", "5",
+        "--targets", "numeric", "--json", "--quiet",
+    ]));
+    let obj = v["objective"].as_f64().unwrap();
+    assert!((0.71707776 - 1e-8..=0.71707776 * 1.01).contains(&obj), "{obj}");
+    assert_eq!(v["d"], 2);
+    std::fs::remove_dir_all(&dir).ok();
+}

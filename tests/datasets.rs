@@ -3,10 +3,12 @@
 
 use convex_relu::data::{self, CsvOptions, Dataset, TargetColumn, TargetEncoding, TargetKind};
 
+/// (name, rows, features, class counts in sorted class order)
+type Row = (&'static str, usize, usize, &'static [(&'static str, usize)]);
+
 #[test]
 fn named_data_sets_match_the_provenance_table() {
-    // (name, rows, features, class counts in sorted class order)
-    let table: &[(&str, usize, usize, &[(&str, usize)])] = &[
+    let table: &[Row] = &[
         ("ionosphere", 351, 34, &[("bad", 126), ("good", 225)]),
         ("pima", 768, 8, &[("neg", 500), ("pos", 268)]),
         ("sonar", 208, 60, &[("M", 111), ("R", 97)]),
