@@ -19,8 +19,8 @@
 //! - [`Optimizer::Adam`]: `beta1 = 0.9`, `beta2 = 0.999`, `eps = 1e-8`, bias-corrected.
 //!   Default `lr = 0.02`.
 //! - [`Optimizer::Momentum`]: heavy-ball gradient descent `w <- w + mu (w - w_prev) - lr_t g`
-//!   with `mu = 0.9`. Default `lr = 0.5 / (||X||_2^2 (1 + m / 4) + beta)` (a step safely below
-//!   the curvature of the loss at the He initialisation; `||X||_2` estimated by power iteration).
+//!   with `mu = 0.9`. Default `lr = 1 / (||X||_2^2 + beta)` (the inverse curvature of the loss
+//!   for unit-norm neurons; `||X||_2` estimated by power iteration), with the safeguard below.
 //! - Safeguard: when the objective becomes non-finite or exceeds 10x the best value of the run,
 //!   the run returns to its best point, clears its optimiser state and halves `lr`.
 //! - Each run keeps its best iterate, which is then polished by L-BFGS (memory 10, Armijo
@@ -166,7 +166,7 @@ pub fn default_learning_rate(data: &Dataset, settings: &TrainSettings) -> f64 {
         Optimizer::Adam => 0.02,
         Optimizer::Momentum => {
             let s = spectral_norm(&data.x);
-            let lr = 0.5 / (s * s * (1.0 + settings.width as f64 / 4.0) + settings.beta);
+            let lr = 1.0 / (s * s + settings.beta);
             if lr.is_finite() && lr > 0.0 {
                 lr
             } else {
