@@ -1,28 +1,42 @@
-//! `convex-relu`: the command-line tool. See `convex-relu --help`.
+//! The `convex-relu` command-line tool.
 
 mod cli;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// Train ReLU networks through convex programs and report certified optimality gaps.
-#[derive(Parser)]
-#[command(name = "convex-relu", version, about, long_about = None)]
+/// Train two-layer ReLU networks through convex programs, with certified optimality gaps.
+#[derive(Debug, Parser)]
+#[command(name = "convex-relu", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Subcommand)]
-enum Command {}
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Non-convex baseline: train by full-batch Adam / momentum from seeded random restarts.
+    Train(cli::train::TrainArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: convex_relu::Result<()> = match cli.command {};
+    let result = match &cli.command {
+        Command::Train(args) => cli::train::run(args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            let mut msg = format!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                let text = s.to_string();
+                if !msg.contains(&text) {
+                    msg.push_str(&format!(": {text}"));
+                }
+                source = s.source();
+            }
+            eprintln!("{msg}");
             ExitCode::FAILURE
         }
     }

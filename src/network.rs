@@ -6,10 +6,41 @@
 //!
 //! with exactly these constants everywhere (sum, not mean), so every number the toolkit
 //! prints is comparable. `U` is d x m (one column per hidden neuron), `V` is c x m.
+//!
+//! Gradient (with `Z = X U`, `H = s(Z)`, residual `R = H V' - Y`, n x c, and the subgradient
+//! `s'(0) = 0`, i.e. the mask `1[Z > 0]`):
+//!
+//! ```text
+//!     dL/dV = R' H + beta V                      (c x m)
+//!     dL/dU = X' ((R V) o 1[Z > 0]) + beta U     (d x m)
+//! ```
+//!
+//! Accuracy ([`Network::accuracy`]): for `signed` targets the predicted class is +1 when
+//! `f(x) >= 0` and -1 otherwise; for `onehot` targets it is the argmax of `f(x)` (the first
+//! maximum on ties); numeric targets have no accuracy.
+//!
+//! Weight files ([`Network::save`], [`Network::load`]) are JSON:
+//!
+//! ```text
+//!     { "format": "convex-relu-network", "version": 1, "d": D, "c": C, "width": M,
+//!       "u": [[..M numbers..] x D rows], "v": [[..M numbers..] x C rows] }
+//! ```
+//!
+//! (`u` and `v` row-major, as the matrices `U` and `V`; other top-level fields such as `meta`
+//! are ignored when reading).
 
-use crate::data::Dataset;
-use ndarray::{Array2, ArrayView2};
+use crate::data::{argmax, Dataset, TargetKind};
+use crate::error::{Error, Result};
+use ndarray::{Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::io::Write;
+use std::path::Path;
+
+/// The `format` tag of weight files.
+pub const NETWORK_FORMAT: &str = "convex-relu-network";
+/// The current weight file version.
+pub const NETWORK_FORMAT_VERSION: u64 = 1;
 
 /// A two-layer ReLU network without biases (a bias is a ones column of X).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -21,9 +52,51 @@ pub struct Network {
 }
 
 impl Network {
+    /// A network from its layers; errors when `u` (d x m) and `v` (c x m) disagree on m.
+    pub fn new(u: Array2<f64>, v: Array2<f64>) -> Result<Network> {
+        if u.ncols() != v.ncols() {
+            return Err(Error::InvalidArgument(format!(
+                "U has {} columns (neurons) but V has {}",
+                u.ncols(),
+                v.ncols()
+            )));
+        }
+        Ok(Network { u, v })
+    }
+
     /// Hidden width m.
     pub fn width(&self) -> usize {
         self.u.ncols()
+    }
+
+    /// Input dimension d.
+    pub fn d(&self) -> usize {
+        self.u.nrows()
+    }
+
+    /// Output dimension c.
+    pub fn c(&self) -> usize {
+        self.v.nrows()
+    }
+
+    /// Check that the network's d and c match the data set (call before evaluating on data
+    /// from the user: the arithmetic below assumes matching shapes).
+    pub fn check_compatible(&self, data: &Dataset) -> Result<()> {
+        if self.u.ncols() != self.v.ncols() || self.d() != data.d() || self.c() != data.c() || data.x.nrows() != data.y.nrows() {
+            return Err(Error::InvalidArgument(format!(
+                "network (d = {}, c = {}, U {}x{}, V {}x{}) does not fit data `{}` (d = {}, c = {})",
+                self.d(),
+                self.c(),
+                self.u.nrows(),
+                self.u.ncols(),
+                self.v.nrows(),
+                self.v.ncols(),
+                data.source,
+                data.d(),
+                data.c()
+            )));
+        }
+        Ok(())
     }
 
     /// Hidden activations `s(X U)` (n x m).
@@ -51,4 +124,203 @@ impl Network {
     pub fn objective(&self, data: &Dataset, beta: f64) -> f64 {
         self.loss(data) + self.penalty(beta)
     }
+
+    /// The objective and its gradient `(L, dL/dU, dL/dV)` (module docs; `s'(0) = 0`).
+    pub fn objective_and_gradient(&self, data: &Dataset, beta: f64) -> (f64, Array2<f64>, Array2<f64>) {
+        let z = data.x.dot(&self.u);
+        let h = z.mapv(|t| t.max(0.0));
+        let r = h.dot(&self.v.t()) - &data.y;
+        let obj = 0.5 * r.iter().map(|e| e * e).sum::<f64>() + self.penalty(beta);
+        let mut gv = r.t().dot(&h);
+        gv.scaled_add(beta, &self.v);
+        let mut gz = r.dot(&self.v);
+        Zip::from(&mut gz).and(&z).for_each(|g, &zz| {
+            if zz <= 0.0 {
+                *g = 0.0;
+            }
+        });
+        let mut gu = data.x.t().dot(&gz);
+        gu.scaled_add(beta, &self.u);
+        (obj, gu, gv)
+    }
+
+    /// The gradient `(dL/dU, dL/dV)` of the training objective (module docs).
+    pub fn gradient(&self, data: &Dataset, beta: f64) -> (Array2<f64>, Array2<f64>) {
+        let (_, gu, gv) = self.objective_and_gradient(data, beta);
+        (gu, gv)
+    }
+
+    /// Fraction of correctly classified rows (module docs); `None` for numeric targets or an
+    /// empty data set.
+    pub fn accuracy(&self, data: &Dataset) -> Option<f64> {
+        accuracy_of(&self.predict(data.x.view()), data)
+    }
+
+    /// Rescale every neuron so that `||u_j|| = ||v_j||` (the function is unchanged, the penalty
+    /// can only decrease: it becomes `beta sum_j ||u_j|| ||v_j||`). Dead neurons are zeroed.
+    pub fn balance(&mut self) {
+        for j in 0..self.width() {
+            let nu = self.u.column(j).iter().map(|a| a * a).sum::<f64>().sqrt();
+            let nv = self.v.column(j).iter().map(|a| a * a).sum::<f64>().sqrt();
+            if nu == 0.0 || nv == 0.0 {
+                self.u.column_mut(j).fill(0.0);
+                self.v.column_mut(j).fill(0.0);
+            } else {
+                let t = (nv / nu).sqrt();
+                self.u.column_mut(j).mapv_inplace(|a| a * t);
+                self.v.column_mut(j).mapv_inplace(|a| a / t);
+            }
+        }
+    }
+
+    /// The weight file as JSON (module docs).
+    pub fn to_json(&self) -> Value {
+        let rows = |a: &Array2<f64>| Value::from(a.rows().into_iter().map(|r| Value::from(r.to_vec())).collect::<Vec<_>>());
+        serde_json::json!({
+            "format": NETWORK_FORMAT,
+            "version": NETWORK_FORMAT_VERSION,
+            "d": self.d(),
+            "c": self.c(),
+            "width": self.width(),
+            "u": rows(&self.u),
+            "v": rows(&self.v),
+        })
+    }
+
+    /// Write the weights to `path` (JSON, module docs). Refuses to replace an existing file
+    /// unless `overwrite` is true, and refuses non-finite weights.
+    pub fn save(&self, path: impl AsRef<Path>, overwrite: bool) -> Result<()> {
+        let path = path.as_ref();
+        if self.u.ncols() != self.v.ncols() {
+            return Err(Error::InvalidArgument(format!("cannot save {}: U and V disagree on the width", path.display())));
+        }
+        if let Some(((i, j), _)) = self.u.indexed_iter().find(|(_, a)| !a.is_finite()) {
+            return Err(Error::InvalidArgument(format!("cannot save {}: U[{i}, {j}] is not finite", path.display())));
+        }
+        if let Some(((i, j), _)) = self.v.indexed_iter().find(|(_, a)| !a.is_finite()) {
+            return Err(Error::InvalidArgument(format!("cannot save {}: V[{i}, {j}] is not finite", path.display())));
+        }
+        let mut text = serde_json::to_string_pretty(&self.to_json()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        text.push('\n');
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true);
+        if overwrite {
+            opts.create(true).truncate(true);
+        } else {
+            opts.create_new(true);
+        }
+        let mut f = opts.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::io(
+                    path,
+                    std::io::Error::new(e.kind(), "file exists; refusing to overwrite it (pass the overwrite flag, --overwrite)"),
+                )
+            } else {
+                Error::io(path, e)
+            }
+        })?;
+        f.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
+    }
+
+    /// Read weights written by [`Network::save`]. Errors name the file and the offending field
+    /// (or the JSON line and column for a syntax error).
+    pub fn load(path: impl AsRef<Path>) -> Result<Network> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json_str(&text, path)
+    }
+
+    /// Parse a weight file's text; `path` is used in error messages.
+    pub fn from_json_str(text: &str, path: &Path) -> Result<Network> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            Error::Parse {
+                path: path.to_path_buf(),
+                line: Some(e.line()),
+                column: Some(e.column().to_string()),
+                message: format!("invalid JSON: {msg}"),
+            }
+        })?;
+        let fail = |field: &str, msg: String| Error::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            message: format!("field `{field}`: {msg}"),
+        };
+        let kind = |v: &Value| -> String {
+            match v {
+                Value::Null => "null".into(),
+                Value::Bool(b) => format!("{b}"),
+                Value::Number(n) => format!("{n}"),
+                Value::String(s) => format!("\"{s}\""),
+                Value::Array(a) => format!("an array of {}", a.len()),
+                Value::Object(_) => "an object".into(),
+            }
+        };
+        let Value::Object(obj) = &value else {
+            return Err(fail("(top level)", format!("expected a JSON object, found {}", kind(&value))));
+        };
+        let get = |name: &str| obj.get(name).ok_or_else(|| fail(name, "expected a value, found no such field".into()));
+        let format = get("format")?;
+        if format.as_str() != Some(NETWORK_FORMAT) {
+            return Err(fail("format", format!("expected \"{NETWORK_FORMAT}\", found {}", kind(format))));
+        }
+        let version = get("version")?;
+        if version.as_u64() != Some(NETWORK_FORMAT_VERSION) {
+            return Err(fail("version", format!("expected {NETWORK_FORMAT_VERSION}, found {}", kind(version))));
+        }
+        let dim = |name: &str| -> Result<usize> {
+            let v = get(name)?;
+            match v.as_u64() {
+                Some(k) if k >= 1 => usize::try_from(k).map_err(|_| fail(name, format!("expected a size, found {k}"))),
+                _ => Err(fail(name, format!("expected a positive integer, found {}", kind(v)))),
+            }
+        };
+        let (d, c, m) = (dim("d")?, dim("c")?, dim("width")?);
+        let matrix = |name: &str, rows: usize, rows_name: &str| -> Result<Array2<f64>> {
+            let v = get(name)?;
+            let Value::Array(rs) = v else {
+                return Err(fail(name, format!("expected an array of {rows} rows, found {}", kind(v))));
+            };
+            if rs.len() != rows {
+                return Err(fail(name, format!("expected {rows} rows ({rows_name} = {rows}), found {}", rs.len())));
+            }
+            let mut a = Array2::zeros((rows, m));
+            for (i, r) in rs.iter().enumerate() {
+                let Value::Array(cells) = r else {
+                    return Err(fail(&format!("{name}[{i}]"), format!("expected an array of {m} numbers, found {}", kind(r))));
+                };
+                if cells.len() != m {
+                    return Err(fail(&format!("{name}[{i}]"), format!("expected {m} numbers (width = {m}), found {}", cells.len())));
+                }
+                for (j, cell) in cells.iter().enumerate() {
+                    match cell.as_f64() {
+                        Some(x) if x.is_finite() => a[(i, j)] = x,
+                        _ => return Err(fail(&format!("{name}[{i}][{j}]"), format!("expected a finite number, found {}", kind(cell)))),
+                    }
+                }
+            }
+            Ok(a)
+        };
+        let u = matrix("u", d, "d")?;
+        let v = matrix("v", c, "c")?;
+        Ok(Network { u, v })
+    }
+}
+
+/// Accuracy of predictions `f` (n x c) against the targets of `data` (module docs).
+pub fn accuracy_of(f: &Array2<f64>, data: &Dataset) -> Option<f64> {
+    let n = data.n();
+    if n == 0 || f.nrows() != n || f.ncols() != data.c() {
+        return None;
+    }
+    let correct = match data.target_kind {
+        TargetKind::Numeric => return None,
+        TargetKind::Signed => (0..n).filter(|&i| (f[(i, 0)] >= 0.0) == (data.y[(i, 0)] > 0.0)).count(),
+        TargetKind::Onehot => (0..n)
+            .filter(|&i| argmax(f.row(i).iter().copied()) == argmax(data.y.row(i).iter().copied()))
+            .count(),
+    };
+    Some(correct as f64 / n as f64)
 }

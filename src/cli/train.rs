@@ -1,0 +1,206 @@
+//! `convex-relu train`: the non-convex baseline (full-batch Adam / momentum from seeded random
+//! starts) on a CSV file or a named data set. See `convex_relu::train` for the method.
+
+use convex_relu::data::{self, transform, CsvOptions, TargetColumn, TargetEncoding};
+use convex_relu::train::{train_with_progress, Optimizer, TrainSettings};
+use convex_relu::{Error, Result};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// Train a two-layer ReLU network by local optimisation (the non-convex baseline).
+///
+/// Objective: 1/2 ||s(X U) V' - Y||_F^2 + beta/2 (||U||_F^2 + ||V||_F^2) (sum over samples, not
+/// mean). Reports the best training objective over the restarts.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainArgs {
+    /// Data: a CSV file (header row, numeric features) or the name of a data set in
+    /// models/datasets (e.g. iris, wine, sonar; $CONVEX_RELU_MODELS overrides the models dir).
+    #[arg(long, value_name = "FILE.csv|NAME")]
+    pub data: String,
+
+    /// Target column: a header name, or a 1-based column position (1 = first column).
+    /// Default: the last column.
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+
+    /// Target encoding: numeric (c = 1), signed (two classes as -1/+1, first class in sorted
+    /// order is -1), onehot (one output per class, sorted), auto (numeric if the column is
+    /// numeric, onehot otherwise).
+    #[arg(long, value_enum, default_value_t = TargetEncoding::Auto)]
+    pub targets: TargetEncoding,
+
+    /// Standardise every feature column (subtract the mean, divide by the population standard
+    /// deviation; constant columns are only centred). Applied before --bias.
+    #[arg(long)]
+    pub standardize: bool,
+
+    /// Append a column of ones named `bias` to the features (a first-layer bias; it is
+    /// weight-decayed like every other weight).
+    #[arg(long)]
+    pub bias: bool,
+
+    /// Weight decay beta >= 0 in the objective.
+    #[arg(long, value_name = "B")]
+    pub beta: f64,
+
+    /// Hidden width m (number of ReLU neurons).
+    #[arg(long, value_name = "M")]
+    pub width: usize,
+
+    /// Number of random restarts; the best training objective is kept.
+    #[arg(long, value_name = "K", default_value_t = TrainSettings::default().restarts)]
+    pub restarts: usize,
+
+    /// Seed of all random draws (restart r uses stream r of ChaCha8 seeded with S).
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Full-batch iterations per restart.
+    #[arg(long, value_name = "N", default_value_t = TrainSettings::default().iterations)]
+    pub iterations: usize,
+
+    /// Optimiser: adam (default learning rate 0.02) or momentum (heavy ball 0.9, step size
+    /// from the data's spectral norm). Both use a cosine learning-rate schedule.
+    #[arg(long, value_enum, default_value_t = Optimizer::Adam)]
+    pub optimizer: Optimizer,
+
+    /// Iterations of the L-BFGS polish after the first-order run (0 = none).
+    #[arg(long, value_name = "N", default_value_t = TrainSettings::default().polish)]
+    pub polish: usize,
+
+    /// Initial learning rate (default: the optimiser's own, see --optimizer).
+    #[arg(long, value_name = "LR")]
+    pub learning_rate: Option<f64>,
+
+    /// Write the best network's weights to this JSON file (refuses to overwrite an existing
+    /// file without --overwrite).
+    #[arg(long, value_name = "OUT.json")]
+    pub save_network: Option<PathBuf>,
+
+    /// Allow --save-network to replace an existing file.
+    #[arg(long)]
+    pub overwrite: bool,
+
+    /// Print one JSON object on stdout instead of the human-readable summary.
+    #[arg(long)]
+    pub json: bool,
+
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Run `convex-relu train`.
+pub fn run(args: &TrainArgs) -> Result<()> {
+    let options = CsvOptions {
+        target: args.target.as_deref().map_or(TargetColumn::Last, TargetColumn::from_arg),
+        encoding: args.targets,
+        ..Default::default()
+    };
+    let mut dataset = data::load_named(&args.data, &options)?;
+    if args.standardize {
+        transform::standardize(&mut dataset)?;
+    }
+    if args.bias {
+        transform::append_bias(&mut dataset);
+    }
+    let settings = TrainSettings {
+        width: args.width,
+        beta: args.beta,
+        restarts: args.restarts,
+        iterations: args.iterations,
+        learning_rate: args.learning_rate,
+        optimizer: args.optimizer,
+        seed: args.seed,
+        polish: args.polish,
+    };
+    settings.validate()?;
+    if let Some(p) = &args.save_network {
+        if p.exists() && !args.overwrite {
+            return Err(Error::io(
+                p,
+                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "file exists; refusing to overwrite it (pass --overwrite)"),
+            ));
+        }
+    }
+
+    let show_bar = !args.quiet && std::io::stderr().is_terminal();
+    let bar = if show_bar {
+        let b = indicatif::ProgressBar::new(settings.restarts.saturating_mul(settings.iterations) as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} it  {msg}") {
+            b.set_style(style);
+        }
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let start = std::time::Instant::now();
+    let result = train_with_progress(&dataset, &settings, &mut |p| {
+        bar.set_position(p.done as u64);
+        bar.set_message(format!("restart {}/{}  best {:.6}", p.restart + 1, settings.restarts, p.best));
+    })?;
+    bar.finish_and_clear();
+    let seconds = start.elapsed().as_secs_f64();
+
+    let net = &result.network;
+    if let Some(p) = &args.save_network {
+        net.save(p, args.overwrite)?;
+    }
+    let loss = net.loss(&dataset);
+    let penalty = net.penalty(settings.beta);
+    let accuracy = net.accuracy(&dataset);
+    let alive = (0..net.width()).filter(|&j| net.u.column(j).iter().any(|a| *a != 0.0)).count();
+
+    if args.json {
+        let out = serde_json::json!({
+            "command": "train",
+            "data": dataset.source,
+            "n": dataset.n(),
+            "d": dataset.d(),
+            "c": dataset.c(),
+            "target_kind": dataset.target_kind,
+            "class_names": dataset.class_names,
+            "standardize": args.standardize,
+            "bias": args.bias,
+            "beta": settings.beta,
+            "width": settings.width,
+            "active_neurons": alive,
+            "restarts": settings.restarts,
+            "iterations": settings.iterations,
+            "polish": settings.polish,
+            "optimizer": settings.optimizer,
+            "learning_rate": result.learning_rate,
+            "seed": settings.seed,
+            "objective": result.objective,
+            "loss": loss,
+            "penalty": penalty,
+            "train_accuracy": accuracy,
+            "best_restart": result.best_restart,
+            "restart_objectives": result.restart_objectives,
+            "seconds": seconds,
+            "network_file": args.save_network.as_ref().map(|p| p.display().to_string()),
+        });
+        println!("{out}");
+    } else {
+        println!("data         {} (n = {}, d = {}, c = {}, {:?} targets)", dataset.source, dataset.n(), dataset.d(), dataset.c(), dataset.target_kind);
+        println!("network      width {} ({} active), beta {}", settings.width, alive, settings.beta);
+        println!(
+            "training     {:?}, {} restarts x {} iterations, lr {:.3e}, seed {}",
+            settings.optimizer, settings.restarts, settings.iterations, result.learning_rate, settings.seed
+        );
+        println!("objective    {:.8}  (loss {:.8} + penalty {:.8}; best of restarts, restart {})", result.objective, loss, penalty, result.best_restart);
+        let mut sorted = result.restart_objectives.clone();
+        sorted.sort_by(f64::total_cmp);
+        if let (Some(lo), Some(hi)) = (sorted.first(), sorted.last()) {
+            println!("restarts     min {:.8}, median {:.8}, max {:.8}", lo, sorted[sorted.len() / 2], hi);
+        }
+        if let Some(a) = accuracy {
+            println!("train acc.   {:.4}", a);
+        }
+        if let Some(p) = &args.save_network {
+            println!("saved        {}", p.display());
+        }
+        println!("time         {seconds:.2} s");
+    }
+    Ok(())
+}
