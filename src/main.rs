@@ -14,11 +14,19 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Solve a conic problem file (.json or .cbf) and check the answer independently.
+    SolveFile(cli::solve_file::Args),
+    /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
+    Convert(cli::convert::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: convex_relu::Result<()> = match cli.command {};
+    let result: convex_relu::Result<()> = match &cli.command {
+        Command::SolveFile(args) => cli::solve_file::run(args),
+        Command::Convert(args) => cli::convert::run(args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
