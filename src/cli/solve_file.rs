@@ -30,12 +30,14 @@ pub struct Args {
     /// Wall-clock limit for the solve, in seconds (default: none).
     #[arg(long, value_name = "S")]
     pub time_limit: Option<f64>,
-    /// Print the solver's iteration log (to stdout, before the summary).
+    /// Print the solver's iteration log (to stdout, before the summary; with `--json` the JSON
+    /// object is then the last line of stdout).
     #[arg(long)]
     pub verbose: bool,
     /// Print one JSON object on stdout instead of the human summary: status, backend,
     /// objective, dual_objective, iterations, solve_seconds, residuals {primal_residual,
-    /// dual_residual, gap, slack_cone_violation, dual_cone_violation}, and the problem's sizes.
+    /// dual_residual, gap, slack_cone_violation, dual_cone_violation, primal_objective,
+    /// dual_objective} recomputed from the problem data, and the problem's format and sizes.
     #[arg(long)]
     pub json: bool,
 }
