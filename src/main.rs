@@ -15,7 +15,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Solve a conic problem file (.json or .cbf) and check the answer independently.
+    /// Solve a conic problem file (.json, .cbf or .dat-s) and check the answer independently.
     SolveFile(cli::solve_file::Args),
     /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
     Convert(cli::convert::Args),

@@ -136,10 +136,12 @@ fn convert_writes_sdpa_and_cbf_and_refuses_to_overwrite() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v = solve_json(&back, "clarabel");
     check_json_output(&v, "clarabel", -(5f64.sqrt()), 1e-6);
-    // SDPA is write-only
-    let out = run(&["convert", dir.join("out.dat-s").to_str().unwrap(), dir.join("x.json").to_str().unwrap()]);
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("not supported"));
+    // SDPA reads back too (equalities as pairs of inequalities): same optimum
+    let out = run(&["convert", dir.join("out.dat-s").to_str().unwrap(), dir.join("from-sdpa.json").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    check_json_output(&solve_json(&dir.join("from-sdpa.json"), "clarabel"), "clarabel", -(5f64.sqrt()), 1e-6);
+    let v = solve_json(&dir.join("out.dat-s"), "clarabel");
+    assert_eq!(v["format"], "sdpa");
     // SOC cannot go to SDPA: error, no file
     let soc = write_entry(&dir, "socp-disc");
     let target = dir.join("soc.dat-s");

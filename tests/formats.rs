@@ -139,8 +139,9 @@ fn write_refuses_to_overwrite_unless_asked() {
     }
     let msg = export::write(&entry.problem, &ProblemMeta::default(), dir.join("p.lp"), false).unwrap_err().to_string();
     assert!(msg.contains(".json") && msg.contains(".dat-s") && msg.contains(".cbf"), "{msg}");
-    let msg = export::read(dir.join("p.dat-s")).unwrap_err().to_string();
-    assert!(msg.contains("not supported"), "{msg}");
+    let back = export::read(dir.join("p.dat-s")).unwrap();
+    assert_eq!(back.format, Format::Sdpa);
+    assert_same_problem(&back.problem, &entry.problem, "lp-2d through SDPA");
 }
 
 // ---------------------------------------------------------------- malformed JSON
@@ -356,6 +357,18 @@ fn dsdp_solves_the_exported_catalogue_to_the_known_values() {
         for (what, v) in [("P Objective", p), ("DSDP Solution", d)] {
             assert!(close(-v, value, 1e-5), "dsdp {what} on {}: -({v}) vs known {value}", entry.name);
         }
+    }
+}
+
+#[test]
+fn sdpa_read_back_solves_to_the_known_values() {
+    // Equalities come back as pairs of inequalities: same optimum, different rows.
+    let dir = scratch("sdpa_read_back");
+    for (entry, _) in sdpa_entries() {
+        let back = export::read(write_sdpa(&dir, &entry)).unwrap();
+        assert_eq!(back.problem.num_vars(), entry.problem.num_vars());
+        assert_eq!(back.problem.q, entry.problem.q);
+        check_solves(&back.problem, &entry, BackendKind::Clarabel, 1e-6);
     }
 }
 

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 /// Convert a conic problem file to another format; formats are chosen by the file extensions.
 ///
-/// Readable: `.json` (convex-relu JSON), `.cbf`. Writable: `.json`, `.dat-s` (SDPA sparse: no
-/// second-order cones, no quadratic objective), `.cbf` (no quadratic objective). The JSON meta
+/// Readable and writable: `.json` (convex-relu JSON), `.dat-s` (SDPA sparse; writing needs no
+/// second-order cones and no quadratic objective; equalities become pairs of inequalities),
+/// `.cbf` (conic benchmark format v3; no quadratic objective). The JSON meta
 /// block is carried over when converting JSON to JSON and named in the comments of the other
 /// formats. See docs/formats.md for every sign and packing convention.
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// The input file (`.json` or `.cbf`).
+    /// The input file (`.json`, `.dat-s` or `.cbf`).
     pub input: PathBuf,
     /// The output file (`.json`, `.dat-s` or `.cbf`).
     pub output: PathBuf,

@@ -8,14 +8,15 @@ use convex_relu::Result;
 use serde_json::json;
 use std::path::PathBuf;
 
-/// Solve a conic problem file (convex-relu JSON, or CBF) and check the answer independently.
+/// Solve a conic problem file (convex-relu JSON, CBF or SDPA) and check the answer independently.
 ///
 /// The problem is solved as stored; the `settings` object inside a JSON file is ignored
 /// (the options below set the solver). After the solve, the residuals of the returned point
 /// are recomputed from the problem data alone (the solver-independent KKT check).
 #[derive(ClapArgs, Debug)]
 pub struct Args {
-    /// The problem file: `.json` (convex-relu / Clarabel JSON) or `.cbf` (conic benchmark format).
+    /// The problem file: `.json` (convex-relu / Clarabel JSON), `.cbf` (conic benchmark format)
+    /// or `.dat-s` (SDPA sparse; equalities written as pairs of inequalities stay that way).
     pub problem: PathBuf,
     /// Which solver to run. There is no fallback: if it is not compiled in, this fails.
     #[arg(long, value_enum, default_value_t = BackendKind::Clarabel)]

@@ -3,7 +3,7 @@
 //! | [`Format`] | extension | write | read | who reads it |
 //! |---|---|---|---|---|
 //! | [`Format::Json`] | `.json` | yes | yes | this toolkit (`solve-file`), Clarabel's `load_from_file` (Rust and Python) |
-//! | [`Format::Sdpa`] | `.dat-s` | yes | no | CSDP, SDPA, DSDP (SDPA sparse format) |
+//! | [`Format::Sdpa`] | `.dat-s` | yes | yes (equalities come back as pairs of inequalities) | CSDP, SDPA, DSDP (SDPA sparse format) |
 //! | [`Format::Cbf`] | `.cbf` | yes | yes | MOSEK, CBLIB tools, and other CBF readers (conic benchmark format, version 3) |
 //!
 //! Each module documents its own sign and packing conventions; `docs/formats.md` has the
@@ -54,11 +54,6 @@ impl Format {
             Format::Sdpa => "sdpa",
             Format::Cbf => "cbf",
         }
-    }
-
-    /// Whether [`read`] can read this format.
-    pub fn is_readable(self) -> bool {
-        matches!(self, Format::Json | Format::Cbf)
     }
 
     /// The format of `path`, from its extension (case-insensitive).
@@ -169,22 +164,15 @@ pub fn to_string(problem: &ConicProblem, meta: &ProblemMeta, format: Format) -> 
     }
 }
 
-/// Reads the problem in `path` (format from the extension; JSON and CBF are readable).
+/// Reads the problem in `path` (format from the extension).
 pub fn read(path: impl AsRef<Path>) -> Result<ProblemFile> {
     let path = path.as_ref();
     let format = Format::from_path(path)?;
-    if !format.is_readable() {
-        return Err(Error::InvalidArgument(format!(
-            "reading {} files is not supported (readable: .json, .cbf); `{}`",
-            format.name(),
-            path.display()
-        )));
-    }
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let (problem, meta) = match format {
         Format::Json => json::from_str(&text, path)?,
         Format::Cbf => (cbf::from_str(&text, path)?, ProblemMeta::default()),
-        Format::Sdpa => unreachable!("checked above"),
+        Format::Sdpa => (sdpa::from_str(&text, path)?, ProblemMeta::default()),
     };
     Ok(ProblemFile { problem, meta, format })
 }

@@ -150,6 +150,127 @@ pub fn to_string(problem: &ConicProblem, meta: &ProblemMeta) -> Result<String> {
     Ok(out)
 }
 
+/// Reads an SDPA sparse file into the standard form (`path` is for error messages).
+///
+/// The inverse of the writer's mapping, `c -> q`, `F_0 -> -b`, `F_i -> -A[:, i]`: each
+/// diagonal (negative-size) block becomes nonnegative rows, each matrix block a PSD cone with
+/// the svec scaling applied (off-diagonal entries times sqrt 2). An entry with `i > j` in a
+/// matrix block is taken as its mirror `(j, i)` (only one of the two should be listed);
+/// off-diagonal entries in a diagonal block are an error. Equalities exported as pairs of LP
+/// rows come back as those two nonnegative rows (SDPA has no equality rows), so the read-back
+/// problem has the same optimum but not the same rows as the original. Comments (lines
+/// starting with `"` or `*` before the data), and the separators `, ( ) { }` are accepted;
+/// text after the numbers of a line is ignored.
+pub fn from_str(text: &str, path: &std::path::Path) -> Result<ConicProblem> {
+    use crate::conic::{csc, svec_len, CscBuilder, Triangle};
+    let err = |line: Option<usize>, message: String| Error::Parse { path: path.to_path_buf(), line, column: None, message };
+    // (line number, numeric tokens of the line up to the first non-numeric one)
+    let mut lines: Vec<(usize, Vec<&str>)> = Vec::new();
+    let mut in_header = true;
+    for (i, raw) in text.lines().enumerate() {
+        let t = raw.trim();
+        if in_header && (t.starts_with('"') || t.starts_with('*')) {
+            continue;
+        }
+        if t.is_empty() {
+            continue;
+        }
+        in_header = false;
+        let toks: Vec<&str> = t
+            .split(|c: char| c.is_whitespace() || ",(){}".contains(c))
+            .filter(|s| !s.is_empty())
+            .take_while(|s| s.parse::<f64>().is_ok())
+            .collect();
+        if !toks.is_empty() {
+            lines.push((i + 1, toks));
+        }
+    }
+    let mut toks = lines.iter().flat_map(|(no, t)| t.iter().map(move |s| (*no, *s)));
+    let mut next = |what: &str| toks.next().ok_or_else(|| err(None, format!("unexpected end of file: expected {what}")));
+    let int = |(no, s): (usize, &str), what: &str| s.parse::<i64>().map_err(|_| err(Some(no), format!("expected {what}, found `{s}`")));
+    let real = |(no, s): (usize, &str)| s.parse::<f64>().map_err(|_| err(Some(no), format!("expected a number, found `{s}`")));
+    let t = next("the number of variables (mDIM)")?;
+    let n = usize::try_from(int(t, "the number of variables (mDIM)")?).map_err(|_| err(Some(t.0), "mDIM must be non-negative".into()))?;
+    let t = next("the number of blocks (nBLOCK)")?;
+    let nblocks = usize::try_from(int(t, "the number of blocks (nBLOCK)")?).map_err(|_| err(Some(t.0), "nBLOCK must be non-negative".into()))?;
+    let mut sizes = Vec::with_capacity(nblocks);
+    for _ in 0..nblocks {
+        let t = next("a block size")?;
+        let v = int(t, "a block size")?;
+        if v == 0 {
+            return Err(err(Some(t.0), "block size 0".into()));
+        }
+        sizes.push(v);
+    }
+    let mut q = Vec::with_capacity(n);
+    for _ in 0..n {
+        q.push(real(next("an objective coefficient")?)?);
+    }
+    // Our rows: all diagonal blocks first (nonnegative), then matrix blocks (PSD), in file order.
+    let mut offset = vec![0usize; nblocks];
+    let mut rows = 0;
+    for (k, &sz) in sizes.iter().enumerate() {
+        if sz < 0 {
+            offset[k] = rows;
+            rows += (-sz) as usize;
+        }
+    }
+    let n_lp = rows;
+    let mut cones = Vec::new();
+    if n_lp > 0 {
+        cones.push(Cone::Nonnegative(n_lp));
+    }
+    for (k, &sz) in sizes.iter().enumerate() {
+        if sz > 0 {
+            offset[k] = rows;
+            rows += svec_len(sz as usize);
+            cones.push(Cone::Psd(sz as usize));
+        }
+    }
+    let mut a = CscBuilder::new(rows, n);
+    let mut b = vec![0.0; rows];
+    while let Some(t0) = toks.next() {
+        let mut entry = vec![t0];
+        for _ in 0..4 {
+            entry.push(toks.next().ok_or_else(|| err(Some(t0.0), "an entry needs 5 numbers: matrix block i j value".into()))?);
+        }
+        let no = t0.0;
+        let mat = int(entry[0], "a matrix number")?;
+        let blk = int(entry[1], "a block number")?;
+        let i = int(entry[2], "a row index")?;
+        let j = int(entry[3], "a column index")?;
+        let v = real(entry[4])?;
+        if mat < 0 || mat as usize > n {
+            return Err(err(Some(no), format!("matrix number {mat} out of range 0..={n}")));
+        }
+        if blk < 1 || blk as usize > nblocks {
+            return Err(err(Some(no), format!("block number {blk} out of range 1..={nblocks}")));
+        }
+        let k = (blk - 1) as usize;
+        let order = sizes[k].unsigned_abs() as i64;
+        if i < 1 || j < 1 || i > order || j > order {
+            return Err(err(Some(no), format!("entry ({i}, {j}) out of range for block {blk} of order {order}")));
+        }
+        let (i, j) = ((i - 1) as usize, (j - 1) as usize);
+        let (row, scale) = if sizes[k] < 0 {
+            if i != j {
+                return Err(err(Some(no), format!("off-diagonal entry ({}, {}) in diagonal block {blk}", i + 1, j + 1)));
+            }
+            (offset[k] + i, 1.0)
+        } else {
+            (offset[k] + svec_index(i, j, order as usize, Triangle::Upper), if i == j { 1.0 } else { SQRT_2 })
+        };
+        if mat == 0 {
+            b[row] -= v * scale;
+        } else {
+            a.push(row, (mat - 1) as usize, -v * scale);
+        }
+    }
+    let problem = ConicProblem { p: csc::zeros(n, n), q, a: a.build(), b, cones };
+    problem.validate().map_err(|e| err(None, e.to_string()))?;
+    Ok(problem)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +291,33 @@ mod tests {
                 assert!(f[2].parse::<usize>().unwrap() <= f[3].parse::<usize>().unwrap(), "{l}");
             }
         }
+    }
+
+    #[test]
+    fn reads_back_lp_text() {
+        let e = catalogue::by_name("lp-2d").unwrap();
+        let text = to_string(&e.problem, &ProblemMeta::default()).unwrap();
+        let back = from_str(&text, std::path::Path::new("t.dat-s")).unwrap();
+        // no equalities: the read-back problem is the original
+        assert_eq!(back.cones, e.problem.cones);
+        assert_eq!(back.q, e.problem.q);
+        assert_eq!(back.b, e.problem.b);
+        assert_eq!(back.a, e.problem.a);
+    }
+
+    #[test]
+    fn reader_errors_name_the_line() {
+        let p = std::path::Path::new("x.dat-s");
+        let msg = from_str("\"c\n1\n1\n-2\n1.0\n1 1 1 2 3.0\n", p).unwrap_err().to_string();
+        assert!(msg.contains("line 6") && msg.contains("off-diagonal"), "{msg}");
+        let msg = from_str("1\n1\n2\n1.0\n1 3 1 1 3.0\n", p).unwrap_err().to_string();
+        assert!(msg.contains("line 5") && msg.contains("block number 3"), "{msg}");
+        let msg = from_str("2\n1\n", p).unwrap_err().to_string();
+        assert!(msg.contains("end of file"), "{msg}");
+        // SDPA's own example layout with separators and a mirrored entry
+        let ok = from_str("*c\n1 =mdim\n1 =nblock\n{2}\n{1.0}\n0 1 2 1 -1.0\n1 1 1 1 1.0\n1 1 2 2 1.0\n", p).unwrap();
+        assert_eq!(ok.cones, vec![Cone::Psd(2)]);
+        assert!((ok.b[1] - SQRT_2).abs() < 1e-15);
     }
 
     #[test]
