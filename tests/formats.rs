@@ -98,6 +98,41 @@ fn clarabel_own_loader_reads_and_solves_our_json() {
     }
 }
 
+#[cfg(feature = "clarabel")]
+#[test]
+fn files_written_by_clarabel_save_to_file_are_readable() {
+    use clarabel::algebra::CscMatrix;
+    use clarabel::solver::{DefaultSettings, DefaultSolver, SolverJSONReadWrite};
+    let dir = scratch("clarabel_save");
+    for entry in catalogue::all() {
+        let to = |m: &convex_relu::conic::Csc| {
+            let (r, c) = m.shape();
+            let (p, i, v) = m.clone().into_raw_storage();
+            CscMatrix::new(r, c, p, i, v)
+        };
+        let cones: Vec<_> = entry
+            .problem
+            .cones
+            .iter()
+            .map(|c| match *c {
+                convex_relu::conic::Cone::Zero(k) => clarabel::solver::SupportedConeT::ZeroConeT(k),
+                convex_relu::conic::Cone::Nonnegative(k) => clarabel::solver::SupportedConeT::NonnegativeConeT(k),
+                convex_relu::conic::Cone::SecondOrder(k) => clarabel::solver::SupportedConeT::SecondOrderConeT(k),
+                convex_relu::conic::Cone::Psd(k) => clarabel::solver::SupportedConeT::PSDTriangleConeT(k),
+            })
+            .collect();
+        let settings = DefaultSettings::<f64> { verbose: false, ..Default::default() };
+        let solver = DefaultSolver::new(&to(&entry.problem.p), &entry.problem.q, &to(&entry.problem.a), &entry.problem.b, &cones, settings).unwrap();
+        let path = dir.join(format!("{}.json", entry.name));
+        solver.save_to_file(&mut std::fs::File::create(&path).unwrap()).unwrap();
+        // no "format"/"version"/"meta": read as version 1 with an empty meta block
+        let file = export::read(&path).unwrap_or_else(|e| panic!("{}: {e}", entry.name));
+        assert_eq!(file.meta, ProblemMeta::default());
+        assert_eq!(file.problem.cones, entry.problem.cones, "{}", entry.name);
+        check_solves(&file.problem, &entry, BackendKind::Clarabel, 1e-6);
+    }
+}
+
 #[test]
 fn meta_block_round_trips() {
     let dir = scratch("meta");
