@@ -211,7 +211,8 @@ fn assert_mentions(msg: &str, parts: &[&str]) {
 #[test]
 fn malformed_json_errors_name_the_field() {
     use serde_json::json;
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, Vec<&str>)> = vec![
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, Vec<&str>)> = vec![
         ("missing_q", Box::new(|v| { v.as_object_mut().unwrap().remove("q"); }), vec!["`q`", "missing"]),
         ("missing_colptr", Box::new(|v| { v["A"].as_object_mut().unwrap().remove("colptr"); }), vec!["`A.colptr`", "missing"]),
         ("q_wrong_type", Box::new(|v| v["q"] = json!("abc")), vec!["`q`", "array of numbers", "string \"abc\""]),

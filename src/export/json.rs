@@ -297,8 +297,7 @@ mod tests {
     #[cfg(feature = "clarabel")]
     #[test]
     fn default_settings_match_the_clarabel_crate() {
-        let mut s = clarabel::solver::DefaultSettings::<f64>::default();
-        s.time_limit = f64::MAX;
+        let s = clarabel::solver::DefaultSettings::<f64> { time_limit: f64::MAX, ..Default::default() };
         let from_crate = serde_json::to_value(&s).unwrap();
         assert_eq!(from_crate, clarabel_default_settings());
     }

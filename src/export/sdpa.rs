@@ -85,17 +85,17 @@ pub fn to_string(problem: &ConicProblem, meta: &ProblemMeta) -> Result<String> {
     for (cone, (lo, hi)) in problem.cones.iter().zip(problem.cone_ranges()) {
         match *cone {
             Cone::Zero(_) => {
-                for r in lo..hi {
+                for targets in &mut row_map[lo..hi] {
                     let pos = 2 * zero_t + 1;
-                    row_map[r].push((1, pos, pos, 1.0));
-                    row_map[r].push((1, pos + 1, pos + 1, -1.0));
+                    targets.push((1, pos, pos, 1.0));
+                    targets.push((1, pos + 1, pos + 1, -1.0));
                     zero_t += 1;
                 }
             }
             Cone::Nonnegative(_) => {
-                for r in lo..hi {
+                for targets in &mut row_map[lo..hi] {
                     let pos = 2 * n_zero + nonneg_t + 1;
-                    row_map[r].push((1, pos, pos, 1.0));
+                    targets.push((1, pos, pos, 1.0));
                     nonneg_t += 1;
                 }
             }
@@ -132,7 +132,7 @@ pub fn to_string(problem: &ConicProblem, meta: &ProblemMeta) -> Result<String> {
             }
         }
     }
-    entries.sort_by(|x, y| (x.0, x.1, x.2, x.3).cmp(&(y.0, y.1, y.2, y.3)));
+    entries.sort_by_key(|e| (e.0, e.1, e.2, e.3));
 
     let mut out = String::new();
     let _ = writeln!(out, "\"SDPA sparse format written by {}: min c'x s.t. sum_i F_i x_i - F_0 PSD", super::generator());
