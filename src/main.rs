@@ -17,12 +17,18 @@ struct Cli {
 enum Command {
     /// Non-convex baseline: train by full-batch Adam / momentum from seeded random restarts.
     Train(cli::train::TrainArgs),
+    /// Solve a conic problem file (.json, .cbf or .dat-s) and check the answer independently.
+    SolveFile(cli::solve_file::Args),
+    /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
+    Convert(cli::convert::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => cli::train::run(args),
+        Command::SolveFile(args) => cli::solve_file::run(args),
+        Command::Convert(args) => cli::convert::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

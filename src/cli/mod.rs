@@ -1,4 +1,6 @@
 //! Command-line subcommands, one module each. Every module exposes a clap `Args` struct and a
 //! `run(&Args) -> convex_relu::Result<()>`; `main.rs` only dispatches.
 
+pub mod convert;
+pub mod solve_file;
 pub mod train;
