@@ -171,6 +171,9 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
     Ok(GroupLassoSolution { w, status: sol.status, solver_objective: sol.primal_objective, polished })
 }
 
+/// Largest `|S| c` the Newton polish factors densely.
+pub const NEWTON_MAX_UNKNOWNS: usize = 1500;
+
 /// Newton polish of an approximate group-lasso solution `w0` (K x c).
 ///
 /// Support `S = { k : ||w0_k|| > drop_relative * max ||w0_j|| }`. On `S` the objective is smooth
@@ -180,7 +183,8 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
 /// machine precision from `w0`. The result, with the other groups set to exactly zero, is
 /// accepted only if it converged, no kept group collapsed to zero, the optimality condition of
 /// the zero groups holds (`||h_j' (H W - Y)|| <= beta (1 + 1e-7)`) and its value is no larger
-/// than that of `w0`. Otherwise `None` (the caller keeps `w0`).
+/// than that of `w0`. Otherwise `None` (the caller keeps `w0`). Supports with more than
+/// [`NEWTON_MAX_UNKNOWNS`] unknowns (`|S| c`) are not polished (dense Hessian).
 pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: ArrayView2<f64>, drop_relative: f64) -> Option<Array2<f64>> {
     use nalgebra::{DMatrix, DVector};
     let (n, k) = h.dim();
@@ -189,6 +193,9 @@ pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: Arra
     let max = norms.iter().cloned().fold(0.0, f64::max);
     let support: Vec<usize> = (0..k).filter(|&g| norms[g] > 0.0 && norms[g] > drop_relative * max).collect();
     let s = support.len();
+    if s * c > NEWTON_MAX_UNKNOWNS {
+        return None;
+    }
     let hs = DMatrix::from_fn(n, s, |i, j| h[(i, support[j])]);
     let ym = DMatrix::from_fn(n, c, |i, l| y[(i, l)]);
     let gram = hs.transpose() * &hs;
