@@ -117,7 +117,7 @@ pub fn sample_directions(f: &Factor, k: usize, both_signs: bool, rng: &mut ChaCh
         g.iter_mut().for_each(|e| *e = StandardNormal.sample(rng));
         let mut u: Vec<f64> = (0..d).map(|i| (0..r).map(|j| f.lu[(i, j)] * g[j]).sum()).collect();
         let nrm = u.iter().map(|e| e * e).sum::<f64>().sqrt();
-        if !(nrm > 1e-9 * f.rms_u) {
+        if nrm.is_nan() || nrm <= 1e-9 * f.rms_u {
             continue;
         }
         if both_signs {

@@ -99,7 +99,7 @@ pub struct GroupLassoSolution {
 
 /// `1/2 ||H W - Y||_F^2 + beta * sum_k ||w_k||_2`, computed directly.
 pub fn group_lasso_value(h: ArrayView2<f64>, w: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64) -> f64 {
-    let r = h.dot(&w) - &y;
+    let r = h.dot(&w) - y;
     let loss = 0.5 * r.iter().map(|e| e * e).sum::<f64>();
     let pen: f64 = w.rows().into_iter().map(|row| row.dot(&row).sqrt()).sum();
     loss + beta * pen
@@ -270,7 +270,7 @@ pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: Arra
         }
     }
     // Optimality of the groups set to zero, and no loss against w0.
-    let r = h.dot(&out) - &y;
+    let r = h.dot(&out) - y;
     for j in (0..k).filter(|j| !support.contains(j)) {
         let g = r.t().dot(&h.column(j));
         if g.dot(&g).sqrt() > beta * (1.0 + 1e-7) {

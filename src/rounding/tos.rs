@@ -178,7 +178,7 @@ pub fn tos_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, s: &TosRou
     let mut order: Vec<usize> = (0..p).collect();
     order.sort_by(|&i, &j| eig.eigenvalues[j].total_cmp(&eig.eigenvalues[i]));
     let lmax = eig.eigenvalues[order[0]].max(0.0);
-    if !(lmax > 0.0) {
+    if lmax.is_nan() || lmax <= 0.0 {
         return Err(Error::Degenerate("tos rounding: Lambda has no positive eigenvalue".into()));
     }
     let rank = s.rank.unwrap_or_else(|| {
