@@ -17,5 +17,6 @@ pub mod formulation;
 pub mod lift;
 pub mod network;
 pub mod rounding;
+pub mod sdp_bound;
 
 pub use error::{Error, Result};
