@@ -453,6 +453,45 @@ impl CompiledSdp {
     }
 }
 
+/// A solved relaxation: what the CLI and the rounding consume.
+#[derive(Clone, Debug)]
+pub struct Relaxation {
+    /// The compiled program (form, layout, map back).
+    pub compiled: CompiledSdp,
+    /// The backend's solution (status, which backend ran, primal-dual point).
+    pub solution: crate::backend::ConicSolution,
+    /// `Lambda` (order `2n + d + c`, blocks A, B, U, V) read from the primal solution; PSD up to
+    /// the solver's accuracy (clip negative eigenvalues before factoring).
+    pub lambda: DMatrix<f64>,
+    /// The certified lower bound from the dual (labelled uncertified when it is not a bound).
+    pub bound: crate::sdp_bound::CertifiedBound,
+}
+
+impl Relaxation {
+    /// The solver's primal objective: an *estimate* of the relaxation optimum, not a bound
+    /// (use [`Relaxation::bound`] for that).
+    pub fn primal_objective(&self) -> f64 {
+        self.solution.primal_objective
+    }
+}
+
+/// Compiles, solves with `backend`, recovers `Lambda` and certifies a lower bound (the networks
+/// in `incumbents` only tighten the trace bound used by the certificate).
+pub fn solve(
+    data: &Dataset,
+    beta: f64,
+    form: SdpForm,
+    backend: crate::backend::BackendKind,
+    settings: &crate::backend::SolveSettings,
+    incumbents: &[crate::network::Network],
+) -> Result<Relaxation> {
+    let compiled = compile(data, beta, form)?;
+    let solution = crate::backend::solve(&compiled.problem, backend, settings)?;
+    let lambda = compiled.recover_lambda(&solution)?;
+    let bound = crate::sdp_bound::certify_solution(&compiled, &solution, incumbents);
+    Ok(Relaxation { compiled, solution, lambda, bound })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +501,7 @@ mod tests {
     use crate::lift::lift;
     use crate::network::Network;
     use crate::sdp_bound::certify_solution;
+    use super::solve as solve_relaxation;
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
@@ -560,7 +600,7 @@ mod tests {
         assert!(slack_violation(&comp.problem, &s) > 0.5);
     }
 
-    fn solve(comp: &CompiledSdp, kind: BackendKind, settings: &SolveSettings) -> Option<crate::backend::ConicSolution> {
+    fn try_solve(comp: &CompiledSdp, kind: BackendKind, settings: &SolveSettings) -> Option<crate::backend::ConicSolution> {
         match backend::solve(&comp.problem, kind, settings) {
             Ok(sol) => Some(sol),
             Err(Error::Backend { message, .. }) if message.contains("not wired") => {
@@ -608,10 +648,10 @@ mod tests {
     #[test]
     fn reference_1d_relaxation_is_below_p_star() {
         let data = crate::data::synth::reference_1d();
-        let comp = compile(&data, 0.1, SdpForm::Reduced).unwrap();
-        let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
+        let relax = solve_relaxation(&data, 0.1, SdpForm::Reduced, BackendKind::Clarabel, &SolveSettings::default(), &[]).unwrap();
+        let (sol, bound) = (&relax.solution, &relax.bound);
         assert!(sol.status.has_solution());
-        let bound = certify_solution(&comp, &sol, &[]);
+        assert_eq!(relax.lambda.nrows(), 2 * 8 + 2 + 1);
         assert!(bound.certified);
         assert!(bound.value <= sol.primal_objective + 1e-7);
         assert!(sol.primal_objective <= 0.71707776 + 1e-6, "{}", sol.primal_objective);
@@ -669,7 +709,7 @@ mod tests {
         let full = compile(&data, beta, SdpForm::Full).unwrap();
         let r = backend::solve(&red.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
         let settings = SolveSettings { tolerance: Some(1e-8), max_iterations: Some(200_000), ..Default::default() };
-        let Some(f) = solve(&full, BackendKind::Scs, &settings) else { return };
+        let Some(f) = try_solve(&full, BackendKind::Scs, &settings) else { return };
         let opt = r.primal_objective;
         assert!(f.status.has_solution(), "{:?}", f.status);
         assert!((f.primal_objective - opt).abs() <= 1e-4 * (1.0 + opt), "full (SCS) {} vs reduced (Clarabel) {opt}", f.primal_objective);
@@ -686,7 +726,7 @@ mod tests {
         let red = compile(&data, beta, SdpForm::Reduced).unwrap();
         let r = backend::solve(&red.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
         let settings = SolveSettings { tolerance: Some(1e-8), max_iterations: Some(200_000), ..Default::default() };
-        let Some(s) = solve(&red, BackendKind::Scs, &settings) else { return };
+        let Some(s) = try_solve(&red, BackendKind::Scs, &settings) else { return };
         assert!(s.status.has_solution(), "{:?}", s.status);
         let opt = r.primal_objective;
         assert!((s.primal_objective - opt).abs() <= 1e-4 * (1.0 + opt));
