@@ -6,6 +6,7 @@
 //! cargo run --release --example sdp_forms                      # all instances, both forms, both backends
 //! cargo run --release --example sdp_forms -- --instances spiral15,teacher25 --backends clarabel
 //! cargo run --release --example sdp_forms -- --write-only      # only write the instance CSVs
+//! cargo run --release --example sdp_forms -- --max-iterations 10   # early stop: the LB stays valid
 //! ```
 //!
 //! Every instance is also written to `<out>/<name>.csv` (default `out/sdp-instances`; header
@@ -72,6 +73,7 @@ fn main() {
     let out = std::path::PathBuf::from(get("--out").unwrap_or_else(|| "out/sdp-instances".into()));
     let beta: f64 = get("--beta").map(|b| b.parse().expect("--beta")).unwrap_or(0.1);
     let time_limit: f64 = get("--time-limit").map(|b| b.parse().expect("--time-limit")).unwrap_or(120.0);
+    let max_iterations: Option<u32> = get("--max-iterations").map(|b| b.parse().expect("--max-iterations"));
     let write_only = args.iter().any(|a| a == "--write-only");
     let mut instances: Vec<(String, Dataset)> = vec![
         ("spiral15".into(), spiral(15, 1)),
@@ -112,13 +114,16 @@ fn main() {
         for &form in &forms {
             let comp = compile(data, beta, form).expect("compile");
             for &kind in &backends {
-                let settings = SolveSettings { time_limit_seconds: Some(time_limit), ..Default::default() };
+                let settings = SolveSettings { time_limit_seconds: Some(time_limit), max_iterations, ..Default::default() };
                 let start = Instant::now();
                 let res = backend::solve(&comp.problem, kind, &settings);
                 let secs = start.elapsed().as_secs_f64();
                 let (status, iters, obj, lb) = match &res {
                     Ok(sol) => {
                         let b = certify_solution(&comp, sol, &[]);
+                        if std::env::var_os("SDP_FORMS_DETAILS").is_some() {
+                            eprintln!("  {name} {form} {kind}: {b}; {:?}", b.details);
+                        }
                         let lb = if b.certified { format!("{:.6}", b.value) } else { "uncertified".into() };
                         (sol.status.name().to_string(), sol.iterations.to_string(), format!("{:.6}", sol.primal_objective), lb)
                     }

@@ -57,6 +57,16 @@
 //!     LB = -1/2 ||g_r||^2 - b_o' z_o + min(0, lambda_min(E)) * tau  <=  relaxation optimum  <=  p*.
 //! ```
 //!
+//! **Weighted variant.** For `alpha in (0, 1/||X||_2^2)` let `H = blockdiag(alpha I_A, [alpha I_B,]
+//! I_d - alpha X'X, I_c)` (the B block only in the full form). Then
+//! `<H, W> = alpha (tr Lambda_AA [+ tr Lambda_BB]) + <I - alpha X'X, Lambda_UU> + tr Lambda_VV`
+//! `<= tr Lambda_UU + tr Lambda_VV <= 2 UB / beta` (using the identity above for the reduced form
+//! too, where `tr S_aa <= tr Lambda_AA + tr Lambda_BB`). If `E + t H` is PSD (`t >= 0`), then
+//! `<E, W> >= -t <H, W> >= -t 2 UB / beta`; `t = max(0, -lambda_min(H^(-1/2) E H^(-1/2)))`. This
+//! weighs the A (and B) block of `E` by `1/alpha`, which helps when the negative curvature of `E`
+//! lives in the U, V blocks. Every candidate is a valid bound; the best over a small grid of
+//! `alpha` (and the unweighted shift) is returned.
+//!
 //! **Floating point.** `lambda_min(E)` is computed by a symmetric eigensolver whose error is of
 //! order `k eps ||E||_F`; we subtract `1e-12 k (1 + ||E||_F)` from it, and `||X||_2^2` is
 //! inflated by a relative `1e-10`. The remaining arithmetic (inner products) has relative error
@@ -82,8 +92,11 @@ pub struct BoundDetails {
     pub lambda_min: f64,
     /// The trace bound `tau`.
     pub trace_bound: f64,
-    /// `min(0, lambda_min) * tau` (<= 0).
+    /// The shift actually used (<= 0): `min(0, lambda_min) * tau`, or the weighted variant's
+    /// `-t * 2 UB / beta` when that is better.
     pub shift: f64,
+    /// The weight `alpha` of the weighted variant when it was used.
+    pub weight_alpha: Option<f64>,
     /// The feasible objective `UB` used in `tau`.
     pub upper_bound_used: f64,
     /// `||X||_2^2` (with its margin).
@@ -115,7 +128,7 @@ impl fmt::Display for CertifiedBound {
     }
 }
 
-const METHOD: &str = "repaired dual: nonneg duals clipped, PSD dual recomputed, eigenvalue shift times trace bound (1 + ||X||^2) 2 UB / beta";
+const METHOD: &str = "repaired dual: nonneg duals clipped, PSD dual recomputed, eigenvalue shift times a trace bound (plain or block-weighted) from UB and beta";
 
 fn uncertified(value: f64, why: &str) -> CertifiedBound {
     CertifiedBound { value, certified: false, method: format!("not certified: {why}"), details: BoundDetails::default() }
@@ -123,8 +136,48 @@ fn uncertified(value: f64, why: &str) -> CertifiedBound {
 
 /// The certified lower bound from the dual of `solution` (see the module docs); `incumbents`
 /// are networks whose objectives tighten `UB` (the zero network is always used).
+///
+/// Besides `incumbents`, the networks read off the primal solution by [`eigen_networks`] are
+/// tried (any real network's objective is a valid `UB`; a small `UB` shrinks the trace bound).
 pub fn certify_solution(compiled: &CompiledSdp, solution: &ConicSolution, incumbents: &[Network]) -> CertifiedBound {
-    certify(compiled, &solution.z, incumbents)
+    let mut nets = incumbents.to_vec();
+    if let Ok(lambda) = compiled.lambda_from_x(&solution.x) {
+        for net in eigen_networks(&lambda, compiled.layout.lift_blocks()) {
+            if let Some(refit) = ridge_refit(&net, compiled.data_x(), compiled.data_y(), compiled.beta) {
+                nets.push(refit);
+            }
+            nets.push(net);
+        }
+    }
+    certify(compiled, &solution.z, &nets)
+}
+
+/// Networks read off a (near-)lifted matrix: for `Lambda ~ sum_k mu_k w_k w_k'` (eigenpairs,
+/// `mu_k > 0`, decreasing), the network of the top `r` components has neurons
+/// `u_k = sqrt(mu_k) w_k[U]`, `v_k = sqrt(mu_k) w_k[V]`, for `r = 1, 2, 4, ...` and all. Only
+/// used as incumbents (upper bounds) for the certificate; not a rounding method.
+pub fn eigen_networks(lambda: &nalgebra::DMatrix<f64>, blocks: crate::lift::LiftBlocks) -> Vec<Network> {
+    let p = blocks.order();
+    if lambda.nrows() != p || lambda.ncols() != p || lambda.iter().any(|v| !v.is_finite()) {
+        return Vec::new();
+    }
+    let sym = (lambda + lambda.transpose()) * 0.5;
+    let eig = sym.symmetric_eigen();
+    let mut order: Vec<usize> = (0..p).filter(|&k| eig.eigenvalues[k] > 0.0).collect();
+    order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
+    let mut out = Vec::new();
+    let mut r = 1;
+    while !order.is_empty() {
+        let r_eff = r.min(order.len());
+        let u = ndarray::Array2::from_shape_fn((blocks.d, r_eff), |(i, j)| eig.eigenvalues[order[j]].sqrt() * eig.eigenvectors[(blocks.u() + i, order[j])]);
+        let v = ndarray::Array2::from_shape_fn((blocks.c, r_eff), |(i, j)| eig.eigenvalues[order[j]].sqrt() * eig.eigenvectors[(blocks.v() + i, order[j])]);
+        out.push(Network { u, v });
+        if r_eff == order.len() {
+            break;
+        }
+        r *= 2;
+    }
+    out
 }
 
 /// The certified lower bound from any dual vector `z` (length = rows of the problem).
@@ -186,18 +239,111 @@ pub fn certify(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network]) -> Cer
     let e = smat(&e_vec, Triangle::Upper).expect("triangular");
     let k = e.nrows();
     let e_norm = e.norm();
-    let lmin_raw = crate::conic::check::min_eigenvalue(e);
+    let lmin_raw = crate::conic::check::min_eigenvalue(e.clone());
     let lambda_min = lmin_raw - 1e-12 * k as f64 * (1.0 + e_norm);
     // ||X||_2^2 = lambda_max(X'X)
     let xtx = xmat.transpose() * xmat;
     let x_norm_sq = xtx.symmetric_eigenvalues().iter().cloned().fold(0.0, f64::max) * (1.0 + 1e-10) + 1e-12;
     let trace_bound = (1.0 + x_norm_sq) * 2.0 * ub / beta;
-    let shift = lambda_min.min(0.0) * trace_bound;
+    let mut shift = lambda_min.min(0.0) * trace_bound;
+    let mut weight_alpha = None;
+    if shift < 0.0 {
+        // Weighted variant (module docs): H = blockdiag(alpha I [A, and B for the full form],
+        // I - alpha X'X [U], I [V]) has <H, W> <= 2 UB / beta; keep the best alpha.
+        for theta in [0.05, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.99] {
+            let alpha = theta / x_norm_sq;
+            if let Some(s) = weighted_shift(&e, &xtx, layout, alpha, 2.0 * ub / beta) {
+                if s > shift {
+                    shift = s;
+                    weight_alpha = Some(alpha);
+                }
+            }
+        }
+    }
     let raw = lagrangian_value + shift;
     let value = raw - 1e-12 * (1.0 + raw.abs());
-    let details = BoundDetails { lagrangian_value, lambda_min, trace_bound, shift, upper_bound_used: ub, x_norm_sq, clipped_negative_dual: clipped };
+    let details = BoundDetails { lagrangian_value, lambda_min, trace_bound, shift, weight_alpha, upper_bound_used: ub, x_norm_sq, clipped_negative_dual: clipped };
     if !value.is_finite() {
         return CertifiedBound { value, certified: false, method: "not certified: non-finite result".into(), details };
     }
     CertifiedBound { value, certified: true, method: METHOD.into(), details }
+}
+
+/// The weighted shift `-t * h` with `E + t H` PSD, `H = blockdiag(alpha I, [alpha I,] I - alpha X'X, I)`
+/// and `h >= <H, W>` (module docs), or `None` when `H` is not safely positive definite.
+///
+/// `t` is computed as `-lambda_min(D E D) / (1 - delta)` with `D ~ H^(-1/2)` and
+/// `delta >= ||D H D - I||_2` measured (Frobenius norm), which makes the step rigorous even though
+/// `D` is only a numerical inverse square root: `D (E + t H) D = D E D + t D H D` is PSD when
+/// `lambda_min(D E D) + t (1 - delta) >= 0`.
+fn weighted_shift(e: &nalgebra::DMatrix<f64>, xtx: &nalgebra::DMatrix<f64>, layout: &crate::formulation::sdp::SdpLayout, alpha: f64, h: f64) -> Option<f64> {
+    use crate::formulation::sdp::SdpForm;
+    use nalgebra::DMatrix;
+    let (n, d, c) = (layout.n, layout.d, layout.c);
+    let na = match layout.form {
+        SdpForm::Reduced => n,
+        SdpForm::Full => 2 * n,
+    };
+    let k = na + d + c;
+    if e.nrows() != k || !(alpha > 0.0) {
+        return None;
+    }
+    let hu = DMatrix::<f64>::identity(d, d) - xtx * alpha;
+    let eig = hu.clone().symmetric_eigen();
+    if eig.eigenvalues.iter().any(|&g| !(g > 1e-8)) {
+        return None;
+    }
+    let inv_sqrt = DMatrix::from_diagonal(&eig.eigenvalues.map(|g| 1.0 / g.sqrt()));
+    let du = &eig.eigenvectors * inv_sqrt * eig.eigenvectors.transpose();
+    let mut dm = DMatrix::<f64>::zeros(k, k);
+    let mut hm = DMatrix::<f64>::zeros(k, k);
+    for i in 0..na {
+        dm[(i, i)] = 1.0 / alpha.sqrt();
+        hm[(i, i)] = alpha;
+    }
+    dm.view_mut((na, na), (d, d)).copy_from(&du);
+    hm.view_mut((na, na), (d, d)).copy_from(&hu);
+    for i in na + d..k {
+        dm[(i, i)] = 1.0;
+        hm[(i, i)] = 1.0;
+    }
+    let dhd = &dm * &hm * &dm;
+    let delta = (dhd - DMatrix::<f64>::identity(k, k)).norm() + 1e-14 * k as f64;
+    if delta >= 0.5 {
+        return None;
+    }
+    let f = &dm * e * &dm;
+    let f = (&f + f.transpose()) * 0.5;
+    let f_norm = f.norm();
+    let mu = crate::conic::check::min_eigenvalue(f) - 1e-12 * k as f64 * (1.0 + f_norm);
+    let t = (-mu).max(0.0) / (1.0 - delta);
+    let shift = -t * h;
+    shift.is_finite().then_some(shift)
+}
+
+/// The network with the same first layer, the second layer refitted by ridge regression
+/// (`V' = (H'H + beta I)^(-1) H'Y`, `H = s(X U)`, optimal for fixed `U` up to rescaling), then each
+/// neuron rescaled to `||u_j|| = ||v_j||` (same outputs, smaller penalty). A real network.
+pub fn ridge_refit(net: &Network, x: &nalgebra::DMatrix<f64>, y: &nalgebra::DMatrix<f64>, beta: f64) -> Option<Network> {
+    use nalgebra::DMatrix;
+    let (d, m) = net.u.dim();
+    let u = DMatrix::from_fn(d, m, |i, j| net.u[(i, j)]);
+    let h = (x * &u).map(|t| t.max(0.0));
+    let gram = h.transpose() * &h + DMatrix::<f64>::identity(m, m) * beta;
+    let vt = gram.cholesky()?.solve(&(h.transpose() * y)); // m x c
+    let mut uo = net.u.clone();
+    let mut vo = ndarray::Array2::zeros((y.ncols(), m));
+    for j in 0..m {
+        let nu = u.column(j).norm();
+        let nv = vt.row(j).norm();
+        let t = if nu > 0.0 && nv > 0.0 { (nv / nu).sqrt() } else { 1.0 };
+        for i in 0..d {
+            uo[(i, j)] = net.u[(i, j)] * t;
+        }
+        for k in 0..y.ncols() {
+            vo[(k, j)] = vt[(j, k)] / t;
+        }
+    }
+    let out = Network { u: uo, v: vo };
+    out.u.iter().chain(out.v.iter()).all(|v| v.is_finite()).then_some(out)
 }
