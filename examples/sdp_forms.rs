@@ -127,7 +127,10 @@ fn main() {
                         let lb = if b.certified { format!("{:.6}", b.value) } else { "uncertified".into() };
                         (sol.status.name().to_string(), sol.iterations.to_string(), format!("{:.6}", sol.primal_objective), lb)
                     }
-                    Err(e) => (format!("error: {e}").chars().take(16).collect(), "-".into(), "-".into(), "-".into()),
+                    Err(e) => {
+                        eprintln!("  {name} {form} {kind}: {e}");
+                        ("error".to_string(), "-".into(), "-".into(), "-".into())
+                    }
                 };
                 println!(
                     "{:<10} {:>3} {:>2} {:>2} {:<9} {:<9} {:>4} {:>6} {:<16} {:>8.3} {:>5} {:>12} {:>12}",
