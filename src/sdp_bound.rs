@@ -347,3 +347,54 @@ pub fn ridge_refit(net: &Network, x: &nalgebra::DMatrix<f64>, y: &nalgebra::DMat
     let out = Network { u: uo, v: vo };
     out.u.iter().chain(out.v.iter()).all(|v| v.is_finite()).then_some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Dataset, TargetKind};
+    use crate::formulation::sdp::{compile, SdpForm};
+    use crate::lift::{lift, LiftBlocks};
+    use ndarray::array;
+
+    #[test]
+    fn eigen_network_of_a_rank_one_lift_has_the_same_objective() {
+        let data = crate::data::synth::reference_1d();
+        let net = Network { u: array![[1.3], [-0.4]], v: array![[0.8]] };
+        let lambda = lift(&net, data.x.view());
+        let nets = eigen_networks(&lambda, LiftBlocks { n: data.n(), d: data.d(), c: data.c() });
+        let want = net.objective(&data, 0.1);
+        let got = nets.first().expect("one network").objective(&data, 0.1);
+        assert!((got - want).abs() < 1e-9 * (1.0 + want), "{got} vs {want}");
+    }
+
+    #[test]
+    fn ridge_refit_never_worsens_a_balanced_objective_much_and_is_a_real_network() {
+        let data = Dataset::from_arrays(array![[1.0, 0.5], [-0.3, 1.0], [0.7, -1.2], [0.1, 0.1]], array![[1.0], [0.0], [2.0], [0.5]], TargetKind::Numeric, "t");
+        let net = Network { u: array![[1.0, -1.0], [0.5, 0.2]], v: array![[0.3, 0.9]] };
+        let x = nalgebra::DMatrix::from_fn(4, 2, |i, j| data.x[(i, j)]);
+        let y = nalgebra::DMatrix::from_fn(4, 1, |i, j| data.y[(i, j)]);
+        let refit = ridge_refit(&net, &x, &y, 0.1).unwrap();
+        assert_eq!(refit.u.dim(), (2, 2));
+        // the ridge fit is optimal for fixed U with penalty beta/2 ||V||^2 and U's penalty fixed;
+        // rebalancing only lowers the penalty
+        assert!(refit.objective(&data, 0.1) <= net.objective(&data, 0.1) + 1e-12);
+    }
+
+    #[test]
+    fn garbage_dual_is_uncertified_or_a_very_low_bound() {
+        let data = crate::data::synth::reference_1d();
+        let comp = compile(&data, 0.1, SdpForm::Reduced).unwrap();
+        let wrong_len = certify(&comp, &[0.0; 3], &[]);
+        assert!(!wrong_len.certified);
+        assert!(wrong_len.to_string().contains("UNCERTIFIED"));
+        let nan = certify(&comp, &vec![f64::NAN; comp.problem.num_rows()], &[]);
+        assert!(!nan.certified);
+        // z = 0 gives the trivial bound (E = diag of beta/2 on U, V: PSD, so no shift): 0 - 0 = 0
+        let zero = certify(&comp, &vec![0.0; comp.problem.num_rows()], &[]);
+        assert!(zero.certified && zero.value <= 0.0 && zero.value > -1e-9, "{zero}");
+        // a large random dual still gives a valid (very low) bound
+        let z: Vec<f64> = (0..comp.problem.num_rows()).map(|i| ((i * 7919) % 13) as f64 - 6.0).collect();
+        let b = certify(&comp, &z, &[]);
+        assert!(b.certified && b.value <= 0.71707776, "{b}");
+    }
+}
