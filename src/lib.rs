@@ -17,6 +17,7 @@ pub mod formulation;
 pub mod lift;
 pub mod network;
 pub mod rounding;
+pub mod sdp_bound;
 pub mod train;
 
 pub use error::{Error, Result};
