@@ -603,10 +603,6 @@ mod tests {
     fn try_solve(comp: &CompiledSdp, kind: BackendKind, settings: &SolveSettings) -> Option<crate::backend::ConicSolution> {
         match backend::solve(&comp.problem, kind, settings) {
             Ok(sol) => Some(sol),
-            Err(Error::Backend { message, .. }) if message.contains("not wired") => {
-                eprintln!("skipping: backend {kind} is not wired in this build");
-                None
-            }
             Err(e) => panic!("{kind}: {e}"),
         }
     }
@@ -699,7 +695,13 @@ mod tests {
         }
     }
 
-    /// `sdp` (Clarabel) and `sdp-full` (SCS, tight tolerance) agree.
+    /// `sdp` and `sdp-full` have the same optimum, shown by a sandwich that does not trust either
+    /// solver's claim: (1) the reduced optimum (Clarabel), mapped to Lambda, is a feasible point of
+    /// the full form with the same objective, so full <= reduced; (2) the certified dual bound from
+    /// SCS on the full form is a valid lower bound on the full optimum and lies within 1e-3 of the
+    /// reduced optimum. SCS cannot converge on the full form (no Slater point, SPEC section 7): at
+    /// 200k iterations it stops `inaccurate` with both objectives about 6e-4 below the optimum
+    /// (measured: 5.65903 vs 5.66254), which is exactly why its value is not reported as a bound.
     #[test]
     fn full_and_reduced_agree_scs() {
         let mut rng = ChaCha8Rng::seed_from_u64(55);
@@ -708,13 +710,26 @@ mod tests {
         let red = compile(&data, beta, SdpForm::Reduced).unwrap();
         let full = compile(&data, beta, SdpForm::Full).unwrap();
         let r = backend::solve(&red.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
+        assert_eq!(r.status, Status::Solved);
+        let opt = r.primal_objective;
+        // (1) full <= reduced: the reduced optimum is feasible for the full form.
+        let lambda = red.recover_lambda(&r).unwrap();
+        let xf = full.point_from_lambda(&lambda).unwrap();
+        let sf = full.slack(&xf);
+        for (cone, (lo, hi)) in full.problem.cones.iter().zip(full.problem.cone_ranges()) {
+            let v = crate::conic::check::cone_violation(cone, &sf[lo..hi], false);
+            assert!(v <= 1e-6, "reduced optimum violates the full form's {} cone by {v}", cone.name());
+        }
+        let full_obj = full.problem.objective(&xf);
+        assert!((full_obj - opt).abs() <= 1e-7 * (1.0 + opt), "{full_obj} vs {opt}");
+        // (2) full >= certified bound ~ reduced.
         let settings = SolveSettings { tolerance: Some(1e-8), max_iterations: Some(200_000), ..Default::default() };
         let Some(f) = try_solve(&full, BackendKind::Scs, &settings) else { return };
-        let opt = r.primal_objective;
-        assert!(f.status.has_solution(), "{:?}", f.status);
-        assert!((f.primal_objective - opt).abs() <= 1e-4 * (1.0 + opt), "full (SCS) {} vs reduced (Clarabel) {opt}", f.primal_objective);
+        assert_eq!(f.backend, BackendKind::Scs);
         let bound = certify_solution(&full, &f, &[]);
-        assert!(bound.certified && bound.value <= opt + 1e-7 * (1.0 + opt));
+        assert!(bound.certified, "{bound}");
+        assert!(bound.value <= opt + 1e-7 * (1.0 + opt), "{bound} above the optimum {opt}");
+        assert!(bound.value >= opt - 1e-3 * (1.0 + opt), "{bound} too far below {opt}");
     }
 
     /// The reduced form solved by SCS agrees with Clarabel.
