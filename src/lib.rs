@@ -9,12 +9,14 @@
 
 pub mod backend;
 pub mod catalogue;
+pub mod certify;
 pub mod conic;
 pub mod data;
 pub mod error;
 pub mod export;
 pub mod formulation;
 pub mod network;
+pub mod patterns;
 pub mod rounding;
 
 pub use error::{Error, Result};
