@@ -14,11 +14,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Solve a two-layer convex program (exact / gated / sampled C-ReLU) and report bounds.
+    Solve(cli::solve::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: convex_relu::Result<()> = match cli.command {};
+    let result: convex_relu::Result<()> = match cli.command {
+        Command::Solve(args) => cli::solve::run(&args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -1,2 +1,4 @@
 //! Command-line subcommands, one module each. Every module exposes a clap `Args` struct and a
 //! `run(&Args) -> convex_relu::Result<()>`; `main.rs` only dispatches.
+
+pub mod solve;
