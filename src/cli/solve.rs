@@ -154,6 +154,7 @@ pub fn run(args: &Args) -> Result<()> {
         };
         if !args.no_certify {
             let all: Option<Patterns> = if layout.exhaustive {
+                // the layout's list is already every pattern (rank is not used by the certificate)
                 Some(Patterns { list: layout.patterns.clone(), exhaustive: true, rank: 0 })
             } else {
                 match patterns::enumerate(data.x.view(), &budget) {
