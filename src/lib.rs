@@ -9,6 +9,7 @@
 
 pub mod backend;
 pub mod catalogue;
+pub mod certify;
 pub mod conic;
 pub mod data;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod formulation;
 pub mod lift;
 pub mod network;
+pub mod patterns;
 pub mod rounding;
 pub mod sdp_bound;
 pub mod train;

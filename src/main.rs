@@ -17,6 +17,8 @@ struct Cli {
 enum Command {
     /// Non-convex baseline: train by full-batch Adam / momentum from seeded random restarts.
     Train(cli::train::TrainArgs),
+    /// Solve a two-layer convex program (exact / gated / sampled C-ReLU) and report bounds.
+    Solve(cli::solve::Args),
     /// Solve a conic problem file (.json, .cbf or .dat-s) and check the answer independently.
     SolveFile(cli::solve_file::Args),
     /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => cli::train::run(args),
+        Command::Solve(args) => cli::solve::run(args),
         Command::SolveFile(args) => cli::solve_file::run(args),
         Command::Convert(args) => cli::convert::run(args),
     };

@@ -2,5 +2,6 @@
 //! `run(&Args) -> convex_relu::Result<()>`; `main.rs` only dispatches.
 
 pub mod convert;
+pub mod solve;
 pub mod solve_file;
 pub mod train;

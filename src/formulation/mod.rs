@@ -1,2 +1,142 @@
+//! Formulations: a [`Dataset`] compiled into a [`ConicProblem`] plus the [`Layout`] that names
+//! every block of the variable vector `x` and maps a solution back (one file per program).
+//!
+//! * [`crelu`]: the two-layer programs of SPEC section 1 -- `exact` (C-ReLU over all patterns,
+//!   optimum = p*), `gated` (cone constraints dropped, a lower bound with all patterns),
+//!   `sampled` (C-ReLU over Gaussian-gate patterns, an upper bound and a real network).
+//! * [`sdp`]: the SDP (doubly nonnegative) relaxation of the completely positive program of SPEC
+//!   section 2, in the paper's full form and the facially reduced form; a lower bound.
+//! * [`cpp`]: the completely positive program itself, as an exportable description and a checker.
+
 pub mod cpp;
+pub mod crelu;
 pub mod sdp;
+
+use crate::conic::ConicProblem;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::patterns::{Budget, Pattern};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Which program to build. A closed set: add a variant (and a `compile` arm) per program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Formulation {
+    /// C-ReLU over every activation pattern: optimum = p* (scalar output).
+    Exact,
+    /// No cone constraints, one `u_i` per pattern, all patterns: a lower bound on p*.
+    Gated,
+    /// C-ReLU over the patterns of `m` Gaussian gates: an upper bound (a real network).
+    Sampled,
+}
+
+impl Formulation {
+    /// Lower-case name as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Formulation::Exact => "exact",
+            Formulation::Gated => "gated",
+            Formulation::Sampled => "sampled",
+        }
+    }
+}
+
+impl fmt::Display for Formulation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Formulation {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        <Self as clap::ValueEnum>::from_str(s, true)
+            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated or sampled)")))
+    }
+}
+
+/// Settings of [`compile`]. Defaults: beta = 0.1, 64 gates, seed 0, the default pattern budget.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CompileSettings {
+    /// Weight decay `beta > 0`.
+    pub beta: f64,
+    /// Number of Gaussian gates (sampled formulations).
+    pub gates: usize,
+    /// Seed of the gate sampler.
+    pub seed: u64,
+    /// Limits on exact pattern enumeration.
+    pub budget: Budget,
+}
+
+impl Default for CompileSettings {
+    fn default() -> Self {
+        Self { beta: 0.1, gates: 64, seed: 0, budget: Budget::default() }
+    }
+}
+
+/// One named block of the variable vector: `x[start .. start + len]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Block {
+    /// Name (`v`, `w`, `t`, `s`, `r`, `u`, ...).
+    pub name: String,
+    /// First index in `x`.
+    pub start: usize,
+    /// Number of entries.
+    pub len: usize,
+}
+
+/// The variable map of a compiled program (like CVXPY's inverse data).
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The program.
+    pub formulation: Formulation,
+    /// Blocks of `x` in order; they tile `0..num_vars`.
+    pub blocks: Vec<Block>,
+    /// Samples, features, outputs of the data the program was built from.
+    pub n: usize,
+    pub d: usize,
+    pub c: usize,
+    /// Weight decay.
+    pub beta: f64,
+    /// Activation patterns of the program (empty for programs without patterns).
+    pub patterns: Vec<Pattern>,
+    /// Whether `patterns` is every pattern of the data.
+    pub exhaustive: bool,
+}
+
+impl Layout {
+    /// The block called `name`.
+    pub fn block(&self, name: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| b.name == name)
+    }
+
+    /// `x[block]` for the block called `name`.
+    pub fn slice<'a>(&self, name: &str, x: &'a [f64]) -> Result<&'a [f64]> {
+        let b = self.block(name).ok_or_else(|| Error::InvalidArgument(format!("{} layout has no block `{name}`", self.formulation)))?;
+        x.get(b.start..b.start + b.len)
+            .ok_or_else(|| Error::InvalidArgument(format!("solution vector of length {} is shorter than block `{name}`", x.len())))
+    }
+
+    /// Length of `x`.
+    pub fn num_vars(&self) -> usize {
+        self.blocks.iter().map(|b| b.start + b.len).max().unwrap_or(0)
+    }
+}
+
+/// A program in conic standard form and its layout.
+#[derive(Clone, Debug)]
+pub struct Compiled {
+    pub problem: ConicProblem,
+    pub layout: Layout,
+}
+
+/// Builds the program `kind` for `data` (squared loss).
+pub fn compile(kind: Formulation, data: &Dataset, settings: &CompileSettings) -> Result<Compiled> {
+    match kind {
+        Formulation::Exact => crelu::exact(data, settings.beta, &settings.budget),
+        Formulation::Gated => crelu::gated(data, settings.beta, &settings.budget),
+        Formulation::Sampled => crelu::sampled(data, settings.beta, settings.gates, settings.seed),
+    }
+}

@@ -1,0 +1,343 @@
+//! Convex ReLU programs for scalar output (SPEC section 1; Pilanci & Ergen 2020).
+//!
+//! **C-ReLU** (`exact` with all patterns, `sampled` with Gaussian-gate patterns), variables
+//! `v_i, w_i in R^d` per pattern `D_i`:
+//!
+//! ```text
+//!   min 1/2 || sum_i D_i X (v_i - w_i) - y ||^2 + beta sum_i (||v_i|| + ||w_i||)
+//!   s.t. (2 D_i - I) X v_i >= 0,  (2 D_i - I) X w_i >= 0
+//! ```
+//!
+//! Conic form, `x = [v (dP); w (dP); t (P); s (P); r (n)]` (blocks named `v`, `w`, `t`, `s`, `r`
+//! in the [`Layout`]; `v_i = v[i d .. (i+1) d]`, pattern-major), objective
+//! `1/2 ||r||^2 + beta 1'(t + s)`:
+//!
+//! * zero cone, n rows: `F v - F w - r = y`, `F = [D_1 X, ..., D_P X]`;
+//! * nonnegative cone, 2nP rows: `(2D_i - I) X v_i >= 0` for every i, then the same for `w_i`;
+//! * P + P second-order cones of dimension d + 1: `(t_i, v_i)`, then `(s_i, w_i)`.
+//!
+//! **Gated** (cone constraints dropped), `x = [u (dP); t (P); r (n)]`:
+//! `min 1/2||r||^2 + beta 1't`, `sum_i D_i X u_i - r = y`, `(t_i, u_i)` in SOC(d+1). With all
+//! patterns its optimum is a lower bound on p*; its solution is not a network.
+//!
+//! **Recovery** ([`Layout::recover_network`]): every `v_i` with `||v_i|| > 0` is a neuron
+//! `u = v_i / sqrt(||v_i||)` with output weight `+sqrt(||v_i||)`, every `w_i` the same with
+//! `-sqrt(||w_i||)`. Interior-point solutions are not sparse, so before that the vectors are
+//! grouped: same sign and cosine >= `1 - merge_tolerance` (default 1e-8) are summed (for
+//! collinear vectors this changes neither the fit, `s(X a) + s(X b) = s(X (a + b))`, nor the
+//! penalty `||a|| + ||b|| = ||a + b||`), and groups with `||v|| <= drop_tolerance * max ||v||`
+//! (relative, default 1e-7) are dropped. The recovered network's own objective
+//! ([`Network::objective`]) is then an honest upper bound; at an optimal solution it equals the
+//! convex optimum to solver accuracy.
+
+use super::{Block, Compiled, Formulation, Layout};
+use crate::conic::{Cone, ConicProblem, CscBuilder};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::network::Network;
+use crate::patterns::{self, Budget, Patterns};
+use ndarray::Array2;
+
+fn check_data(data: &Dataset, beta: f64) -> Result<()> {
+    if !(beta.is_finite() && beta > 0.0) {
+        return Err(Error::InvalidArgument(format!("beta must be a positive number, found {beta}")));
+    }
+    if data.c() != 1 {
+        return Err(Error::InvalidArgument(format!(
+            "the C-ReLU programs need scalar output (c = 1), the data has c = {} target columns \
+             (vector output: use the SDP relaxation)",
+            data.c()
+        )));
+    }
+    if data.n() == 0 || data.d() == 0 {
+        return Err(Error::InvalidArgument(format!("empty data set (n = {}, d = {})", data.n(), data.d())));
+    }
+    if data.x.iter().chain(data.y.iter()).any(|v| !v.is_finite()) {
+        return Err(Error::InvalidArgument("data contain a non-finite value".into()));
+    }
+    Ok(())
+}
+
+/// C-ReLU over every activation pattern of `data.x` (exact: optimum = p*).
+pub fn exact(data: &Dataset, beta: f64, budget: &Budget) -> Result<Compiled> {
+    check_data(data, beta)?;
+    let pats = patterns::enumerate(data.x.view(), budget)?;
+    crelu_with_patterns(data, beta, pats, Formulation::Exact)
+}
+
+/// C-ReLU over the patterns of `gates` Gaussian gates (seeded): an upper bound on p*.
+pub fn sampled(data: &Dataset, beta: f64, gates: usize, seed: u64) -> Result<Compiled> {
+    check_data(data, beta)?;
+    if gates == 0 {
+        return Err(Error::InvalidArgument("the sampled formulation needs at least one gate".into()));
+    }
+    let pats = patterns::sample_gaussian(data.x.view(), gates, seed);
+    crelu_with_patterns(data, beta, pats, Formulation::Sampled)
+}
+
+/// The gated program over every activation pattern: a lower bound on p*.
+pub fn gated(data: &Dataset, beta: f64, budget: &Budget) -> Result<Compiled> {
+    check_data(data, beta)?;
+    let pats = patterns::enumerate(data.x.view(), budget)?;
+    gated_with_patterns(data, beta, pats)
+}
+
+/// C-ReLU on a given pattern list. `kind` is recorded in the layout.
+pub fn crelu_with_patterns(data: &Dataset, beta: f64, pats: Patterns, kind: Formulation) -> Result<Compiled> {
+    check_data(data, beta)?;
+    let (n, d) = (data.n(), data.d());
+    let np = pats.len();
+    if np == 0 {
+        return Err(Error::InvalidArgument("no non-zero activation pattern".into()));
+    }
+    if let Some(p) = pats.list.iter().find(|p| p.len() != n) {
+        return Err(Error::InvalidArgument(format!("pattern of length {} for n = {n} samples", p.len())));
+    }
+    let (v0, w0, t0, s0, r0) = (0, d * np, 2 * d * np, 2 * d * np + np, 2 * d * np + 2 * np);
+    let nvar = r0 + n;
+    let rows_zero = n;
+    let rows_nonneg = 2 * n * np;
+    let rows_soc = 2 * np * (d + 1);
+    let m = rows_zero + rows_nonneg + rows_soc;
+    let x = &data.x;
+    let mut a = CscBuilder::new(m, nvar);
+    let mut b = vec![0.0; m];
+    // zero cone: F v - F w - r = y
+    for j in 0..n {
+        b[j] = data.y[(j, 0)];
+        a.push(j, r0 + j, -1.0);
+    }
+    for (i, p) in pats.list.iter().enumerate() {
+        for j in 0..n {
+            if p.get(j) {
+                for k in 0..d {
+                    a.push(j, v0 + i * d + k, x[(j, k)]);
+                    a.push(j, w0 + i * d + k, -x[(j, k)]);
+                }
+            }
+        }
+    }
+    // nonnegative: -(2D_i - I) X v_i + s = 0, s >= 0
+    for (half, base) in [(0, v0), (1, w0)] {
+        for (i, p) in pats.list.iter().enumerate() {
+            let row0 = rows_zero + half * n * np + i * n;
+            for j in 0..n {
+                let sg = if p.get(j) { 1.0 } else { -1.0 };
+                for k in 0..d {
+                    a.push(row0 + j, base + i * d + k, -sg * x[(j, k)]);
+                }
+            }
+        }
+    }
+    // SOC: (t_i, v_i), then (s_i, w_i)
+    let mut row = rows_zero + rows_nonneg;
+    for (scal, vec) in [(t0, v0), (s0, w0)] {
+        for i in 0..np {
+            a.push(row, scal + i, -1.0);
+            for k in 0..d {
+                a.push(row + 1 + k, vec + i * d + k, -1.0);
+            }
+            row += d + 1;
+        }
+    }
+    let mut pm = CscBuilder::new(nvar, nvar);
+    for j in 0..n {
+        pm.push(r0 + j, r0 + j, 1.0);
+    }
+    let mut q = vec![0.0; nvar];
+    for e in q.iter_mut().take(r0).skip(t0) {
+        *e = beta;
+    }
+    let mut cones = vec![Cone::Zero(rows_zero), Cone::Nonnegative(rows_nonneg)];
+    cones.extend(vec![Cone::SecondOrder(d + 1); 2 * np]);
+    let problem = ConicProblem { p: pm.build(), q, a: a.build(), b, cones };
+    let blocks = vec![
+        Block { name: "v".into(), start: v0, len: d * np },
+        Block { name: "w".into(), start: w0, len: d * np },
+        Block { name: "t".into(), start: t0, len: np },
+        Block { name: "s".into(), start: s0, len: np },
+        Block { name: "r".into(), start: r0, len: n },
+    ];
+    let layout = Layout { formulation: kind, blocks, n, d, c: 1, beta, patterns: pats.list, exhaustive: pats.exhaustive };
+    Ok(Compiled { problem, layout })
+}
+
+/// The gated program on a given pattern list.
+pub fn gated_with_patterns(data: &Dataset, beta: f64, pats: Patterns) -> Result<Compiled> {
+    check_data(data, beta)?;
+    let (n, d) = (data.n(), data.d());
+    let np = pats.len();
+    if np == 0 {
+        return Err(Error::InvalidArgument("no non-zero activation pattern".into()));
+    }
+    let (u0, t0, r0) = (0, d * np, d * np + np);
+    let nvar = r0 + n;
+    let m = n + np * (d + 1);
+    let mut a = CscBuilder::new(m, nvar);
+    let mut b = vec![0.0; m];
+    for j in 0..n {
+        b[j] = data.y[(j, 0)];
+        a.push(j, r0 + j, -1.0);
+    }
+    for (i, p) in pats.list.iter().enumerate() {
+        for j in 0..n {
+            if p.get(j) {
+                for k in 0..d {
+                    a.push(j, u0 + i * d + k, data.x[(j, k)]);
+                }
+            }
+        }
+    }
+    let mut row = n;
+    for i in 0..np {
+        a.push(row, t0 + i, -1.0);
+        for k in 0..d {
+            a.push(row + 1 + k, u0 + i * d + k, -1.0);
+        }
+        row += d + 1;
+    }
+    let mut pm = CscBuilder::new(nvar, nvar);
+    for j in 0..n {
+        pm.push(r0 + j, r0 + j, 1.0);
+    }
+    let mut q = vec![0.0; nvar];
+    for e in q.iter_mut().take(r0).skip(t0) {
+        *e = beta;
+    }
+    let mut cones = vec![Cone::Zero(n)];
+    cones.extend(vec![Cone::SecondOrder(d + 1); np]);
+    let problem = ConicProblem { p: pm.build(), q, a: a.build(), b, cones };
+    let blocks = vec![
+        Block { name: "u".into(), start: u0, len: d * np },
+        Block { name: "t".into(), start: t0, len: np },
+        Block { name: "r".into(), start: r0, len: n },
+    ];
+    let layout =
+        Layout { formulation: Formulation::Gated, blocks, n, d, c: 1, beta, patterns: pats.list, exhaustive: pats.exhaustive };
+    Ok(Compiled { problem, layout })
+}
+
+/// Settings of [`Layout::recover_network_with`]; see the module docs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recovery {
+    /// Same-sign vectors with cosine >= 1 - merge_tolerance are summed (default 1e-8).
+    pub merge_tolerance: f64,
+    /// Groups with norm <= drop_tolerance * (largest group norm) are dropped (default 1e-7).
+    pub drop_tolerance: f64,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Self { merge_tolerance: 1e-8, drop_tolerance: 1e-7 }
+    }
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|a| a * a).sum::<f64>().sqrt()
+}
+
+impl Layout {
+    /// The pattern-wise vectors `(sign, v)` of a C-ReLU solution: `(+1, v_i)` and `(-1, w_i)`.
+    fn crelu_vectors(&self, x: &[f64]) -> Result<Vec<(f64, Vec<f64>)>> {
+        if !matches!(self.formulation, Formulation::Exact | Formulation::Sampled) {
+            return Err(Error::InvalidArgument(format!(
+                "the {} program's solution is not a network (only exact and sampled C-ReLU solutions are)",
+                self.formulation
+            )));
+        }
+        let d = self.d;
+        let mut out = Vec::new();
+        for (sign, name) in [(1.0, "v"), (-1.0, "w")] {
+            for chunk in self.slice(name, x)?.chunks(d) {
+                out.push((sign, chunk.to_vec()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The C-ReLU objective `1/2||sum D_i X (v_i - w_i) - y||^2 + beta sum (||v_i|| + ||w_i||)`
+    /// evaluated directly at `x` (not through the epigraph variables `t`, `s`, `r`).
+    pub fn crelu_objective(&self, data: &Dataset, x: &[f64]) -> Result<f64> {
+        let fit = self.fitted(data, x)?;
+        let loss: f64 = fit.iter().enumerate().map(|(j, f)| 0.5 * (f - data.y[(j, 0)]).powi(2)).sum();
+        let pen: f64 = match self.formulation {
+            Formulation::Gated => self.slice("u", x)?.chunks(self.d).map(norm).sum(),
+            _ => self.crelu_vectors(x)?.iter().map(|(_, v)| norm(v)).sum(),
+        };
+        Ok(loss + self.beta * pen)
+    }
+
+    /// Fitted values `sum_i D_i X (v_i - w_i)` (gated: `sum_i D_i X u_i`).
+    pub fn fitted(&self, data: &Dataset, x: &[f64]) -> Result<Vec<f64>> {
+        if data.n() != self.n || data.d() != self.d {
+            return Err(Error::InvalidArgument(format!(
+                "data of size {} x {} for a program built on {} x {}",
+                data.n(),
+                data.d(),
+                self.n,
+                self.d
+            )));
+        }
+        let vecs: Vec<(f64, Vec<f64>)> = match self.formulation {
+            Formulation::Gated => self.slice("u", x)?.chunks(self.d).map(|c| (1.0, c.to_vec())).collect(),
+            _ => self.crelu_vectors(x)?,
+        };
+        let np = self.patterns.len();
+        let mut fit = vec![0.0; self.n];
+        for (idx, (sign, v)) in vecs.iter().enumerate() {
+            let p = &self.patterns[idx % np];
+            for (j, f) in fit.iter_mut().enumerate() {
+                if p.get(j) {
+                    *f += sign * data.x.row(j).iter().zip(v).map(|(a, b)| a * b).sum::<f64>();
+                }
+            }
+        }
+        Ok(fit)
+    }
+
+    /// The network of a C-ReLU solution with the default [`Recovery`] settings.
+    pub fn recover_network(&self, x: &[f64]) -> Result<Network> {
+        self.recover_network_with(x, &Recovery::default())
+    }
+
+    /// The network of a C-ReLU solution (see the module docs: merge, drop, rescale).
+    pub fn recover_network_with(&self, x: &[f64], settings: &Recovery) -> Result<Network> {
+        let vecs = self.crelu_vectors(x)?;
+        let mut groups: Vec<(f64, Vec<f64>)> = Vec::new();
+        for (sign, v) in vecs {
+            let nv = norm(&v);
+            if nv == 0.0 || !nv.is_finite() {
+                continue;
+            }
+            let hit = groups.iter_mut().find(|(s, g)| {
+                *s == sign && {
+                    let ng = norm(g);
+                    g.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>() >= (1.0 - settings.merge_tolerance) * ng * nv
+                }
+            });
+            match hit {
+                Some((_, g)) => g.iter_mut().zip(&v).for_each(|(a, b)| *a += b),
+                None => groups.push((sign, v)),
+            }
+        }
+        let top = groups.iter().map(|(_, g)| norm(g)).fold(0.0f64, f64::max);
+        groups.retain(|(_, g)| norm(g) > settings.drop_tolerance * top);
+        let m = groups.len();
+        let mut u = Array2::zeros((self.d, m));
+        let mut v = Array2::zeros((1, m));
+        for (j, (sign, g)) in groups.iter().enumerate() {
+            let ng = norm(g);
+            let sq = ng.sqrt();
+            for k in 0..self.d {
+                u[(k, j)] = g[k] / sq;
+            }
+            v[(0, j)] = sign * sq;
+        }
+        Ok(Network { u, v })
+    }
+}
+
+/// `1/2 ||yhat - y||^2` helper for tests and reports.
+pub fn squared_loss(yhat: &[f64], data: &Dataset) -> f64 {
+    yhat.iter().enumerate().map(|(j, f)| 0.5 * (f - data.y[(j, 0)]).powi(2)).sum()
+}
