@@ -330,33 +330,3 @@ fn maxcut_random(k: usize) -> ConicProblem {
     let eq: Vec<_> = (0..k).map(|i| (vec![(svec_index(i, i, k, Triangle::Upper), 1.0)], 1.0)).collect();
     psd_identity_block(k, &eq, q)
 }
-
-/// Timing table (not a correctness test): `cargo test --test scs_backend timing -- --ignored --nocapture`.
-#[cfg(feature = "clarabel")]
-#[test]
-#[ignore]
-fn timing_maxcut_scs_vs_clarabel() {
-    println!("{:>5} {:>9} {:>12} {:>9} {:>7} {:>14} {:>9} {:>7} {:>14}", "k", "backend", "status", "seconds", "iters", "objective", "", "", "");
-    for &k in &[20usize, 40, 60, 100, 150] {
-        let p = maxcut_random(k);
-        for (kind, tol) in [(BackendKind::Scs, None), (BackendKind::Scs, Some(1e-7)), (BackendKind::Clarabel, None)] {
-            if kind == BackendKind::Clarabel && k > 60 {
-                continue;
-            }
-            let sol = backend::solve(&p, kind, &SolveSettings { tolerance: tol, ..Default::default() }).unwrap();
-            let kkt = check_solution(&p, &sol.x, &sol.s, &sol.z);
-            println!(
-                "{k:>5} {:>9} {:>12} {:>9.3} {:>7} {:>14.8} pres={:.1e} dres={:.1e} gap={:.1e} tol={:?}",
-                kind.name(),
-                sol.status.name(),
-                sol.solve_seconds,
-                sol.iterations,
-                sol.primal_objective,
-                kkt.primal_residual,
-                kkt.dual_residual,
-                kkt.relative_gap,
-                tol
-            );
-        }
-    }
-}
