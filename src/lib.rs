@@ -14,6 +14,7 @@ pub mod conic;
 pub mod data;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod formulation;
 pub mod lift;
 pub mod network;

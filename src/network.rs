@@ -34,7 +34,6 @@ use crate::error::{Error, Result};
 use ndarray::{Array2, ArrayView2, Zip};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
 
 /// The `format` tag of weight files.
@@ -202,24 +201,7 @@ impl Network {
         }
         let mut text = serde_json::to_string_pretty(&self.to_json()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         text.push('\n');
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true);
-        if overwrite {
-            opts.create(true).truncate(true);
-        } else {
-            opts.create_new(true);
-        }
-        let mut f = opts.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::io(
-                    path,
-                    std::io::Error::new(e.kind(), "file exists; refusing to overwrite it (pass the overwrite flag, --overwrite)"),
-                )
-            } else {
-                Error::io(path, e)
-            }
-        })?;
-        f.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
+        crate::files::write_text(path, &text, overwrite)
     }
 
     /// Read weights written by [`Network::save`]. Errors name the file and the offending field

@@ -151,7 +151,7 @@ pub fn write(problem: &ConicProblem, meta: &ProblemMeta, path: impl AsRef<Path>,
     let format = Format::from_path(path)?;
     problem.validate()?;
     let text = to_string(problem, meta, format)?;
-    write_text(path, &text, overwrite)?;
+    crate::files::write_text(path, &text, overwrite)?;
     Ok(format)
 }
 
@@ -177,25 +177,6 @@ pub fn read(path: impl AsRef<Path>) -> Result<ProblemFile> {
     Ok(ProblemFile { problem, meta, format })
 }
 
-fn write_text(path: &Path, text: &str, overwrite: bool) -> Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if overwrite {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    let mut file = options.open(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::InvalidArgument(format!("`{}` already exists; refusing to overwrite it (pass overwrite / --force to replace it)", path.display()))
-        } else {
-            Error::io(path, e)
-        }
-    })?;
-    file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))?;
-    Ok(())
-}
 
 /// Formats a number so that it reads back exactly (shortest round-trip, exponent form).
 pub(crate) fn num(v: f64) -> String {
