@@ -2,7 +2,9 @@
 //! convex-relu + Clarabel and writes them (data, patterns, our optimum and timings) to a JSON
 //! file that benches/cvxpy_exact.py re-solves with cvxpy + Clarabel on the same patterns.
 //!
-//! Run through scripts/bench-cvxpy.sh, or: `cargo run --example bench_exact -- out/bench/instances.json`.
+//! Run through scripts/bench-cvxpy.sh, or: `cargo run --release --example bench_exact -- out/bench/instances.json`
+//! (release matters: in the dev profile Clarabel's generic solver, monomorphised in this crate, runs
+//! at opt-level 0 and is ~10x slower).
 //! Times are the best of REPEATS runs: `compile` = pattern enumeration + conic assembly,
 //! `solve` = Clarabel (setup included) as measured by the backend.
 
