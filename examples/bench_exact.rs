@@ -36,7 +36,7 @@ fn instance(n: usize, d: usize, seed: u64) -> Dataset {
 
 fn main() {
     let out = std::env::args().nth(1).unwrap_or_else(|| "out/bench/instances.json".into());
-    let sizes = [(10, 2), (20, 2), (40, 2), (15, 3), (25, 3), (12, 4)];
+    let sizes = [(10, 2), (20, 2), (40, 2), (15, 3), (25, 3), (40, 3), (12, 4)];
     let settings = SolveSettings { tolerance: Some(1e-8), ..Default::default() };
     let mut list = Vec::new();
     for (k, &(n, d)) in sizes.iter().enumerate() {
