@@ -2,7 +2,9 @@
 //! convex-relu + Clarabel and writes them (data, patterns, our optimum and timings) to a JSON
 //! file that benches/cvxpy_exact.py re-solves with cvxpy + Clarabel on the same patterns.
 //!
-//! Run through scripts/bench-cvxpy.sh, or: `cargo run --example bench_exact -- out/bench/instances.json`.
+//! Run through scripts/bench-cvxpy.sh, or: `cargo run --release --example bench_exact -- out/bench/instances.json`
+//! (release matters: in the dev profile Clarabel's generic solver, monomorphised in this crate, runs
+//! at opt-level 0 and is ~10x slower).
 //! Times are the best of REPEATS runs: `compile` = pattern enumeration + conic assembly,
 //! `solve` = Clarabel (setup included) as measured by the backend.
 
@@ -34,7 +36,7 @@ fn instance(n: usize, d: usize, seed: u64) -> Dataset {
 
 fn main() {
     let out = std::env::args().nth(1).unwrap_or_else(|| "out/bench/instances.json".into());
-    let sizes = [(10, 2), (20, 2), (40, 2), (15, 3), (25, 3), (12, 4)];
+    let sizes = [(10, 2), (20, 2), (40, 2), (15, 3), (25, 3), (40, 3), (12, 4)];
     let settings = SolveSettings { tolerance: Some(1e-8), ..Default::default() };
     let mut list = Vec::new();
     for (k, &(n, d)) in sizes.iter().enumerate() {

@@ -7,8 +7,9 @@
 //! Prints the ratio sampled / exact (median, 90% quantile, max over draws; quantiles by linear interpolation) and writes
 //! out/kim_pilanci.tsv and out/kim_pilanci.svg.
 //!
-//! Run: `cargo run --example kim_pilanci [-- DRAWS_N20 [DRAWS_N40]]` (default 20 and 10 draws;
-//! the n = 40 exact program has 1.5k patterns and 137k cone rows, ~10-40 s per Clarabel solve).
+//! Run: `cargo run --release --example kim_pilanci [-- DRAWS_N20 [DRAWS_N40]]` (default 20 and 10
+//! draws; the n = 40 exact program has 1.5k patterns and 137k cone rows: use --release, the dev
+//! profile compiles Clarabel's generic solver at opt-level 0).
 
 use convex_relu::backend::{self, BackendKind, SolveSettings};
 use convex_relu::data::{Dataset, TargetKind};

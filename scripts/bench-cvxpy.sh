@@ -11,5 +11,6 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$VENV/bin/pip" install --quiet cvxpy clarabel scs numpy
 fi
 mkdir -p out/bench
-cargo run --quiet --example bench_exact -- out/bench/instances.json
+# --release: Clarabel's generic solver is compiled inside this crate (see docs/benchmarks.md)
+cargo run --quiet --release --example bench_exact -- out/bench/instances.json
 "$VENV/bin/python" benches/cvxpy_exact.py out/bench/instances.json --markdown out/bench/table.md
