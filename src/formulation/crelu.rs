@@ -130,27 +130,12 @@ pub fn crelu_with_patterns(data: &Dataset, beta: f64, pats: Patterns, kind: Form
         }
     }
     // SOC: (t_i, v_i), then (s_i, w_i)
-    let mut row = rows_zero + rows_nonneg;
-    for (scal, vec) in [(t0, v0), (s0, w0)] {
-        for i in 0..np {
-            a.push(row, scal + i, -1.0);
-            for k in 0..d {
-                a.push(row + 1 + k, vec + i * d + k, -1.0);
-            }
-            row += d + 1;
-        }
-    }
-    let mut pm = CscBuilder::new(nvar, nvar);
-    for j in 0..n {
-        pm.push(r0 + j, r0 + j, 1.0);
-    }
-    let mut q = vec![0.0; nvar];
-    for e in q.iter_mut().take(r0).skip(t0) {
-        *e = beta;
-    }
+    let row = push_norm_cones(&mut a, rows_zero + rows_nonneg, t0, v0, np, d);
+    push_norm_cones(&mut a, row, s0, w0, np, d);
+    let (pm, q) = objective(nvar, n, r0, t0, beta);
     let mut cones = vec![Cone::Zero(rows_zero), Cone::Nonnegative(rows_nonneg)];
     cones.extend(vec![Cone::SecondOrder(d + 1); 2 * np]);
-    let problem = ConicProblem { p: pm.build(), q, a: a.build(), b, cones };
+    let problem = ConicProblem { p: pm, q, a: a.build(), b, cones };
     let blocks = vec![
         Block { name: "v".into(), start: v0, len: d * np },
         Block { name: "w".into(), start: w0, len: d * np },
@@ -160,6 +145,34 @@ pub fn crelu_with_patterns(data: &Dataset, beta: f64, pats: Patterns, kind: Form
     ];
     let layout = Layout { formulation: kind, blocks, n, d, c: 1, beta, patterns: pats.list, exhaustive: pats.exhaustive };
     Ok(Compiled { problem, layout })
+}
+
+/// Rows `(t_i, v_i) in SOC(d + 1)` for `i < np`, as `s = (t_i, v_i)` (`A = -I` on those columns,
+/// `b = 0`), starting at `row`; the norm variables start at column `t0`, the groups (of length
+/// `d`) at `v0`. Returns the next free row.
+fn push_norm_cones(a: &mut CscBuilder, mut row: usize, t0: usize, v0: usize, np: usize, d: usize) -> usize {
+    for i in 0..np {
+        a.push(row, t0 + i, -1.0);
+        for k in 0..d {
+            a.push(row + 1 + k, v0 + i * d + k, -1.0);
+        }
+        row += d + 1;
+    }
+    row
+}
+
+/// The objective `1/2 ||r||^2 + beta * (sum of the norm variables)`: `P = I` on the `n` residual
+/// variables at `r0`, `q = beta` on the norm variables, which occupy columns `t0..r0`.
+fn objective(nvar: usize, n: usize, r0: usize, t0: usize, beta: f64) -> (crate::conic::Csc, Vec<f64>) {
+    let mut pm = CscBuilder::new(nvar, nvar);
+    for j in 0..n {
+        pm.push(r0 + j, r0 + j, 1.0);
+    }
+    let mut q = vec![0.0; nvar];
+    for e in q.iter_mut().take(r0).skip(t0) {
+        *e = beta;
+    }
+    (pm.build(), q)
 }
 
 /// The gated program on a given pattern list.
@@ -188,25 +201,11 @@ pub fn gated_with_patterns(data: &Dataset, beta: f64, pats: Patterns) -> Result<
             }
         }
     }
-    let mut row = n;
-    for i in 0..np {
-        a.push(row, t0 + i, -1.0);
-        for k in 0..d {
-            a.push(row + 1 + k, u0 + i * d + k, -1.0);
-        }
-        row += d + 1;
-    }
-    let mut pm = CscBuilder::new(nvar, nvar);
-    for j in 0..n {
-        pm.push(r0 + j, r0 + j, 1.0);
-    }
-    let mut q = vec![0.0; nvar];
-    for e in q.iter_mut().take(r0).skip(t0) {
-        *e = beta;
-    }
+    push_norm_cones(&mut a, n, t0, u0, np, d);
+    let (pm, q) = objective(nvar, n, r0, t0, beta);
     let mut cones = vec![Cone::Zero(n)];
     cones.extend(vec![Cone::SecondOrder(d + 1); np]);
-    let problem = ConicProblem { p: pm.build(), q, a: a.build(), b, cones };
+    let problem = ConicProblem { p: pm, q, a: a.build(), b, cones };
     let blocks = vec![
         Block { name: "u".into(), start: u0, len: d * np },
         Block { name: "t".into(), start: t0, len: np },
