@@ -8,6 +8,7 @@ setup:
 run: setup
 	cargo run --release -- demo
 
-# The whole test suite.
+# The whole test suite. Tests run solves in parallel threads, so OpenBLAS (used by Clarabel's
+# and SCS's PSD cones) is kept to one thread each to avoid oversubscribing the cores.
 test: setup
-	cargo test --workspace
+	OPENBLAS_NUM_THREADS=1 cargo test --workspace
