@@ -508,6 +508,9 @@ pub struct Tightness {
     /// Best certified lower bound and best upper bound over the table.
     pub lower_bound: Option<f64>,
     pub upper_bound: Option<f64>,
+    /// The rows the best bounds come from.
+    pub lower_bound_source: Option<String>,
+    pub upper_bound_source: Option<String>,
     pub gap: Option<f64>,
     pub globally_optimal: bool,
     pub tolerance: f64,
@@ -526,7 +529,10 @@ impl fmt::Display for Tightness {
         for r in &self.rows {
             writeln!(f, "{:<44} {:>14}  {:<28} {}", r.method, f8(r.value), r.kind, r.source)?;
         }
-        writeln!(f, "best certified LB {}, best UB {}, gap {}", f8(self.lower_bound), f8(self.upper_bound), e3(self.gap))?;
+        let src = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+        writeln!(f, "best certified LB {} ({})", f8(self.lower_bound), src(&self.lower_bound_source))?;
+        writeln!(f, "best UB           {} ({})", f8(self.upper_bound), src(&self.upper_bound_source))?;
+        writeln!(f, "gap (UB - LB)/UB  {}", e3(self.gap))?;
         if self.exact_optimum.is_some() {
             writeln!(f, "relaxation gap (p* - LB)/p* = {}, rounding gap (UB - p*)/p* = {}", e3(self.relaxation_gap), e3(self.rounding_gap))?;
         }
@@ -576,12 +582,9 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
     rows.push(Row { method: "SDP relaxation (reduced), certified".into(), value: rep.lower_bound, kind: "certified lower bound".into(), source: format!("dual of {be}") });
     rows.push(Row { method: "SDP relaxation (reduced), solver value".into(), value: rep.objective, kind: "solver value (not a bound)".into(), source: format!("{be}, {}", rep.status) });
     rows.push(Row { method: "rounded network (gaussian)".into(), value: rep.upper_bound, kind: "upper bound (network)".into(), source: format!("Lambda from {be}") });
-    let mut ubs: Vec<f64> = rep.upper_bound.into_iter().collect();
-    let mut lbs: Vec<f64> = rep.lower_bound.into_iter().collect();
     if let Some(lam) = &out.lambda {
         match rounding::round(lam, data, t.beta, &s.rounding_settings(Rounding::Tos)) {
             Ok(rt) => {
-                ubs.push(rt.objective);
                 rows.push(Row { method: "rounded network (tos)".into(), value: Some(rt.objective), kind: "upper bound (network)".into(), source: format!("Lambda from {be}") });
             }
             Err(e) => notes.push(format!("tos rounding failed: {e}")),
@@ -589,7 +592,6 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
     }
     for &w in &t.widths {
         let v = baseline(data, t.beta, w, t.restarts, t.iterations, t.seed)?;
-        ubs.push(v);
         rows.push(Row {
             method: format!("non-convex training, width {w}"),
             value: Some(v),
@@ -602,18 +604,28 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
         // The exact program's dual certificate is another certified lower bound.
         let ex = run(data, &PipelineSettings { formulation: Formulation::Exact, exact_optimum: false, ..s.clone() })?;
         if let Some(l) = ex.report.lower_bound {
-            lbs.push(l);
             rows.push(Row { method: "exact C-ReLU, dual certificate".into(), value: Some(l), kind: "certified lower bound".into(), source: "clarabel pricing SOCPs".into() });
         }
         if let Some(u) = ex.report.upper_bound {
-            ubs.push(u);
             rows.push(Row { method: "exact C-ReLU, recovered network".into(), value: Some(u), kind: "upper bound (network)".into(), source: ex.report.backend.clone() });
         }
     } else if data.c() == 1 {
         notes.push("exact optimum not available (patterns not enumerable within the budget)".into());
     }
-    let lower_bound = lbs.iter().copied().fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
-    let upper_bound = ubs.iter().copied().fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))));
+    // Best bounds over the table: only certified lower bounds and real networks count.
+    let best = |kind: &str, better: fn(f64, f64) -> bool| {
+        rows.iter()
+            .filter(|r| r.kind == kind)
+            .filter_map(|r| r.value.map(|v| (v, r.method.clone())))
+            .fold(None, |acc: Option<(f64, String)>, (v, m)| match acc {
+                Some((a, am)) if !better(v, a) => Some((a, am)),
+                _ => Some((v, m)),
+            })
+    };
+    let lb = best("certified lower bound", |v, a| v > a);
+    let ub = best("upper bound (network)", |v, a| v < a);
+    let (lower_bound, lower_bound_source) = (lb.as_ref().map(|x| x.0), lb.map(|x| x.1));
+    let (upper_bound, upper_bound_source) = (ub.as_ref().map(|x| x.0), ub.map(|x| x.1));
     let gap = match (upper_bound, lower_bound) {
         (Some(u), Some(l)) => Some((u - l) / u.abs().max(1e-300)),
         _ => None,
@@ -627,6 +639,8 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
         rows,
         lower_bound,
         upper_bound,
+        lower_bound_source,
+        upper_bound_source,
         gap,
         globally_optimal: gap.is_some_and(|g| g <= GLOBAL_OPTIMALITY_TOLERANCE),
         tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
