@@ -113,3 +113,26 @@ fn errors_are_clear() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("c = 1") && err.contains("--targets signed"), "{err}");
 }
+
+#[test]
+fn exact_export_and_save_network_round_trip() {
+    let dir = tmp_dir("exact_export");
+    let (p, n) = (dir.join("p.json"), dir.join("net.json"));
+    let args = ["solve", "--data", "reference-1d", "--beta", "0.1", "--export", p.to_str().unwrap(), "--save-network", n.to_str().unwrap(), "--json"];
+    let v = json(&run(&args));
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let meta = &file["meta"];
+    assert_eq!(meta["formulation"], "exact");
+    assert_eq!((meta["n"].as_u64(), meta["d"].as_u64(), meta["c"].as_u64()), (Some(8), Some(2), Some(1)));
+    let names: Vec<&str> = meta["layout"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["v", "w", "t", "s", "r"]);
+    let net = convex_relu::network::Network::load(&n).unwrap();
+    let obj = net.objective(&convex_relu::data::synth::reference_1d(), 0.1);
+    assert!((obj - v["upper_bound"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(!run(&args).status.success(), "refuses to overwrite");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    json(&run(&forced));
+    let gated = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "gated", "--save-network", dir.join("g.json").to_str().unwrap()]);
+    assert!(!gated.status.success() && String::from_utf8_lossy(&gated.stderr).contains("not a network"));
+}

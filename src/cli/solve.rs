@@ -129,6 +129,12 @@ pub fn run(args: &Args) -> Result<()> {
     if let Some(path) = &args.export {
         export::Format::from_path(path)?;
     }
+    if let (Some(path), Formulation::Gated) = (&args.save_network, args.formulation) {
+        return Err(Error::InvalidArgument(format!(
+            "--save-network {}: the gated program's solution is not a network (use exact, sampled or sdp)",
+            path.display()
+        )));
+    }
     let data = load_data(&args.data)?;
     let settings = PipelineSettings {
         formulation: args.formulation,
