@@ -19,6 +19,7 @@ pub mod formulation;
 pub mod lift;
 pub mod network;
 pub mod patterns;
+pub mod pipeline;
 pub mod rounding;
 pub mod sdp_bound;
 pub mod train;

@@ -17,8 +17,12 @@ struct Cli {
 enum Command {
     /// Non-convex baseline: train by full-batch Adam / momentum from seeded random restarts.
     Train(cli::train::TrainArgs),
-    /// Solve a two-layer convex program (exact / gated / sampled C-ReLU) and report bounds.
+    /// Solve a two-layer convex program (exact / gated / sampled C-ReLU, sdp / sdp-full relaxation) and report bounds.
     Solve(cli::solve::Args),
+    /// Compare the relaxation bound, rounded networks, non-convex training and the exact optimum.
+    Tightness(cli::tightness::Args),
+    /// The main job on the embedded reference instance (reference-1d, beta = 0.1).
+    Demo(cli::demo::Args),
     /// Solve a conic problem file (.json, .cbf or .dat-s) and check the answer independently.
     SolveFile(cli::solve_file::Args),
     /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
@@ -30,6 +34,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Train(args) => cli::train::run(args),
         Command::Solve(args) => cli::solve::run(args),
+        Command::Tightness(args) => cli::tightness::run(args),
+        Command::Demo(args) => cli::demo::run(args),
         Command::SolveFile(args) => cli::solve_file::run(args),
         Command::Convert(args) => cli::convert::run(args),
     };

@@ -2,6 +2,8 @@
 //! `run(&Args) -> convex_relu::Result<()>`; `main.rs` only dispatches.
 
 pub mod convert;
+pub mod demo;
 pub mod solve;
 pub mod solve_file;
+pub mod tightness;
 pub mod train;

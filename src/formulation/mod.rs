@@ -30,6 +30,12 @@ pub enum Formulation {
     Gated,
     /// C-ReLU over the patterns of `m` Gaussian gates: an upper bound (a real network).
     Sampled,
+    /// SDP relaxation of the CPP, facially reduced (`S` PSD of order n + d + c): a lower bound.
+    Sdp,
+    /// SDP relaxation of the CPP in the paper's full form (`Lambda` PSD of order 2n + d + c).
+    #[serde(rename = "sdp-full")]
+    #[value(name = "sdp-full")]
+    SdpFull,
 }
 
 impl Formulation {
@@ -39,7 +45,23 @@ impl Formulation {
             Formulation::Exact => "exact",
             Formulation::Gated => "gated",
             Formulation::Sampled => "sampled",
+            Formulation::Sdp => "sdp",
+            Formulation::SdpFull => "sdp-full",
         }
+    }
+
+    /// The SDP form of an SDP formulation (`None` for the C-ReLU programs).
+    pub fn sdp_form(self) -> Option<sdp::SdpForm> {
+        match self {
+            Formulation::Sdp => Some(sdp::SdpForm::Reduced),
+            Formulation::SdpFull => Some(sdp::SdpForm::Full),
+            _ => None,
+        }
+    }
+
+    /// Whether this is one of the C-ReLU programs (scalar output, activation patterns).
+    pub fn is_crelu(self) -> bool {
+        self.sdp_form().is_none()
     }
 }
 
@@ -53,7 +75,7 @@ impl FromStr for Formulation {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         <Self as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated or sampled)")))
+            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated, sampled, sdp or sdp-full)")))
     }
 }
 
@@ -132,11 +154,29 @@ pub struct Compiled {
     pub layout: Layout,
 }
 
-/// Builds the program `kind` for `data` (squared loss).
+/// Builds the program `kind` for `data` (squared loss). For the SDP formulations the returned
+/// [`Layout`] only names the variable blocks (`svec(W)`, `r`); use [`sdp::compile`] for the map
+/// back to `Lambda`.
 pub fn compile(kind: Formulation, data: &Dataset, settings: &CompileSettings) -> Result<Compiled> {
     match kind {
         Formulation::Exact => crelu::exact(data, settings.beta, &settings.budget),
         Formulation::Gated => crelu::gated(data, settings.beta, &settings.budget),
         Formulation::Sampled => crelu::sampled(data, settings.beta, settings.gates, settings.seed),
+        Formulation::Sdp | Formulation::SdpFull => {
+            let form = kind.sdp_form().expect("an SDP formulation");
+            let sdp = sdp::compile(data, settings.beta, form)?;
+            let blocks = sdp.layout.variables.iter().map(|b| Block { name: b.name.clone(), start: b.offset, len: b.len }).collect();
+            let layout = Layout {
+                formulation: kind,
+                blocks,
+                n: sdp.layout.n,
+                d: sdp.layout.d,
+                c: sdp.layout.c,
+                beta: settings.beta,
+                patterns: Vec::new(),
+                exhaustive: false,
+            };
+            Ok(Compiled { problem: sdp.problem, layout })
+        }
     }
 }

@@ -1,0 +1,737 @@
+//! End-to-end runs as library functions: data -> program -> solver -> network -> certified
+//! bounds, returned as one serde-serialisable [`Report`] for every formulation (the CLI's
+//! `solve --json` prints exactly these keys; [`std::fmt::Display`] is for people).
+//!
+//! # The numbers of a report (objective `L` of SPEC section 0, sums not means)
+//!
+//! * `objective`: the convex program's optimum **as the solver reports it**. C-ReLU
+//!   (exact/gated/sampled): the C-ReLU objective evaluated directly at the solver's point. SDP:
+//!   the solver's primal objective of the relaxation -- an estimate, *not* a bound (SPEC 7).
+//! * `lower_bound` (LB): a certified lower bound on `p*`, or null. C-ReLU: the dual certificate
+//!   of [`crate::certify`] (needs every activation pattern). SDP: the repaired-dual bound of
+//!   [`crate::sdp_bound`], computed with the rounded network as incumbent (its objective bounds
+//!   the trace of the relaxation's solution). `certified` says whether LB is a bound.
+//! * `upper_bound` (UB): the training objective `L` of a real network -- the recovered network
+//!   (exact, sampled), the rounded network (SDP); null for gated (its solution is not a network).
+//! * `gap = (UB - LB) / UB` when both exist; `globally_optimal` is `gap <= tolerance` with
+//!   [`GLOBAL_OPTIMALITY_TOLERANCE`] = 1e-4 (relative).
+//! * `exact_optimum` (`p*`): scalar output (c = 1) and every pattern enumerable, when asked for:
+//!   the exact C-ReLU optimum (SPEC section 1; = p* to the solver's accuracy).
+//!   Then `relaxation_gap = (p* - LB) / p*` and `rounding_gap = (UB - p*) / p*` (SPEC section 2).
+//!
+//! Every number names the backend that produced it (`backend`; `exact_optimum_backend`;
+//! the certificate SOCPs of the C-ReLU dual bound always run on Clarabel and say so in
+//! `lower_bound_method`). Nothing falls back to another backend: a failed solve is a status.
+
+use crate::backend::{self, BackendKind, ConicSolution, SolveSettings};
+use crate::certify;
+use crate::conic::ConicProblem;
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use crate::export::{LayoutBlock, ProblemMeta};
+use crate::formulation::{self, sdp, CompileSettings, Formulation};
+use crate::network::Network;
+use crate::patterns::{self, Budget, Patterns};
+use crate::rounding::{self, Rounding, RoundingSettings};
+use crate::sdp_bound;
+use crate::train::{self, TrainSettings};
+use nalgebra::DMatrix;
+use serde::Serialize;
+use std::fmt;
+use std::time::Instant;
+
+/// Relative tolerance on `(UB - LB) / UB` under which a run is declared globally optimal.
+pub const GLOBAL_OPTIMALITY_TOLERANCE: f64 = 1e-4;
+
+/// The reference optimum of SPEC section 6 (`synth::reference_1d()`, beta = 0.1).
+pub const REFERENCE_1D_OPTIMUM: f64 = 0.71707776;
+
+/// What to run. Defaults: exact, beta 0.1, Clarabel, 64 gates, seed 0, Gaussian rounding with
+/// its default number of samples, certify, no separate exact optimum.
+#[derive(Clone, Debug)]
+pub struct PipelineSettings {
+    pub formulation: Formulation,
+    /// Weight decay `beta > 0`.
+    pub beta: f64,
+    pub backend: BackendKind,
+    pub solve: SolveSettings,
+    /// Gaussian gates (sampled).
+    pub gates: usize,
+    /// Seed of the gate sampler and of the rounding.
+    pub seed: u64,
+    /// Limits on exact pattern enumeration.
+    pub budget: Budget,
+    /// Rounding method (SDP formulations).
+    pub rounding: Rounding,
+    /// Gaussian samples per repetition (`None`: the method's default); must be >= 1.
+    pub samples: Option<usize>,
+    /// Compute the lower bound (dual certificate).
+    pub certify: bool,
+    /// Also compute `p*` by the exact C-ReLU program (c = 1, enumerable patterns).
+    pub exact_optimum: bool,
+}
+
+impl Default for PipelineSettings {
+    fn default() -> Self {
+        Self {
+            formulation: Formulation::Exact,
+            beta: 0.1,
+            backend: BackendKind::Clarabel,
+            solve: SolveSettings::default(),
+            gates: 64,
+            seed: 0,
+            budget: Budget::default(),
+            rounding: Rounding::Gaussian,
+            samples: None,
+            certify: true,
+            exact_optimum: false,
+        }
+    }
+}
+
+impl PipelineSettings {
+    /// Range checks (beta > 0, samples >= 1, gates >= 1).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.beta.is_finite() && self.beta > 0.0) {
+            return Err(Error::InvalidArgument(format!("beta must be a positive number, found {}", self.beta)));
+        }
+        if self.samples == Some(0) {
+            return Err(Error::InvalidArgument("--samples must be at least 1, found 0".into()));
+        }
+        if self.gates == 0 && self.formulation == Formulation::Sampled {
+            return Err(Error::InvalidArgument("--gates must be at least 1, found 0".into()));
+        }
+        self.solve.validate()
+    }
+
+    fn rounding_settings(&self, method: Rounding) -> RoundingSettings {
+        let mut r = RoundingSettings { method, ..Default::default() };
+        r.gaussian.samples = self.samples;
+        r.gaussian.seed = self.seed;
+        r.tos.seed = self.seed;
+        r
+    }
+}
+
+/// How the SDP solution was rounded.
+#[derive(Clone, Debug, Serialize)]
+pub struct RoundingInfo {
+    /// `gaussian` or `tos`.
+    pub method: Rounding,
+    /// Gaussian: samples drawn; TOS: the rank.
+    pub samples: usize,
+    /// Width of the rounded network.
+    pub width: usize,
+    /// Its training objective (= `upper_bound`).
+    pub objective: f64,
+    pub seed: u64,
+}
+
+/// One end-to-end run (see the module docs for every key).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub status: String,
+    pub backend: String,
+    pub formulation: String,
+    pub data: String,
+    pub n: usize,
+    pub d: usize,
+    pub c: usize,
+    pub beta: f64,
+    /// Number of activation patterns (null for SDP).
+    pub patterns: Option<usize>,
+    pub gates: Option<usize>,
+    pub objective: Option<f64>,
+    /// What `objective` is.
+    pub objective_label: String,
+    pub lower_bound: Option<f64>,
+    pub certified: bool,
+    pub lower_bound_method: Option<String>,
+    pub upper_bound: Option<f64>,
+    /// Where the upper bound comes from (`recovered network`, `rounded network (gaussian)`).
+    pub upper_bound_source: Option<String>,
+    pub width: Option<usize>,
+    pub gap: Option<f64>,
+    pub globally_optimal: bool,
+    pub tolerance: f64,
+    pub exact_optimum: Option<f64>,
+    pub exact_optimum_backend: Option<String>,
+    pub relaxation_gap: Option<f64>,
+    pub rounding_gap: Option<f64>,
+    pub iterations: u32,
+    pub compile_seconds: f64,
+    pub solve_seconds: f64,
+    pub certify_seconds: Option<f64>,
+    pub seed: u64,
+    pub rounding: Option<RoundingInfo>,
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// Fills `gap`, `globally_optimal`, `relaxation_gap`, `rounding_gap` from the bounds.
+    fn finish(&mut self) {
+        self.tolerance = GLOBAL_OPTIMALITY_TOLERANCE;
+        self.gap = match (self.upper_bound, self.lower_bound) {
+            (Some(u), Some(l)) => Some((u - l) / u.abs().max(1e-300)),
+            _ => None,
+        };
+        self.globally_optimal = self.certified && self.gap.is_some_and(|g| g <= GLOBAL_OPTIMALITY_TOLERANCE);
+        if let Some(p) = self.exact_optimum {
+            let den = p.abs().max(1e-300);
+            self.relaxation_gap = self.lower_bound.map(|l| (p - l) / den);
+            self.rounding_gap = self.upper_bound.map(|u| (u - p) / den);
+        }
+    }
+}
+
+fn f8(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.8}"))
+}
+
+fn e3(v: Option<f64>) -> String {
+    v.map_or("-".to_string(), |x| format!("{x:.3e}"))
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "data            {} (n = {}, d = {}, c = {})", self.data, self.n, self.d, self.c)?;
+        let pats = self.patterns.map_or(String::new(), |p| format!(", {p} patterns"));
+        writeln!(f, "program         {}, beta = {}{}", self.formulation, self.beta, pats)?;
+        writeln!(f, "backend         {} -> {} in {} iterations, {:.3} s", self.backend, self.status, self.iterations, self.solve_seconds)?;
+        writeln!(f, "objective       {}  ({})", f8(self.objective), self.objective_label)?;
+        let lb_label = if self.certified { "certified lower bound" } else { "no certified lower bound" };
+        writeln!(f, "lower bound     {}  ({lb_label})", f8(self.lower_bound))?;
+        let src = self.upper_bound_source.clone().unwrap_or_else(|| "no network".into());
+        let w = self.width.map_or(String::new(), |w| format!(", width {w}"));
+        writeln!(f, "upper bound     {}  ({src}{w})", f8(self.upper_bound))?;
+        if let Some(g) = self.gap {
+            writeln!(f, "gap             {:.3e} relative (UB - LB) / UB", g)?;
+        }
+        if let Some(p) = self.exact_optimum {
+            let b = self.exact_optimum_backend.as_deref().unwrap_or("-");
+            writeln!(f, "exact optimum   {p:.8}  (exact C-ReLU, {b})")?;
+            writeln!(f, "relaxation gap  {}  (p* - LB) / p*", e3(self.relaxation_gap))?;
+            writeln!(f, "rounding gap    {}  (UB - p*) / p*", e3(self.rounding_gap))?;
+        }
+        if self.globally_optimal {
+            writeln!(f, "result          solved to global optimality (gap <= {:e})", self.tolerance)?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note            {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A run's report plus the artefacts the CLI may write.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub report: Report,
+    /// The recovered or rounded network (the one behind `upper_bound`).
+    pub network: Option<Network>,
+    /// The compiled problem.
+    pub problem: ConicProblem,
+    /// Meta block for [`crate::export::write`]: formulation, n, d, c, beta, variable layout.
+    pub meta: ProblemMeta,
+    /// SDP only: the relaxation's `Lambda` (blocks A, B, U, V).
+    pub lambda: Option<DMatrix<f64>>,
+}
+
+fn blank_report(data: &Dataset, s: &PipelineSettings) -> Report {
+    Report {
+        status: String::new(),
+        backend: s.backend.name().into(),
+        formulation: s.formulation.name().into(),
+        data: data.source.clone(),
+        n: data.n(),
+        d: data.d(),
+        c: data.c(),
+        beta: s.beta,
+        patterns: None,
+        gates: (s.formulation == Formulation::Sampled).then_some(s.gates),
+        objective: None,
+        objective_label: String::new(),
+        lower_bound: None,
+        certified: false,
+        lower_bound_method: None,
+        upper_bound: None,
+        upper_bound_source: None,
+        width: None,
+        gap: None,
+        globally_optimal: false,
+        tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
+        exact_optimum: None,
+        exact_optimum_backend: None,
+        relaxation_gap: None,
+        rounding_gap: None,
+        iterations: 0,
+        compile_seconds: 0.0,
+        solve_seconds: 0.0,
+        certify_seconds: None,
+        seed: s.seed,
+        rounding: None,
+        notes: Vec::new(),
+    }
+}
+
+fn meta_for(data: &Dataset, s: &PipelineSettings, blocks: Vec<LayoutBlock>) -> ProblemMeta {
+    ProblemMeta {
+        formulation: Some(s.formulation.name().into()),
+        n: Some(data.n()),
+        d: Some(data.d()),
+        c: Some(data.c()),
+        beta: Some(s.beta),
+        layout: blocks,
+        ..ProblemMeta::generated()
+    }
+}
+
+/// Rejects multi-output data for the C-ReLU programs with a pointer to the alternatives.
+pub fn check_scalar_output(data: &Dataset, formulation: Formulation) -> Result<()> {
+    if formulation.is_crelu() && data.c() != 1 {
+        return Err(Error::InvalidArgument(format!(
+            "the {formulation} C-ReLU program needs scalar output (c = 1), but the data has c = {} outputs \
+             (onehot targets); use --targets signed for two classes, or --formulation sdp for vector output",
+            data.c()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the formulation of `settings` on `data` end to end (module docs).
+pub fn run(data: &Dataset, settings: &PipelineSettings) -> Result<Outcome> {
+    settings.validate()?;
+    check_scalar_output(data, settings.formulation)?;
+    let mut out = match settings.formulation.sdp_form() {
+        Some(form) => run_sdp(data, settings, form)?,
+        None => run_crelu(data, settings)?,
+    };
+    if settings.exact_optimum && out.report.exact_optimum.is_none() {
+        match exact_optimum(data, settings.beta, settings.backend, &settings.solve, &settings.budget) {
+            Ok(p) => {
+                out.report.exact_optimum = Some(p);
+                out.report.exact_optimum_backend = Some(settings.backend.name().into());
+            }
+            Err(e) => out.report.notes.push(format!("no exact optimum: {e}")),
+        }
+    }
+    out.report.finish();
+    Ok(out)
+}
+
+/// `p*` by the exact C-ReLU program over every pattern (c = 1; errors when the patterns cannot
+/// all be enumerated within `budget`, or the solve does not reach `solved`).
+pub fn exact_optimum(data: &Dataset, beta: f64, backend: BackendKind, solve: &SolveSettings, budget: &Budget) -> Result<f64> {
+    if data.c() != 1 {
+        return Err(Error::InvalidArgument(format!("the exact optimum is only computed for scalar output, c = {}", data.c())));
+    }
+    let compiled = formulation::crelu::exact(data, beta, budget)?;
+    let sol = backend::solve(&compiled.problem, backend, solve)?;
+    if sol.status != backend::Status::Solved {
+        return Err(Error::InvalidArgument(format!("the exact C-ReLU solve on {} ended {}", sol.backend, sol.status)));
+    }
+    compiled.layout.crelu_objective(data, &sol.x)
+}
+
+fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
+    let mut r = blank_report(data, s);
+    let compile = CompileSettings { beta: s.beta, gates: s.gates, seed: s.seed, budget: s.budget.clone() };
+    let t0 = Instant::now();
+    let compiled = formulation::compile(s.formulation, data, &compile)?;
+    r.compile_seconds = t0.elapsed().as_secs_f64();
+    let layout = &compiled.layout;
+    let meta = meta_for(data, s, layout.blocks.iter().map(|b| LayoutBlock { name: b.name.clone(), start: b.start, len: b.len }).collect());
+    let sol = backend::solve(&compiled.problem, s.backend, &s.solve)?;
+    fill_solver(&mut r, &sol);
+    r.patterns = Some(layout.patterns.len());
+    r.objective_label = "C-ReLU objective at the solver's point".into();
+    let mut network = None;
+    if sol.status.has_solution() {
+        r.objective = Some(layout.crelu_objective(data, &sol.x)?);
+        let yhat = match s.formulation {
+            Formulation::Gated => layout.fitted(data, &sol.x)?,
+            _ => {
+                let net = layout.recover_network(&sol.x)?;
+                r.upper_bound = Some(net.objective(data, s.beta));
+                r.upper_bound_source = Some("recovered network".into());
+                r.width = Some(net.width());
+                let yhat = net.predict(data.x.view()).column(0).to_vec();
+                network = Some(net);
+                yhat
+            }
+        };
+        if s.certify {
+            let all: Option<Patterns> = if layout.exhaustive {
+                Some(Patterns { list: layout.patterns.clone(), exhaustive: true, rank: 0 })
+            } else {
+                match patterns::enumerate(data.x.view(), &s.budget) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        r.notes.push(format!("no certificate: {e}"));
+                        None
+                    }
+                }
+            };
+            if let Some(all) = all {
+                let cert = certify::dual_bound(data, s.beta, &yhat, &all, BackendKind::Clarabel, &SolveSettings::default())?;
+                r.certify_seconds = Some(cert.seconds);
+                if cert.certified {
+                    r.lower_bound = Some(cert.lower_bound);
+                    r.certified = true;
+                    r.lower_bound_method =
+                        Some(format!("dual certificate over all {} patterns (pricing SOCPs on clarabel)", cert.patterns));
+                }
+            }
+        }
+        if s.formulation == Formulation::Exact && layout.exhaustive && sol.status == backend::Status::Solved && s.exact_optimum {
+            r.exact_optimum = r.objective;
+            r.exact_optimum_backend = Some(sol.backend.name().into());
+        }
+    } else {
+        r.notes.push(format!("the solver returned no solution ({})", sol.status));
+    }
+    Ok(Outcome { report: r, network, problem: compiled.problem, meta, lambda: None })
+}
+
+fn fill_solver(r: &mut Report, sol: &ConicSolution) {
+    r.status = sol.status.name().into();
+    r.backend = sol.backend.name().into();
+    r.iterations = sol.iterations;
+    r.solve_seconds = sol.solve_seconds;
+}
+
+fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<Outcome> {
+    let mut r = blank_report(data, s);
+    let t0 = Instant::now();
+    let compiled = sdp::compile(data, s.beta, form)?;
+    r.compile_seconds = t0.elapsed().as_secs_f64();
+    let meta = meta_for(
+        data,
+        s,
+        compiled.layout.variables.iter().map(|b| LayoutBlock { name: b.name.clone(), start: b.offset, len: b.len }).collect(),
+    );
+    let sol = backend::solve(&compiled.problem, s.backend, &s.solve)?;
+    fill_solver(&mut r, &sol);
+    r.objective_label = format!("relaxation value as {} reports it; not a bound", sol.backend);
+    let mut network = None;
+    let mut lambda = None;
+    if sol.status.has_solution() {
+        r.objective = Some(sol.primal_objective);
+        let lam = compiled.recover_lambda(&sol)?;
+        let rounded = rounding::round(&lam, data, s.beta, &s.rounding_settings(s.rounding))?;
+        r.upper_bound = Some(rounded.objective);
+        r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
+        r.width = Some(rounded.width);
+        r.rounding = Some(RoundingInfo {
+            method: rounded.method,
+            samples: rounded.samples_drawn,
+            width: rounded.width,
+            objective: rounded.objective,
+            seed: rounded.seed,
+        });
+        network = Some(rounded.network);
+        lambda = Some(lam);
+    } else {
+        r.notes.push(format!("the solver returned no solution ({}); no rounding", sol.status));
+    }
+    if s.certify {
+        let t1 = Instant::now();
+        let incumbents: Vec<Network> = network.iter().cloned().collect();
+        let bound = sdp_bound::certify_solution(&compiled, &sol, &incumbents);
+        r.certify_seconds = Some(t1.elapsed().as_secs_f64());
+        r.certified = bound.certified && bound.value.is_finite();
+        r.lower_bound = r.certified.then_some(bound.value);
+        r.lower_bound_method = Some(format!("{} (dual of {})", bound.method, sol.backend));
+    }
+    Ok(Outcome { report: r, network, problem: compiled.problem, meta, lambda })
+}
+
+// =============================================================================================
+// Tightness: the comparison table
+// =============================================================================================
+
+/// Settings of [`tightness`].
+#[derive(Clone, Debug)]
+pub struct TightnessSettings {
+    pub beta: f64,
+    pub backend: BackendKind,
+    pub solve: SolveSettings,
+    pub seed: u64,
+    pub samples: Option<usize>,
+    /// Widths of the non-convex baseline.
+    pub widths: Vec<usize>,
+    /// Restarts per width (best kept).
+    pub restarts: usize,
+    /// Iterations per restart.
+    pub iterations: usize,
+    pub budget: Budget,
+}
+
+impl Default for TightnessSettings {
+    fn default() -> Self {
+        Self {
+            beta: 0.1,
+            backend: BackendKind::Clarabel,
+            solve: SolveSettings::default(),
+            seed: 0,
+            samples: None,
+            widths: vec![5, 10, 100],
+            restarts: 5,
+            iterations: 2000,
+            budget: Budget::default(),
+        }
+    }
+}
+
+/// One row of the comparison table.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// What was computed.
+    pub method: String,
+    /// Its value (null when it failed).
+    pub value: Option<f64>,
+    /// `certified lower bound`, `solver value (not a bound)`, `upper bound (network)`, `exact optimum`.
+    pub kind: String,
+    /// Backend / source.
+    pub source: String,
+}
+
+/// The comparison table and its summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tightness {
+    pub data: String,
+    pub n: usize,
+    pub d: usize,
+    pub c: usize,
+    pub beta: f64,
+    pub rows: Vec<Row>,
+    /// Best certified lower bound and best upper bound over the table.
+    pub lower_bound: Option<f64>,
+    pub upper_bound: Option<f64>,
+    /// The rows the best bounds come from.
+    pub lower_bound_source: Option<String>,
+    pub upper_bound_source: Option<String>,
+    pub gap: Option<f64>,
+    pub globally_optimal: bool,
+    pub tolerance: f64,
+    pub exact_optimum: Option<f64>,
+    /// `(p* - LB) / p*` with the SDP's certified LB.
+    pub relaxation_gap: Option<f64>,
+    /// `(UB_gaussian - p*) / p*` for the Gaussian-rounded network.
+    pub rounding_gap: Option<f64>,
+    pub notes: Vec<String>,
+}
+
+impl fmt::Display for Tightness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "data {} (n = {}, d = {}, c = {}), beta = {}", self.data, self.n, self.d, self.c, self.beta)?;
+        writeln!(f, "{:<44} {:>14}  {:<28} {}", "method", "value", "kind", "source")?;
+        for r in &self.rows {
+            writeln!(f, "{:<44} {:>14}  {:<28} {}", r.method, f8(r.value), r.kind, r.source)?;
+        }
+        let src = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+        writeln!(f, "best certified LB {} ({})", f8(self.lower_bound), src(&self.lower_bound_source))?;
+        writeln!(f, "best UB           {} ({})", f8(self.upper_bound), src(&self.upper_bound_source))?;
+        writeln!(f, "gap (UB - LB)/UB  {}", e3(self.gap))?;
+        if self.exact_optimum.is_some() {
+            writeln!(f, "relaxation gap (p* - LB)/p* = {}, rounding gap (UB - p*)/p* = {}", e3(self.relaxation_gap), e3(self.rounding_gap))?;
+        }
+        if self.globally_optimal {
+            writeln!(f, "solved to global optimality (UB and certified LB within {:e} relative)", self.tolerance)?;
+        } else {
+            writeln!(f, "not certified globally optimal (tolerance {:e})", self.tolerance)?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Best of `restarts` non-convex runs at `width` (train::TrainSettings otherwise default).
+pub fn baseline(data: &Dataset, beta: f64, width: usize, restarts: usize, iterations: usize, seed: u64) -> Result<f64> {
+    let st = TrainSettings { width, beta, restarts, iterations, seed, ..TrainSettings::default() };
+    Ok(train::train(data, &st)?.objective)
+}
+
+/// The relaxation (reduced form) with both roundings, the non-convex baseline at several
+/// widths and, for c = 1 with enumerable patterns, the exact optimum.
+pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
+    if t.widths.is_empty() || t.widths.contains(&0) {
+        return Err(Error::InvalidArgument("--widths must be a non-empty list of positive widths".into()));
+    }
+    if t.restarts == 0 {
+        return Err(Error::InvalidArgument("--restarts must be at least 1, found 0".into()));
+    }
+    let s = PipelineSettings {
+        formulation: Formulation::Sdp,
+        beta: t.beta,
+        backend: t.backend,
+        solve: t.solve.clone(),
+        seed: t.seed,
+        samples: t.samples,
+        budget: t.budget.clone(),
+        exact_optimum: data.c() == 1,
+        ..Default::default()
+    };
+    let out = run(data, &s)?;
+    let rep = &out.report;
+    let mut rows = Vec::new();
+    let mut notes = rep.notes.clone();
+    let be = rep.backend.clone();
+    rows.push(Row { method: "SDP relaxation (reduced), certified".into(), value: rep.lower_bound, kind: "certified lower bound".into(), source: format!("dual of {be}") });
+    rows.push(Row { method: "SDP relaxation (reduced), solver value".into(), value: rep.objective, kind: "solver value (not a bound)".into(), source: format!("{be}, {}", rep.status) });
+    rows.push(Row { method: "rounded network (gaussian)".into(), value: rep.upper_bound, kind: "upper bound (network)".into(), source: format!("Lambda from {be}") });
+    if let Some(lam) = &out.lambda {
+        match rounding::round(lam, data, t.beta, &s.rounding_settings(Rounding::Tos)) {
+            Ok(rt) => {
+                rows.push(Row { method: "rounded network (tos)".into(), value: Some(rt.objective), kind: "upper bound (network)".into(), source: format!("Lambda from {be}") });
+            }
+            Err(e) => notes.push(format!("tos rounding failed: {e}")),
+        }
+    }
+    for &w in &t.widths {
+        let v = baseline(data, t.beta, w, t.restarts, t.iterations, t.seed)?;
+        rows.push(Row {
+            method: format!("non-convex training, width {w}"),
+            value: Some(v),
+            kind: "upper bound (network)".into(),
+            source: format!("best of {} restarts, {} iterations", t.restarts, t.iterations),
+        });
+    }
+    if let Some(p) = rep.exact_optimum {
+        rows.push(Row { method: "exact C-ReLU optimum p*".into(), value: Some(p), kind: "exact optimum".into(), source: rep.exact_optimum_backend.clone().unwrap_or_default() });
+        // The exact program's dual certificate is another certified lower bound.
+        let ex = run(data, &PipelineSettings { formulation: Formulation::Exact, exact_optimum: false, ..s.clone() })?;
+        if let Some(l) = ex.report.lower_bound {
+            rows.push(Row { method: "exact C-ReLU, dual certificate".into(), value: Some(l), kind: "certified lower bound".into(), source: "clarabel pricing SOCPs".into() });
+        }
+        if let Some(u) = ex.report.upper_bound {
+            rows.push(Row { method: "exact C-ReLU, recovered network".into(), value: Some(u), kind: "upper bound (network)".into(), source: ex.report.backend.clone() });
+        }
+    } else if data.c() == 1 {
+        notes.push("exact optimum not available (patterns not enumerable within the budget)".into());
+    }
+    // Best bounds over the table: only certified lower bounds and real networks count.
+    let best = |kind: &str, better: fn(f64, f64) -> bool| {
+        rows.iter()
+            .filter(|r| r.kind == kind)
+            .filter_map(|r| r.value.map(|v| (v, r.method.clone())))
+            .fold(None, |acc: Option<(f64, String)>, (v, m)| match acc {
+                Some((a, am)) if !better(v, a) => Some((a, am)),
+                _ => Some((v, m)),
+            })
+    };
+    let lb = best("certified lower bound", |v, a| v > a);
+    let ub = best("upper bound (network)", |v, a| v < a);
+    let (lower_bound, lower_bound_source) = (lb.as_ref().map(|x| x.0), lb.map(|x| x.1));
+    let (upper_bound, upper_bound_source) = (ub.as_ref().map(|x| x.0), ub.map(|x| x.1));
+    let gap = match (upper_bound, lower_bound) {
+        (Some(u), Some(l)) => Some((u - l) / u.abs().max(1e-300)),
+        _ => None,
+    };
+    Ok(Tightness {
+        data: data.source.clone(),
+        n: data.n(),
+        d: data.d(),
+        c: data.c(),
+        beta: t.beta,
+        rows,
+        lower_bound,
+        upper_bound,
+        lower_bound_source,
+        upper_bound_source,
+        gap,
+        globally_optimal: gap.is_some_and(|g| g <= GLOBAL_OPTIMALITY_TOLERANCE),
+        tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
+        exact_optimum: rep.exact_optimum,
+        relaxation_gap: rep.relaxation_gap,
+        rounding_gap: rep.rounding_gap,
+        notes,
+    })
+}
+
+// =============================================================================================
+// Demo: the main job on the embedded instance
+// =============================================================================================
+
+/// The demo's report: exact C-ReLU and the SDP relaxation on `synth::reference_1d()`, beta 0.1.
+#[derive(Clone, Debug, Serialize)]
+pub struct Demo {
+    pub data: String,
+    pub beta: f64,
+    /// SPEC section 6.
+    pub reference_optimum: f64,
+    /// Our exact C-ReLU optimum (Clarabel).
+    pub exact_optimum: Option<f64>,
+    /// `|ours - reference| / reference`.
+    pub reference_relative_error: Option<f64>,
+    /// Exact C-ReLU run (objective, recovered network = UB, dual certificate = LB).
+    pub exact: Report,
+    /// SDP relaxation run (reduced, Clarabel; certified LB; Gaussian-rounded network = UB).
+    pub sdp: Report,
+    pub relaxation_gap: Option<f64>,
+    pub rounding_gap: Option<f64>,
+    /// Non-convex baseline rows.
+    pub baseline: Vec<Row>,
+}
+
+impl fmt::Display for Demo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "convex-relu demo: {} at beta = {}", self.data, self.beta)?;
+        writeln!(f)?;
+        writeln!(f, "exact C-ReLU optimum     {}  (reference 0.71707776, SPEC section 6; rel. error {})", f8(self.exact_optimum), e3(self.reference_relative_error))?;
+        writeln!(f, "recovered network        {}  (upper bound, width {})", f8(self.exact.upper_bound), self.exact.width.map_or("-".into(), |w| w.to_string()))?;
+        writeln!(f, "dual certificate         {}  (certified lower bound)", f8(self.exact.lower_bound))?;
+        if self.exact.globally_optimal {
+            writeln!(f, "                         -> C-ReLU solved to global optimality (gap {})", e3(self.exact.gap))?;
+        }
+        writeln!(f)?;
+        writeln!(f, "SDP relaxation (reduced form, {}, {})", self.sdp.backend, self.sdp.status)?;
+        writeln!(f, "  solver value           {}  (not a bound)", f8(self.sdp.objective))?;
+        writeln!(f, "  certified lower bound  {}", f8(self.sdp.lower_bound))?;
+        writeln!(f, "  Gaussian-rounded net   {}  (upper bound, width {})", f8(self.sdp.upper_bound), self.sdp.width.map_or("-".into(), |w| w.to_string()))?;
+        writeln!(f, "  relaxation gap         {}  (p* - LB) / p*", e3(self.relaxation_gap))?;
+        writeln!(f, "  rounding gap           {}  (UB - p*) / p*", e3(self.rounding_gap))?;
+        writeln!(f)?;
+        writeln!(f, "non-convex baseline")?;
+        for r in &self.baseline {
+            writeln!(f, "  {:<36} {}  ({})", r.method, f8(r.value), r.source)?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the demo (a few seconds in release mode). `restarts`/`iterations`: the baseline's.
+pub fn demo(restarts: usize, iterations: usize, seed: u64) -> Result<Demo> {
+    let data = crate::data::synth::reference_1d();
+    let beta = 0.1;
+    let base = PipelineSettings { beta, seed, exact_optimum: true, ..Default::default() };
+    let exact = run(&data, &PipelineSettings { formulation: Formulation::Exact, ..base.clone() })?.report;
+    let mut sdp = run(&data, &PipelineSettings { formulation: Formulation::Sdp, exact_optimum: false, ..base.clone() })?.report;
+    sdp.exact_optimum = exact.exact_optimum;
+    sdp.exact_optimum_backend = exact.exact_optimum_backend.clone();
+    sdp.finish();
+    let mut rows = Vec::new();
+    for w in [2, 4, 8] {
+        let v = baseline(&data, beta, w, restarts.max(1), iterations.max(1), seed)?;
+        rows.push(Row {
+            method: format!("width {w}"),
+            value: Some(v),
+            kind: "upper bound (network)".into(),
+            source: format!("best of {restarts} restarts, {iterations} iterations"),
+        });
+    }
+    Ok(Demo {
+        data: data.source.clone(),
+        beta,
+        reference_optimum: REFERENCE_1D_OPTIMUM,
+        exact_optimum: exact.exact_optimum,
+        reference_relative_error: exact.exact_optimum.map(|p| (p - REFERENCE_1D_OPTIMUM).abs() / REFERENCE_1D_OPTIMUM),
+        relaxation_gap: sdp.relaxation_gap,
+        rounding_gap: sdp.rounding_gap,
+        exact,
+        sdp,
+        baseline: rows,
+    })
+}

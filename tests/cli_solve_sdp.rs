@@ -1,0 +1,138 @@
+//! `convex-relu solve --formulation sdp`, `tightness` and `demo` end to end, and their errors.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_convex-relu")).args(args).output().expect("binary runs")
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("one JSON object")
+}
+
+fn tmp_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_solve_sdp").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The first 5 rows of each iris class (15 rows, 3 classes).
+fn iris15(dir: &std::path::Path) -> PathBuf {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/models/datasets/iris.csv")).unwrap();
+    let mut lines = text.lines();
+    let mut out = vec![lines.next().unwrap().to_string()];
+    let mut counts = std::collections::HashMap::new();
+    for l in lines {
+        let class = l.rsplit(',').next().unwrap().to_string();
+        let k = counts.entry(class).or_insert(0);
+        if *k < 5 {
+            *k += 1;
+            out.push(l.to_string());
+        }
+    }
+    assert_eq!(out.len(), 16);
+    let path = dir.join("iris15.csv");
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn sdp_on_iris15_onehot() {
+    let dir = tmp_dir("iris15");
+    let csv = iris15(&dir);
+    let export = dir.join("problem.json");
+    let net = dir.join("net.json");
+    let args = [
+        "solve", "--data", csv.to_str().unwrap(), "--targets", "onehot", "--standardize", "--bias", "--beta", "0.1",
+        "--formulation", "sdp", "--samples", "50", "--export", export.to_str().unwrap(), "--save-network",
+        net.to_str().unwrap(), "--json",
+    ];
+    let v = json(&run(&args));
+    assert_eq!(v["c"], 3);
+    assert_eq!(v["n"], 15);
+    assert_eq!(v["d"], 5);
+    assert_eq!(v["formulation"], "sdp");
+    assert_eq!(v["backend"], "clarabel");
+    assert!(v["patterns"].is_null());
+    assert_eq!(v["certified"], true, "{v}");
+    let lb = v["lower_bound"].as_f64().unwrap();
+    let ub = v["upper_bound"].as_f64().unwrap();
+    assert!(lb.is_finite() && ub.is_finite() && lb <= ub, "{lb} {ub}");
+    assert_eq!(v["rounding"]["method"], "gaussian");
+    assert!(export.is_file() && net.is_file());
+    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    assert!(meta.to_string().contains("\"sdp\""), "export names the formulation");
+    // no overwrite without --force
+    let again = run(&args);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn tightness_on_reference_1d() {
+    let out = run(&[
+        "tightness", "--data", "reference-1d", "--beta", "0.1", "--widths", "2,4", "--restarts", "2", "--iterations", "300",
+        "--json",
+    ]);
+    let v = json(&out);
+    let p = v["exact_optimum"].as_f64().unwrap();
+    assert!((p - 0.71707776).abs() < 1e-6 * p);
+    let rows = v["rows"].as_array().unwrap();
+    assert!(rows.iter().any(|r| r["method"] == "rounded network (tos)"));
+    assert!(rows.iter().any(|r| r["method"] == "non-convex training, width 4"));
+    assert!(v["lower_bound"].as_f64().unwrap() <= p + 1e-7 && p <= v["upper_bound"].as_f64().unwrap() + 1e-7);
+    assert!(v["relaxation_gap"].is_number() && v["rounding_gap"].is_number());
+}
+
+#[test]
+fn demo_json_matches_the_reference() {
+    let v = json(&run(&["demo", "--restarts", "1", "--iterations", "300", "--json"]));
+    let p = v["exact_optimum"].as_f64().unwrap();
+    assert!((p - 0.71707776).abs() <= 1e-6 * 0.71707776, "{p}");
+    assert_eq!(v["sdp"]["certified"], true);
+    assert!(v["sdp"]["lower_bound"].as_f64().unwrap() <= p + 1e-7);
+}
+
+#[test]
+fn errors_are_clear() {
+    let out = run(&["solve", "--data", "no_such_set", "--beta", "0.1"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown data set"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--samples", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("samples"));
+
+    let dir = tmp_dir("errors");
+    let csv = iris15(&dir);
+    let out = run(&["solve", "--data", csv.to_str().unwrap(), "--targets", "onehot", "--beta", "0.1", "--formulation", "exact"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("c = 1") && err.contains("--targets signed"), "{err}");
+}
+
+#[test]
+fn exact_export_and_save_network_round_trip() {
+    let dir = tmp_dir("exact_export");
+    let (p, n) = (dir.join("p.json"), dir.join("net.json"));
+    let args = ["solve", "--data", "reference-1d", "--beta", "0.1", "--export", p.to_str().unwrap(), "--save-network", n.to_str().unwrap(), "--json"];
+    let v = json(&run(&args));
+    let file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let meta = &file["meta"];
+    assert_eq!(meta["formulation"], "exact");
+    assert_eq!((meta["n"].as_u64(), meta["d"].as_u64(), meta["c"].as_u64()), (Some(8), Some(2), Some(1)));
+    let names: Vec<&str> = meta["layout"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["v", "w", "t", "s", "r"]);
+    let net = convex_relu::network::Network::load(&n).unwrap();
+    let obj = net.objective(&convex_relu::data::synth::reference_1d(), 0.1);
+    assert!((obj - v["upper_bound"].as_f64().unwrap()).abs() < 1e-9);
+    assert!(!run(&args).status.success(), "refuses to overwrite");
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    json(&run(&forced));
+    let gated = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "gated", "--save-network", dir.join("g.json").to_str().unwrap()]);
+    assert!(!gated.status.success() && String::from_utf8_lossy(&gated.stderr).contains("not a network"));
+}
