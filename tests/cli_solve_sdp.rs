@@ -136,3 +136,20 @@ fn exact_export_and_save_network_round_trip() {
     let gated = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "gated", "--save-network", dir.join("g.json").to_str().unwrap()]);
     assert!(!gated.status.success() && String::from_utf8_lossy(&gated.stderr).contains("not a network"));
 }
+
+/// A relaxation stopped after 3 Clarabel iterations: the status says so, and the lower bound is
+/// still certified and below the exact optimum p* = 0.71707776 of SPEC section 6 (the repaired
+/// dual is valid whatever the solver's accuracy), while the solver's own value is not a bound.
+#[test]
+fn early_stopped_relaxation_still_gives_a_certified_bound() {
+    let out = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--max-iterations", "3", "--json"]);
+    let v = json(&out);
+    assert_eq!(v["status"], "iteration_limit", "{v}");
+    assert_eq!(v["backend"], "clarabel");
+    assert_eq!(v["certified"], true, "{v}");
+    let lb = v["lower_bound"].as_f64().expect("a certified lower bound");
+    assert!(lb <= 0.71707776, "lower bound {lb} above p*");
+    let out = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--time-limit", "0"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("time limit"), "{}", String::from_utf8_lossy(&out.stderr));
+}

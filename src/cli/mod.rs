@@ -5,5 +5,6 @@ pub mod convert;
 pub mod demo;
 pub mod solve;
 pub mod solve_file;
+pub mod solver_args;
 pub mod tightness;
 pub mod train;

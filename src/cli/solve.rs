@@ -10,7 +10,6 @@
 //! Data: the built-in `reference-1d` (SPEC section 6), a name from models/datasets (e.g. `iris`)
 //! or a CSV file; `--standardize` is applied before `--bias`.
 
-use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::data::{self, synth, transform, CsvOptions, Dataset, TargetColumn, TargetEncoding};
 use convex_relu::error::{Error, Result};
 use convex_relu::export;
@@ -57,12 +56,8 @@ pub struct Args {
     /// Seed of the gate sampler and of the rounding.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Solver backend (never replaced by another one).
-    #[arg(long, value_enum, default_value_t = BackendKind::Clarabel)]
-    pub backend: BackendKind,
-    /// Solver tolerance (default: the backend's own).
-    #[arg(long)]
-    pub tolerance: Option<f64>,
+    #[command(flatten)]
+    pub solver: super::solver_args::SolverArgs,
     /// Largest number of patterns an exact enumeration may produce.
     #[arg(long, default_value_t = Budget::default().max_patterns)]
     pub max_patterns: u64,
@@ -139,8 +134,8 @@ pub fn run(args: &Args) -> Result<()> {
     let settings = PipelineSettings {
         formulation: args.formulation,
         beta: args.beta,
-        backend: args.backend,
-        solve: SolveSettings { tolerance: args.tolerance, ..Default::default() },
+        backend: args.solver.backend,
+        solve: args.solver.settings()?,
         gates: args.gates,
         seed: args.seed,
         budget: Budget { max_patterns: args.max_patterns, ..Budget::default() },

@@ -1,7 +1,7 @@
 //! `convex-relu solve-file`: solve a conic problem stored in a file.
 
 use clap::Args as ClapArgs;
-use convex_relu::backend::{self, BackendKind, SolveSettings};
+use convex_relu::backend;
 use convex_relu::conic::check_solution;
 use convex_relu::export;
 use convex_relu::Result;
@@ -18,23 +18,8 @@ pub struct Args {
     /// The problem file: `.json` (convex-relu / Clarabel JSON), `.cbf` (conic benchmark format)
     /// or `.dat-s` (SDPA sparse; equalities written as pairs of inequalities stay that way).
     pub problem: PathBuf,
-    /// Which solver to run. There is no fallback: if it is not compiled in, this fails.
-    #[arg(long, value_enum, default_value_t = BackendKind::Clarabel)]
-    pub backend: BackendKind,
-    /// Feasibility and relative-gap tolerance passed to the solver (default: the solver's own,
-    /// Clarabel 1e-8, SCS 1e-4).
-    #[arg(long, value_name = "T")]
-    pub tolerance: Option<f64>,
-    /// Iteration limit (default: the solver's own, Clarabel 200, SCS 100000).
-    #[arg(long, value_name = "N")]
-    pub max_iterations: Option<u32>,
-    /// Wall-clock limit for the solve, in seconds (default: none).
-    #[arg(long, value_name = "S")]
-    pub time_limit: Option<f64>,
-    /// Print the solver's iteration log (to stdout, before the summary; with `--json` the JSON
-    /// object is then the last line of stdout).
-    #[arg(long)]
-    pub verbose: bool,
+    #[command(flatten)]
+    pub solver: super::solver_args::SolverArgs,
     /// Print one JSON object on stdout instead of the human summary: status, backend,
     /// objective, dual_objective, iterations, solve_seconds, residuals {primal_residual,
     /// dual_residual, gap, slack_cone_violation, dual_cone_violation, primal_objective,
@@ -47,9 +32,8 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     let file = export::read(&args.problem)?;
     let problem = &file.problem;
-    let settings = SolveSettings { tolerance: args.tolerance, max_iterations: args.max_iterations, time_limit_seconds: args.time_limit, verbose: args.verbose };
-    settings.validate()?;
-    let sol = backend::solve(problem, args.backend, &settings)?;
+    let settings = args.solver.settings()?;
+    let sol = backend::solve(problem, args.solver.backend, &settings)?;
     let chk = check_solution(problem, &sol.x, &sol.s, &sol.z);
     if args.json {
         let out = json!({

@@ -4,7 +4,6 @@
 //! the patterns are enumerable.
 
 use super::solve::{load_data, DataArgs};
-use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::error::{Error, Result};
 use convex_relu::pipeline::{self, TightnessSettings};
 
@@ -28,12 +27,8 @@ pub struct Args {
     /// Gaussian rounding samples per repetition.
     #[arg(long)]
     pub samples: Option<usize>,
-    /// Solver backend of the relaxation and the exact program.
-    #[arg(long, value_enum, default_value_t = BackendKind::Clarabel)]
-    pub backend: BackendKind,
-    /// Solver tolerance (default: the backend's own).
-    #[arg(long)]
-    pub tolerance: Option<f64>,
+    #[command(flatten)]
+    pub solver: super::solver_args::SolverArgs,
     /// Seed of the rounding and of the baseline.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -53,8 +48,8 @@ pub fn run(args: &Args) -> Result<()> {
     let data = load_data(&args.data)?;
     let t = TightnessSettings {
         beta: args.beta,
-        backend: args.backend,
-        solve: SolveSettings { tolerance: args.tolerance, ..Default::default() },
+        backend: args.solver.backend,
+        solve: args.solver.settings()?,
         seed: args.seed,
         samples: args.samples,
         widths: args.widths.clone(),

@@ -1,0 +1,36 @@
+//! The solver options shared by every subcommand that runs a conic solver.
+
+use clap::Args;
+use convex_relu::backend::{BackendKind, SolveSettings};
+use convex_relu::error::Result;
+
+/// Which solver runs, and how long and how accurately.
+#[derive(Args, Debug, Clone)]
+pub struct SolverArgs {
+    /// Which solver to run. There is no fallback: if it is not compiled in, or it fails, the
+    /// command says so instead of trying the other one.
+    #[arg(long, value_enum, default_value_t = BackendKind::Clarabel)]
+    pub backend: BackendKind,
+    /// Feasibility and relative-gap tolerance passed to the solver (default: the solver's own,
+    /// Clarabel 1e-8, SCS 1e-4).
+    #[arg(long, value_name = "T")]
+    pub tolerance: Option<f64>,
+    /// Iteration limit (default: the solver's own, Clarabel 200, SCS 100000).
+    #[arg(long, value_name = "N")]
+    pub max_iterations: Option<u32>,
+    /// Wall-clock limit for each solve, in seconds (default: none).
+    #[arg(long, value_name = "S")]
+    pub time_limit: Option<f64>,
+    /// Print the solver's iteration log to stdout.
+    #[arg(long)]
+    pub verbose: bool,
+}
+
+impl SolverArgs {
+    /// The validated [`SolveSettings`].
+    pub fn settings(&self) -> Result<SolveSettings> {
+        let s = SolveSettings { tolerance: self.tolerance, max_iterations: self.max_iterations, time_limit_seconds: self.time_limit, verbose: self.verbose };
+        s.validate()?;
+        Ok(s)
+    }
+}
