@@ -298,6 +298,12 @@ fn clarabel_value(entry: &Entry) -> f64 {
     sol.primal_objective
 }
 
+fn scs_value(entry: &Entry) -> f64 {
+    let sol = backend::solve(&entry.problem, BackendKind::Scs, &SolveSettings { tolerance: Some(1e-8), ..Default::default() }).unwrap();
+    assert_eq!(sol.status, Status::Solved, "scs on {}", entry.name);
+    sol.primal_objective
+}
+
 fn close(found: f64, expected: f64, tol: f64) -> bool {
     (found - expected).abs() <= tol * (1.0 + expected.abs())
 }
@@ -338,9 +344,11 @@ fn csdp_solves_the_exported_catalogue_to_the_known_values() {
         let primal = number_after(&stdout, "Primal objective value").unwrap_or_else(|| panic!("no primal objective in\n{stdout}"));
         let dual = number_after(&stdout, "Dual objective value").unwrap();
         let clarabel = clarabel_value(&entry);
+        let scs = scs_value(&entry);
         for (what, v) in [("primal", primal), ("dual", dual)] {
             assert!(close(v, value, 1e-6), "csdp {what} objective on {}: {v} vs known {value}", entry.name);
             assert!(close(v, clarabel, 1e-6), "csdp {what} objective on {}: {v} vs Clarabel {clarabel}", entry.name);
+            assert!(close(v, scs, 1e-5), "csdp {what} objective on {}: {v} vs SCS {scs}", entry.name);
         }
         // The first line of CSDP's solution file is y, which is our x: check its objective too.
         let y: Vec<f64> = std::fs::read_to_string(&sol).unwrap().lines().next().unwrap().split_whitespace().map(|t| t.parse().unwrap()).collect();
