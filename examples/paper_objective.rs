@@ -149,6 +149,17 @@ fn summary(rows: &[Row], widths: &[usize], betas: &[f64], label: &str) {
             let opt = gaps.iter().filter(|&&g| g <= TOL).count();
             println!("{:>5} {:>4} {:<12} {:>10.3e} {:>10.3e} {:>10.3e} {:>4}/{:<3}", beta, rs.len(), name, mean, median(gaps.clone()), max, opt, rs.len());
         }
+        let mut statuses: Vec<String> = rs.iter().map(|r| r.status.clone()).collect();
+        statuses.sort();
+        statuses.dedup();
+        let tally: Vec<String> = statuses.iter().map(|st| format!("{st} {}", rs.iter().filter(|r| &r.status == st).count())).collect();
+        let lbgap: Vec<f64> = rs.iter().map(|r| (r.primal - r.lb) / r.lb).collect();
+        println!(
+            "      Clarabel status: {}; (solver primal - certified LB) / LB: median {:.1e}, max {:.1e}",
+            tally.join(", "),
+            median(lbgap.clone()),
+            lbgap.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        );
         let uncert = rs.iter().filter(|r| !r.certified).count();
         if uncert > 0 {
             println!("      WARNING: {uncert} lower bound(s) not certified (marked '?')");
@@ -252,6 +263,38 @@ fn main() {
     let plot_beta: f64 = get("--plot-beta").map(|v| v.parse().expect("--plot-beta")).unwrap_or(0.01);
     let out = std::path::PathBuf::from(get("--out").unwrap_or_else(|| "out/paper".into()));
     std::fs::create_dir_all(&out).expect("create out dir");
+    if let Some(csv) = get("--from-csv") {
+        // re-summarise a (possibly interrupted) run from its CSV: same summary and plot
+        let text = std::fs::read_to_string(&csv).expect("read --from-csv");
+        let mut lines = text.lines();
+        let head: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let widths: Vec<usize> = head.iter().filter_map(|h| h.strip_prefix("train_m")).map(|w| w.parse().unwrap()).collect();
+        let rows: Vec<Row> = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let p = |i: usize| f[i].parse::<f64>().unwrap();
+                Row {
+                    name: f[0].into(),
+                    beta: p(1),
+                    status: f[2].into(),
+                    sdp_seconds: p(3),
+                    lb: p(4),
+                    certified: f[5] == "true",
+                    primal: p(6),
+                    rounded: p(7),
+                    rounded_width: f[8].parse().unwrap(),
+                    trained: (0..widths.len()).map(|k| p(9 + k)).collect(),
+                    seconds: p(9 + widths.len()),
+                }
+            })
+            .collect();
+        let sets = rows.iter().filter(|r| r.beta == rows[0].beta).count();
+        summary(&rows, &widths, &betas, &format!("{sets} data sets from {csv}"));
+        let svg = out.join(format!("objective-random-beta{plot_beta}.svg"));
+        write_svg(&rows, &widths, plot_beta, &svg).expect("svg");
+        println!("wrote {}", svg.display());
+        return;
+    }
     let ts = TrainSettings { restarts, iterations, polish, seed: 0, ..Default::default() };
     println!(
         "non-convex baseline: Adam, {iterations} full-batch iterations + {polish} L-BFGS polish, best of {restarts} restarts (seed 0); \
