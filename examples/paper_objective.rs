@@ -1,0 +1,337 @@
+//! Objective experiments of the paper (Prakhya, Birdal & Yurtsever 2024), reproduced honestly:
+//! certified lower bound of the reduced SDP relaxation (Clarabel) vs. the Gaussian-rounded
+//! network and non-convex training at several widths. See docs/reproduction.md.
+//!
+//! ```text
+//! cargo run --release --example paper_objective -- --part random --count 10      # (a)
+//! cargo run --release --example paper_objective -- --part spiral                 # (b)
+//! ```
+//!
+//! Options: `--part random|spiral|all` (default all), `--count N` random data sets (default 10,
+//! seeds 1..=N), `--betas 0.1,0.01`, `--widths 5,10,100,300`, `--restarts 3`,
+//! `--iterations 2000`, `--polish 300`, `--noise 0` (teacher noise), `--time-limit 300`
+//! (Clarabel, seconds), `--plot-beta 0.01`, `--out out/paper`.
+//!
+//! Every reported objective is the training objective `L(U, V)` (SPEC section 0) of a real
+//! network, hence an upper bound on p*; `LB` is the *certified* lower bound of the relaxation
+//! (dual side, `sdp_bound`), re-certified with the rounded and trained networks as incumbents
+//! (they only tighten the trace bound). The relative gap of a method is `(objective - LB) / LB`;
+//! a method is "certified optimal" when that gap is <= 1e-3.
+
+use convex_relu::backend::{BackendKind, SolveSettings};
+use convex_relu::data::{synth, Dataset};
+use convex_relu::formulation::sdp::{self, SdpForm};
+use convex_relu::network::Network;
+use convex_relu::rounding::{round, RoundingSettings};
+use convex_relu::sdp_bound::certify_solution;
+use convex_relu::train::{train, TrainSettings};
+use std::fmt::Write as _;
+use std::time::Instant;
+
+const TOL: f64 = 1e-3;
+
+struct Row {
+    name: String,
+    beta: f64,
+    status: String,
+    sdp_seconds: f64,
+    lb: f64,
+    certified: bool,
+    primal: f64,
+    rounded: f64,
+    rounded_width: usize,
+    trained: Vec<f64>,
+    seconds: f64,
+}
+
+impl Row {
+    fn gap(&self, obj: f64) -> f64 {
+        (obj - self.lb) / self.lb.abs().max(1e-300)
+    }
+}
+
+fn run_one(name: &str, data: &Dataset, beta: f64, widths: &[usize], ts: &TrainSettings, time_limit: f64) -> Row {
+    let start = Instant::now();
+    let settings = SolveSettings { time_limit_seconds: Some(time_limit), ..Default::default() };
+    let relax = sdp::solve(data, beta, SdpForm::Reduced, BackendKind::Clarabel, &settings, &[]).expect("sdp solve");
+    let sdp_seconds = start.elapsed().as_secs_f64();
+    let rounding = round(&relax.lambda, data, beta, &RoundingSettings::default()).expect("rounding");
+    let mut nets: Vec<Network> = vec![rounding.network.clone()];
+    let mut trained = Vec::new();
+    for &w in widths {
+        let s = TrainSettings { width: w, beta, ..ts.clone() };
+        let r = train(data, &s).expect("train");
+        trained.push(r.objective);
+        nets.push(r.network);
+    }
+    // re-certify with every network as incumbent (tightens the trace bound; still a valid LB)
+    let b = certify_solution(&relax.compiled, &relax.solution, &nets);
+    let (lb, certified) = if b.certified && (!relax.bound.certified || b.value >= relax.bound.value) {
+        (b.value, true)
+    } else {
+        (relax.bound.value, relax.bound.certified)
+    };
+    Row {
+        name: name.to_string(),
+        beta,
+        status: relax.solution.status.name().to_string(),
+        sdp_seconds,
+        lb,
+        certified,
+        primal: relax.primal_objective(),
+        rounded: rounding.objective,
+        rounded_width: rounding.width,
+        trained,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+fn print_row(r: &Row, widths: &[usize]) {
+    let mut s = format!(
+        "{:<14} {:>5} {:<11} {:>7.1} {:>11.6}{} {:>11.6} {:>11.6} ({:>3}) {:>9.2e}",
+        r.name,
+        r.beta,
+        r.status,
+        r.sdp_seconds,
+        r.lb,
+        if r.certified { " " } else { "?" },
+        r.primal,
+        r.rounded,
+        r.rounded_width,
+        r.gap(r.rounded)
+    );
+    for (k, _) in widths.iter().enumerate() {
+        let _ = write!(s, " {:>11.6} {:>9.2e}", r.trained[k], r.gap(r.trained[k]));
+    }
+    let _ = write!(s, " {:>7.1}", r.seconds);
+    println!("{s}");
+}
+
+fn header(widths: &[usize]) {
+    let mut s = format!(
+        "{:<14} {:>5} {:<11} {:>7} {:>12} {:>11} {:>17} {:>9}",
+        "data", "beta", "sdp-status", "sdp-s", "certLB", "sdp-primal", "rounded (width)", "gap"
+    );
+    for w in widths {
+        let _ = write!(s, " {:>11} {:>9}", format!("train m={w}"), "gap");
+    }
+    let _ = write!(s, " {:>7}", "total-s");
+    println!("{s}");
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = v.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
+}
+
+fn summary(rows: &[Row], widths: &[usize], betas: &[f64], label: &str) {
+    println!("\nSummary ({label}): relative gap (objective - certified LB) / LB; 'opt' = gap <= {TOL:e} (certified global optimum)");
+    println!("{:>5} {:>4} {:<12} {:>10} {:>10} {:>10} {:>8}", "beta", "sets", "method", "mean gap", "median", "max", "opt");
+    for &beta in betas {
+        let rs: Vec<&Row> = rows.iter().filter(|r| r.beta == beta).collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let mut methods: Vec<(String, Vec<f64>)> = vec![("rounded".into(), rs.iter().map(|r| r.gap(r.rounded)).collect())];
+        for (k, w) in widths.iter().enumerate() {
+            methods.push((format!("train m={w}"), rs.iter().map(|r| r.gap(r.trained[k])).collect()));
+        }
+        for (name, gaps) in methods {
+            let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
+            let max = gaps.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let opt = gaps.iter().filter(|&&g| g <= TOL).count();
+            println!("{:>5} {:>4} {:<12} {:>10.3e} {:>10.3e} {:>10.3e} {:>4}/{:<3}", beta, rs.len(), name, mean, median(gaps.clone()), max, opt, rs.len());
+        }
+        let mut statuses: Vec<String> = rs.iter().map(|r| r.status.clone()).collect();
+        statuses.sort();
+        statuses.dedup();
+        let tally: Vec<String> = statuses.iter().map(|st| format!("{st} {}", rs.iter().filter(|r| &r.status == st).count())).collect();
+        let lbgap: Vec<f64> = rs.iter().map(|r| (r.primal - r.lb) / r.lb).collect();
+        println!(
+            "      Clarabel status: {}; (solver primal - certified LB) / LB: median {:.1e}, max {:.1e}",
+            tally.join(", "),
+            median(lbgap.clone()),
+            lbgap.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
+        );
+        let uncert = rs.iter().filter(|r| !r.certified).count();
+        if uncert > 0 {
+            println!("      WARNING: {uncert} lower bound(s) not certified (marked '?')");
+        }
+    }
+}
+
+/// Hand-written SVG: log10 relative gap per data set for every method, at one beta.
+fn write_svg(rows: &[Row], widths: &[usize], beta: f64, path: &std::path::Path) -> std::io::Result<()> {
+    let rs: Vec<&Row> = rows.iter().filter(|r| r.beta == beta).collect();
+    if rs.is_empty() {
+        return Ok(());
+    }
+    let (w, h, ml, mr, mt, mb) = (760.0, 420.0, 70.0, 170.0, 40.0, 50.0);
+    let floor = 1e-7f64;
+    let gaps: Vec<Vec<f64>> = rs
+        .iter()
+        .map(|r| std::iter::once(r.gap(r.rounded)).chain(r.trained.iter().map(|&t| r.gap(t))).map(|g| g.max(floor)).collect())
+        .collect();
+    let ymax = gaps.iter().flatten().cloned().fold(1e-3, f64::max).log10().ceil();
+    let ymin = floor.log10();
+    let px = |i: usize| ml + (i as f64 + 0.5) * (w - ml - mr) / rs.len() as f64;
+    let py = |g: f64| mt + (ymax - g.log10()) / (ymax - ymin) * (h - mt - mb);
+    let colors = ["#000000", "#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b"];
+    let mut s = String::new();
+    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#);
+    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        s,
+        r#"<text x="{}" y="20" text-anchor="middle" font-size="14">Relative gap to the certified SDP lower bound, beta = {beta} (floor {floor:e})</text>"#,
+        (ml + w - mr) / 2.0
+    );
+    let mut e = ymin as i32;
+    while e as f64 <= ymax {
+        let y = py(10f64.powi(e));
+        let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">1e{e}</text>"##, w - mr, ml - 6.0, y + 4.0);
+        e += 1;
+    }
+    let yt = py(TOL);
+    let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{yt}" y2="{yt}" stroke="#888" stroke-dasharray="5,4"/>"##, w - mr);
+    let _ = writeln!(s, r##"<rect x="{ml}" y="{mt}" width="{}" height="{}" fill="none" stroke="#000"/>"##, w - ml - mr, h - mt - mb);
+    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">data set (seed)</text>"#, (ml + w - mr) / 2.0, h - 12.0);
+    let _ = writeln!(s, r#"<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">(objective - LB) / LB</text>"#, h / 2.0, h / 2.0);
+    for (i, r) in rs.iter().enumerate() {
+        if rs.len() <= 30 || i % 5 == 0 {
+            let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>"#, px(i), h - mb + 14.0, r.name.trim_start_matches("planted-"));
+        }
+    }
+    let mut names = vec!["rounded SDP".to_string()];
+    names.extend(widths.iter().map(|w| format!("train m={w}")));
+    for (m, name) in names.iter().enumerate() {
+        let c = colors[m % colors.len()];
+        let dx = (m as f64 - names.len() as f64 / 2.0) * 2.0;
+        for (i, g) in gaps.iter().enumerate() {
+            let (x, y) = (px(i) + dx, py(g[m]));
+            if m == 0 {
+                let _ = writeln!(s, r#"<rect x="{}" y="{}" width="7" height="7" fill="{c}"/>"#, x - 3.5, y - 3.5);
+            } else {
+                let _ = writeln!(s, r#"<circle cx="{x}" cy="{y}" r="3.5" fill="none" stroke="{c}" stroke-width="1.5"/>"#);
+            }
+        }
+        let ly = mt + 10.0 + 18.0 * m as f64;
+        let _ = writeln!(s, r#"<circle cx="{}" cy="{ly}" r="4" fill="{c}"/><text x="{}" y="{}">{name}</text>"#, w - mr + 15.0, w - mr + 25.0, ly + 4.0);
+    }
+    let ly = mt + 10.0 + 18.0 * names.len() as f64;
+    let _ = writeln!(s, r##"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="#888" stroke-dasharray="5,4"/><text x="{}" y="{}">gap = 1e-3</text>"##, w - mr + 8.0, w - mr + 22.0, w - mr + 25.0, ly + 4.0);
+    s.push_str("</svg>\n");
+    std::fs::write(path, s)
+}
+
+fn write_csv(rows: &[Row], widths: &[usize], path: &std::path::Path) -> std::io::Result<()> {
+    let mut s = String::from("data,beta,sdp_status,sdp_seconds,certified_lb,certified,sdp_primal,rounded,rounded_width");
+    for w in widths {
+        let _ = write!(s, ",train_m{w}");
+    }
+    s.push_str(",seconds\n");
+    for r in rows {
+        let _ = write!(s, "{},{},{},{:.3},{:.10},{},{:.10},{:.10},{}", r.name, r.beta, r.status, r.sdp_seconds, r.lb, r.certified, r.primal, r.rounded, r.rounded_width);
+        for t in &r.trained {
+            let _ = write!(s, ",{t:.10}");
+        }
+        let _ = writeln!(s, ",{:.2}", r.seconds);
+    }
+    std::fs::write(path, s)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let list = |flag: &str, def: &str| -> Vec<f64> { get(flag).unwrap_or_else(|| def.into()).split(',').map(|v| v.parse().expect(flag)).collect() };
+    let part = get("--part").unwrap_or_else(|| "all".into());
+    let count: usize = get("--count").map(|v| v.parse().expect("--count")).unwrap_or(10);
+    let first_seed: u64 = get("--first-seed").map(|v| v.parse().expect("--first-seed")).unwrap_or(1);
+    let betas = list("--betas", "0.1,0.01");
+    let widths: Vec<usize> = list("--widths", "5,10,100,300").into_iter().map(|w| w as usize).collect();
+    let restarts: usize = get("--restarts").map(|v| v.parse().expect("--restarts")).unwrap_or(3);
+    let iterations: usize = get("--iterations").map(|v| v.parse().expect("--iterations")).unwrap_or(2000);
+    let polish: usize = get("--polish").map(|v| v.parse().expect("--polish")).unwrap_or(300);
+    let noise: f64 = get("--noise").map(|v| v.parse().expect("--noise")).unwrap_or(0.0);
+    let time_limit: f64 = get("--time-limit").map(|v| v.parse().expect("--time-limit")).unwrap_or(300.0);
+    let plot_beta: f64 = get("--plot-beta").map(|v| v.parse().expect("--plot-beta")).unwrap_or(0.01);
+    let out = std::path::PathBuf::from(get("--out").unwrap_or_else(|| "out/paper".into()));
+    std::fs::create_dir_all(&out).expect("create out dir");
+    if let Some(csv) = get("--from-csv") {
+        // re-summarise a (possibly interrupted) run from its CSV: same summary and plot
+        let text = std::fs::read_to_string(&csv).expect("read --from-csv");
+        let mut lines = text.lines();
+        let head: Vec<&str> = lines.next().expect("header").split(',').collect();
+        let widths: Vec<usize> = head.iter().filter_map(|h| h.strip_prefix("train_m")).map(|w| w.parse().unwrap()).collect();
+        let rows: Vec<Row> = lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                let p = |i: usize| f[i].parse::<f64>().unwrap();
+                Row {
+                    name: f[0].into(),
+                    beta: p(1),
+                    status: f[2].into(),
+                    sdp_seconds: p(3),
+                    lb: p(4),
+                    certified: f[5] == "true",
+                    primal: p(6),
+                    rounded: p(7),
+                    rounded_width: f[8].parse().unwrap(),
+                    trained: (0..widths.len()).map(|k| p(9 + k)).collect(),
+                    seconds: p(9 + widths.len()),
+                }
+            })
+            .collect();
+        let sets = rows.iter().filter(|r| r.beta == rows[0].beta).count();
+        summary(&rows, &widths, &betas, &format!("{sets} data sets from {csv}"));
+        let svg = out.join(format!("objective-random-beta{plot_beta}.svg"));
+        write_svg(&rows, &widths, plot_beta, &svg).expect("svg");
+        println!("wrote {}", svg.display());
+        return;
+    }
+    let ts = TrainSettings { restarts, iterations, polish, seed: 0, ..Default::default() };
+    println!(
+        "non-convex baseline: Adam, {iterations} full-batch iterations + {polish} L-BFGS polish, best of {restarts} restarts (seed 0); \
+         rounding: Gaussian, default settings (seed 0); SDP: reduced form, Clarabel, time limit {time_limit} s"
+    );
+    let t0 = Instant::now();
+    if part == "random" || part == "all" {
+        println!("\n(a) planted teacher: n = 25, d = 2, c = 5, teacher width 100, noise {noise}, seeds {first_seed}..={}", first_seed + count as u64 - 1);
+        header(&widths);
+        let mut rows = Vec::new();
+        for seed in first_seed..first_seed + count as u64 {
+            let (data, _) = synth::planted_relu(25, 2, 100, 5, noise, seed).expect("data");
+            for &beta in &betas {
+                let r = run_one(&format!("planted-{seed}"), &data, beta, &widths, &ts, time_limit);
+                print_row(&r, &widths);
+                rows.push(r);
+            }
+            write_csv(&rows, &widths, &out.join("objective-random.csv")).expect("csv");
+        }
+        summary(&rows, &widths, &betas, &format!("{count} planted data sets"));
+        let svg = out.join(format!("objective-random-beta{plot_beta}.svg"));
+        write_svg(&rows, &widths, plot_beta, &svg).expect("svg");
+        println!("wrote {} and {}", out.join("objective-random.csv").display(), svg.display());
+    }
+    if part == "spiral" || part == "all" {
+        let data = synth::spirals(60, 3, 0.2, 1).expect("spirals");
+        println!("\n(b) {} (q = {})", data.source, data.n() + data.d() + data.c());
+        header(&widths);
+        let mut rows = Vec::new();
+        for &beta in &betas {
+            let r = run_one("spiral-60", &data, beta, &widths, &ts, time_limit);
+            print_row(&r, &widths);
+            rows.push(r);
+            write_csv(&rows, &widths, &out.join("objective-spiral.csv")).expect("csv");
+        }
+        summary(&rows, &widths, &betas, "spiral n = 60");
+        println!("wrote {}", out.join("objective-spiral.csv").display());
+    }
+    println!("\nwall time {:.1} s", t0.elapsed().as_secs_f64());
+}
