@@ -251,3 +251,28 @@ fn clarabel_and_scs_agree_scs() {
         }
     }
 }
+
+/// Issue 4's ordering against issue 3's trainer: on random small instances the exact optimum is
+/// <= every restart of the non-convex baseline (Adam + L-BFGS polish, several widths), and the
+/// best restart comes close to it (the exact program is a global optimum, the baseline a real
+/// network).
+#[test]
+fn exact_optimum_is_below_every_non_convex_training_run() {
+    use convex_relu::train::{train, TrainSettings};
+    for seed in [3u64, 4] {
+        let data = random_data(10, 2, seed);
+        let beta = 0.2;
+        let c = crelu::exact(&data, beta, &Budget::default()).unwrap();
+        let p_star = optimum(&c, &solve(&c, BackendKind::Clarabel, &tight()), &data);
+        let mut best = f64::INFINITY;
+        for width in [2usize, 4, 8] {
+            let settings = TrainSettings { width, beta, restarts: 4, iterations: 1500, seed, ..Default::default() };
+            let r = train(&data, &settings).unwrap();
+            for &o in &r.restart_objectives {
+                assert!(o >= p_star - 1e-6 * (1.0 + p_star), "seed {seed} width {width}: restart objective {o} below p* = {p_star}");
+            }
+            best = best.min(r.objective);
+        }
+        assert!(best <= p_star * 1.05, "seed {seed}: best baseline {best} far above p* = {p_star}");
+    }
+}
