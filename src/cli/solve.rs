@@ -10,7 +10,7 @@
 //! Data: the built-in `reference-1d` (SPEC section 6), a name from models/datasets (e.g. `iris`)
 //! or a CSV file; `--standardize` is applied before `--bias`.
 
-use convex_relu::data::{self, synth, transform, CsvOptions, Dataset, TargetColumn, TargetEncoding};
+use super::data_args::{load_data, DataArgs};
 use convex_relu::error::{Error, Result};
 use convex_relu::export;
 use convex_relu::formulation::Formulation;
@@ -18,26 +18,6 @@ use convex_relu::patterns::Budget;
 use convex_relu::pipeline::{self, PipelineSettings};
 use convex_relu::rounding::Rounding;
 use std::path::PathBuf;
-
-/// Data options shared by `solve` and `tightness`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct DataArgs {
-    /// Data: a CSV file, a name from models/datasets (e.g. iris), or the built-in `reference-1d`.
-    #[arg(long)]
-    pub data: String,
-    /// Target column: a header name or a 1-based position (CSV data; default: the last column).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Target encoding: auto, numeric, signed (two classes as -1/+1), onehot (c = classes).
-    #[arg(long, value_enum, default_value_t = TargetEncoding::Auto)]
-    pub targets: TargetEncoding,
-    /// Standardise every feature column (before --bias).
-    #[arg(long)]
-    pub standardize: bool,
-    /// Append a column of ones to X (a first-layer bias, weight-decayed like any weight).
-    #[arg(long)]
-    pub bias: bool,
-}
 
 /// Arguments of `convex-relu solve`.
 #[derive(clap::Args, Debug)]
@@ -87,32 +67,6 @@ pub struct Args {
     pub json: bool,
 }
 
-/// The data set named by `--data`, transformed by `--standardize` and `--bias`.
-pub fn load_data(args: &DataArgs) -> Result<Dataset> {
-    let mut data = if args.data == "reference-1d" {
-        if args.target.is_some() {
-            return Err(Error::InvalidArgument("--target does not apply to the built-in data set reference-1d".into()));
-        }
-        synth::reference_1d()
-    } else {
-        let options = CsvOptions {
-            target: args.target.as_deref().map_or(TargetColumn::Last, TargetColumn::from_arg),
-            encoding: args.targets,
-            ..CsvOptions::default()
-        };
-        let path = data::resolve(&args.data).map_err(|e| {
-            Error::InvalidArgument(format!("cannot load `{}`: {e} (the built-in data set is reference-1d)", args.data))
-        })?;
-        data::read_csv(&path, &options)?
-    };
-    if args.standardize {
-        transform::standardize(&mut data)?;
-    }
-    if args.bias {
-        transform::append_bias(&mut data);
-    }
-    Ok(data)
-}
 
 /// Runs the subcommand.
 pub fn run(args: &Args) -> Result<()> {

@@ -3,7 +3,7 @@
 //! networks, the non-convex baseline at several widths, and the exact optimum when c = 1 and
 //! the patterns are enumerable.
 
-use super::solve::{load_data, DataArgs};
+use super::data_args::{load_data, DataArgs};
 use convex_relu::error::{Error, Result};
 use convex_relu::pipeline::{self, TightnessSettings};
 

@@ -1,7 +1,6 @@
 //! `convex-relu train`: the non-convex baseline (full-batch Adam / momentum from seeded random
 //! starts) on a CSV file or a named data set. See `convex_relu::train` for the method.
 
-use convex_relu::data::{self, transform, CsvOptions, TargetColumn, TargetEncoding};
 use convex_relu::train::{train_with_progress, Optimizer, TrainSettings};
 use convex_relu::{Error, Result};
 use std::io::IsTerminal;
@@ -13,31 +12,8 @@ use std::path::PathBuf;
 /// mean). Reports the best training objective over the restarts.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TrainArgs {
-    /// Data: a CSV file (header row, numeric features) or the name of a data set in
-    /// models/datasets (e.g. iris, wine, sonar; $CONVEX_RELU_MODELS overrides the models dir).
-    #[arg(long, value_name = "FILE.csv|NAME")]
-    pub data: String,
-
-    /// Target column: a header name, or a 1-based column position (1 = first column).
-    /// Default: the last column.
-    #[arg(long, value_name = "COL")]
-    pub target: Option<String>,
-
-    /// Target encoding: numeric (c = 1), signed (two classes as -1/+1, first class in sorted
-    /// order is -1), onehot (one output per class, sorted), auto (numeric if the column is
-    /// numeric, onehot otherwise).
-    #[arg(long, value_enum, default_value_t = TargetEncoding::Auto)]
-    pub targets: TargetEncoding,
-
-    /// Standardise every feature column (subtract the mean, divide by the population standard
-    /// deviation; constant columns are only centred). Applied before --bias.
-    #[arg(long)]
-    pub standardize: bool,
-
-    /// Append a column of ones named `bias` to the features (a first-layer bias; it is
-    /// weight-decayed like every other weight).
-    #[arg(long)]
-    pub bias: bool,
+    #[command(flatten)]
+    pub data: super::data_args::DataArgs,
 
     /// Weight decay beta >= 0 in the objective.
     #[arg(long, value_name = "B")]
@@ -92,18 +68,7 @@ pub struct TrainArgs {
 
 /// Run `convex-relu train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
-    let options = CsvOptions {
-        target: args.target.as_deref().map_or(TargetColumn::Last, TargetColumn::from_arg),
-        encoding: args.targets,
-        ..Default::default()
-    };
-    let mut dataset = data::load_named(&args.data, &options)?;
-    if args.standardize {
-        transform::standardize(&mut dataset)?;
-    }
-    if args.bias {
-        transform::append_bias(&mut dataset);
-    }
+    let dataset = super::data_args::load_data(&args.data)?;
     let settings = TrainSettings {
         width: args.width,
         beta: args.beta,
@@ -160,8 +125,8 @@ pub fn run(args: &TrainArgs) -> Result<()> {
             "c": dataset.c(),
             "target_kind": dataset.target_kind,
             "class_names": dataset.class_names,
-            "standardize": args.standardize,
-            "bias": args.bias,
+            "standardize": args.data.standardize,
+            "bias": args.data.bias,
             "beta": settings.beta,
             "width": settings.width,
             "active_neurons": alive,

@@ -1,0 +1,55 @@
+//! The data options shared by `train`, `solve` and `tightness`, and the loader behind them.
+
+use convex_relu::data::{self, synth, transform, CsvOptions, Dataset, TargetColumn, TargetEncoding};
+use convex_relu::error::{Error, Result};
+
+/// Which data, which target column, how it is encoded and transformed.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DataArgs {
+    /// Data: a CSV file (header row, numeric features), the name of a data set in
+    /// models/datasets (e.g. iris, wine, sonar; $CONVEX_RELU_MODELS overrides the models dir),
+    /// or the built-in `reference-1d` (SPEC section 6).
+    #[arg(long, value_name = "FILE.csv|NAME")]
+    pub data: String,
+    /// Target column: a header name, or a 1-based column position (1 = first column).
+    /// Default: the last column.
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// Target encoding: numeric (c = 1), signed (two classes as -1/+1, first class in sorted
+    /// order is -1), onehot (one output per class, sorted), auto (numeric if the column is
+    /// numeric, onehot otherwise).
+    #[arg(long, value_enum, default_value_t = TargetEncoding::Auto)]
+    pub targets: TargetEncoding,
+    /// Standardise every feature column (subtract the mean, divide by the population standard
+    /// deviation; constant columns are only centred). Applied before --bias.
+    #[arg(long)]
+    pub standardize: bool,
+    /// Append a column of ones named `bias` to the features (a first-layer bias; it is
+    /// weight-decayed like every other weight).
+    #[arg(long)]
+    pub bias: bool,
+}
+
+/// Loads the data set the options name, then standardises and appends the bias as asked.
+pub fn load_data(args: &DataArgs) -> Result<Dataset> {
+    let mut data = if args.data == "reference-1d" {
+        if args.target.is_some() {
+            return Err(Error::InvalidArgument("--target does not apply to the built-in data set reference-1d".into()));
+        }
+        synth::reference_1d()
+    } else {
+        let options = CsvOptions {
+            target: args.target.as_deref().map_or(TargetColumn::Last, TargetColumn::from_arg),
+            encoding: args.targets,
+            ..CsvOptions::default()
+        };
+        data::load_named(&args.data, &options)?
+    };
+    if args.standardize {
+        transform::standardize(&mut data)?;
+    }
+    if args.bias {
+        transform::append_bias(&mut data);
+    }
+    Ok(data)
+}
