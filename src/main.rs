@@ -25,6 +25,8 @@ enum Command {
     Demo(cli::demo::Args),
     /// Solve a conic problem file (.json, .cbf or .dat-s) and check the answer independently.
     SolveFile(cli::solve_file::Args),
+    /// The completely positive program: export its description, check a network's lift.
+    Cpp(cli::cpp::Args),
     /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
     Convert(cli::convert::Args),
 }
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => cli::demo::run(args),
         Command::SolveFile(args) => cli::solve_file::run(args),
         Command::Convert(args) => cli::convert::run(args),
+        Command::Cpp(args) => cli::cpp::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! `run(&Args) -> convex_relu::Result<()>`; `main.rs` only dispatches.
 
 pub mod convert;
+pub mod cpp;
 pub mod data_args;
 pub mod demo;
 pub mod solve;
