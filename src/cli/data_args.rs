@@ -43,7 +43,10 @@ pub fn load_data(args: &DataArgs) -> Result<Dataset> {
             encoding: args.targets,
             ..CsvOptions::default()
         };
-        data::load_named(&args.data, &options)?
+        let path = data::resolve(&args.data).map_err(|e| {
+            Error::InvalidArgument(format!("cannot load `{}`: {e} (the built-in data set is reference-1d)", args.data))
+        })?;
+        data::read_csv(&path, &options)?
     };
     if args.standardize {
         transform::standardize(&mut data)?;
