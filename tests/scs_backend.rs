@@ -174,9 +174,9 @@ fn lmi_sdp() -> ConicProblem {
     let m = nvars + n1 + n2;
     let mut a = CscBuilder::new(m, nvars);
     let mut b = vec![0.0; m];
-    for i in 0..nvars {
+    for (i, bi) in b.iter_mut().enumerate().take(nvars) {
         a.push(i, i, -1.0); // y_i >= -1  <=>  -y_i + s = 1
-        b[i] = 1.0;
+        *bi = 1.0;
         for (r, v) in svec(&sym(k1, 1.0 + i as f64), Triangle::Upper).into_iter().enumerate() {
             a.push(nvars + r, i, v);
         }
@@ -257,7 +257,7 @@ fn unbounded() {
     let sol = scs(&p, None);
     assert_eq!(sol.status, Status::DualInfeasible, "{sol:?}");
     // Certificate: A x + s = 0, s in K, q'x = -1.
-    let kkt = check_solution(&p, &sol.x, &sol.s, &vec![0.0; 3]);
+    let kkt = check_solution(&p, &sol.x, &sol.s, &[0.0; 3]);
     assert!(kkt.primal_residual < 1e-6 && kkt.slack_cone_violation < 1e-6, "{kkt:?}");
     assert!((dot(&p.q, &sol.x) + 1.0).abs() < 1e-6);
 }
