@@ -153,6 +153,7 @@ fn sdp_maxcut_five_cycle() {
 /// and a nonnegative cone:
 ///   min c'y  s.t.  C1 - sum_i y_i A_i  PSD (4x4),  C2 - sum_i y_i B_i  PSD (3x3),  y >= -1.
 /// Every PSD row of A is distinct, so a wrong packing permutation changes the problem.
+#[cfg(feature = "clarabel")]
 fn lmi_sdp() -> ConicProblem {
     let nvars = 4;
     let sym = |k: usize, seed: f64| {
