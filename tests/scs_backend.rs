@@ -153,6 +153,7 @@ fn sdp_maxcut_five_cycle() {
 /// and a nonnegative cone:
 ///   min c'y  s.t.  C1 - sum_i y_i A_i  PSD (4x4),  C2 - sum_i y_i B_i  PSD (3x3),  y >= -1.
 /// Every PSD row of A is distinct, so a wrong packing permutation changes the problem.
+#[cfg(feature = "clarabel")]
 fn lmi_sdp() -> ConicProblem {
     let nvars = 4;
     let sym = |k: usize, seed: f64| {
@@ -174,9 +175,9 @@ fn lmi_sdp() -> ConicProblem {
     let m = nvars + n1 + n2;
     let mut a = CscBuilder::new(m, nvars);
     let mut b = vec![0.0; m];
-    for i in 0..nvars {
+    for (i, bi) in b.iter_mut().enumerate().take(nvars) {
         a.push(i, i, -1.0); // y_i >= -1  <=>  -y_i + s = 1
-        b[i] = 1.0;
+        *bi = 1.0;
         for (r, v) in svec(&sym(k1, 1.0 + i as f64), Triangle::Upper).into_iter().enumerate() {
             a.push(nvars + r, i, v);
         }
@@ -257,7 +258,7 @@ fn unbounded() {
     let sol = scs(&p, None);
     assert_eq!(sol.status, Status::DualInfeasible, "{sol:?}");
     // Certificate: A x + s = 0, s in K, q'x = -1.
-    let kkt = check_solution(&p, &sol.x, &sol.s, &vec![0.0; 3]);
+    let kkt = check_solution(&p, &sol.x, &sol.s, &[0.0; 3]);
     assert!(kkt.primal_residual < 1e-6 && kkt.slack_cone_violation < 1e-6, "{kkt:?}");
     assert!((dot(&p.q, &sol.x) + 1.0).abs() < 1e-6);
 }

@@ -278,8 +278,8 @@ mod tests {
         assert_eq!(&d.b[1..], &svec(&m, Triangle::Lower)[..]);
         assert!(d.p.is_none());
         // Column u of A has its single 1 in SCS row rows[u].
-        for u in 0..7 {
-            assert_eq!(d.a.rowval[d.a.colptr[u] as usize] as usize, rows[u]);
+        for (u, &row) in rows.iter().enumerate() {
+            assert_eq!(d.a.rowval[d.a.colptr[u] as usize] as usize, row);
         }
     }
 
