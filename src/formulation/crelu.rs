@@ -35,7 +35,7 @@ use crate::conic::{Cone, ConicProblem, CscBuilder};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::patterns::{self, Budget, Patterns};
+use crate::patterns::{self, Budget, Pattern, Patterns};
 use ndarray::Array2;
 
 fn check_data(data: &Dataset, beta: f64) -> Result<()> {
@@ -103,20 +103,7 @@ pub fn crelu_with_patterns(data: &Dataset, beta: f64, pats: Patterns, kind: Form
     let mut a = CscBuilder::new(m, nvar);
     let mut b = vec![0.0; m];
     // zero cone: F v - F w - r = y
-    for j in 0..n {
-        b[j] = data.y[(j, 0)];
-        a.push(j, r0 + j, -1.0);
-    }
-    for (i, p) in pats.list.iter().enumerate() {
-        for j in 0..n {
-            if p.get(j) {
-                for k in 0..d {
-                    a.push(j, v0 + i * d + k, x[(j, k)]);
-                    a.push(j, w0 + i * d + k, -x[(j, k)]);
-                }
-            }
-        }
-    }
+    push_fit_rows(&mut a, &mut b, data, &pats.list, r0, &[(v0, 1.0), (w0, -1.0)]);
     // nonnegative: -(2D_i - I) X v_i + s = 0, s >= 0
     for (half, base) in [(0, v0), (1, w0)] {
         for (i, p) in pats.list.iter().enumerate() {
@@ -145,6 +132,25 @@ pub fn crelu_with_patterns(data: &Dataset, beta: f64, pats: Patterns, kind: Form
     ];
     let layout = Layout { formulation: kind, blocks, n, d, c: 1, beta, patterns: pats.list, exhaustive: pats.exhaustive };
     Ok(Compiled { problem, layout })
+}
+
+/// The `n` zero-cone rows `sum_g sign_g sum_i D_i X v_{g,i} - r = y`: for every group of pattern
+/// blocks `(start, sign)` (block `i` of a group at `start + i d`), and the residual `r` at `r0`.
+fn push_fit_rows(a: &mut CscBuilder, b: &mut [f64], data: &Dataset, patterns: &[Pattern], r0: usize, groups: &[(usize, f64)]) {
+    let (n, d) = (data.n(), data.d());
+    for j in 0..n {
+        b[j] = data.y[(j, 0)];
+        a.push(j, r0 + j, -1.0);
+    }
+    for (i, p) in patterns.iter().enumerate() {
+        for j in (0..n).filter(|&j| p.get(j)) {
+            for k in 0..d {
+                for &(start, sign) in groups {
+                    a.push(j, start + i * d + k, sign * data.x[(j, k)]);
+                }
+            }
+        }
+    }
 }
 
 /// Rows `(t_i, v_i) in SOC(d + 1)` for `i < np`, as `s = (t_i, v_i)` (`A = -I` on those columns,
@@ -188,19 +194,7 @@ pub fn gated_with_patterns(data: &Dataset, beta: f64, pats: Patterns) -> Result<
     let m = n + np * (d + 1);
     let mut a = CscBuilder::new(m, nvar);
     let mut b = vec![0.0; m];
-    for j in 0..n {
-        b[j] = data.y[(j, 0)];
-        a.push(j, r0 + j, -1.0);
-    }
-    for (i, p) in pats.list.iter().enumerate() {
-        for j in 0..n {
-            if p.get(j) {
-                for k in 0..d {
-                    a.push(j, u0 + i * d + k, data.x[(j, k)]);
-                }
-            }
-        }
-    }
+    push_fit_rows(&mut a, &mut b, data, &pats.list, r0, &[(u0, 1.0)]);
     push_norm_cones(&mut a, n, t0, u0, np, d);
     let (pm, q) = objective(nvar, n, r0, t0, beta);
     let mut cones = vec![Cone::Zero(n)];
