@@ -4,12 +4,11 @@
 //!     cargo run --release --example bench_backends [-- 20 40 60 100]
 //!
 //! Problem: max 1/4 <L, X> s.t. diag X = 1, X PSD, with L the Laplacian of a seeded random graph
-//! (edge probability 1/2), stated as min -1/4 <L, X> in the toolkit's standard form
-//! (x = svec X, equality rows first, then the PSD cone `s = svec X`). Clarabel runs only up to
+//! (edge probability 1/2), built by `catalogue::maxcut`. Clarabel runs only up to
 //! k = 60 (its dense PSD scaling block grows like (k(k+1)/2)^2).
 
 use convex_relu::backend::{self, BackendKind, SolveSettings};
-use convex_relu::conic::{check_solution, csc, svec, svec_index, svec_len, Cone, ConicProblem, CscBuilder, Triangle};
+use convex_relu::conic::{check_solution, ConicProblem};
 use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -27,18 +26,7 @@ fn maxcut(k: usize, seed: u64) -> ConicProblem {
             }
         }
     }
-    let nv = svec_len(k);
-    let q: Vec<f64> = svec(&l, Triangle::Upper).iter().map(|v| -0.25 * v).collect();
-    let mut a = CscBuilder::new(k + nv, nv);
-    let mut b = vec![0.0; k + nv];
-    for i in 0..k {
-        a.push(i, svec_index(i, i, k, Triangle::Upper), 1.0);
-        b[i] = 1.0;
-    }
-    for t in 0..nv {
-        a.push(k + t, t, -1.0);
-    }
-    ConicProblem { p: csc::zeros(nv, nv), q, a: a.build(), b, cones: vec![Cone::Zero(k), Cone::Psd(k)] }
+    convex_relu::catalogue::maxcut(&l)
 }
 
 fn main() {

@@ -16,7 +16,8 @@
 //! Max-cut problems are stated as minimisation (`min -1/4 <L, X>`), so the stored optimum is the
 //! negated maximum.
 
-use crate::conic::{csc, svec_index, svec_len, Cone, ConicProblem, CscBuilder, Triangle};
+use crate::conic::{csc, svec, svec_index, svec_len, Cone, ConicProblem, CscBuilder, Triangle};
+use nalgebra::DMatrix;
 use std::f64::consts::SQRT_2;
 
 /// What the optimum of a catalogue problem is.
@@ -133,18 +134,34 @@ fn cycle_edges(n: usize) -> Vec<(usize, usize)> {
 }
 
 fn sdp_maxcut_c5() -> Entry {
-    // max 1/4 <L, X> s.t. X_ii = 1  <=>  min -1/4 <L, X>.  L = Laplacian of C5.
     let k = 5;
-    let mut c = Vec::new();
-    for i in 0..k {
-        c.push((i, i, -0.25 * 2.0));
-    }
+    let mut l = DMatrix::zeros(k, k);
     for (i, j) in cycle_edges(k) {
-        c.push((i, j, -0.25 * -1.0));
+        l[(i, i)] += 1.0;
+        l[(j, j)] += 1.0;
+        l[(i, j)] -= 1.0;
+        l[(j, i)] -= 1.0;
     }
-    let eqs: Vec<_> = (0..k).map(|i| (vec![(i, i, 1.0)], 1.0)).collect();
-    let (p, q, a, b, cones) = sdp_from_equalities(k, &c, &eqs);
-    entry("sdp-maxcut-c5", p, q, a, b, cones, Expected::Optimal(-(25.0 + 5.0 * 5f64.sqrt()) / 8.0))
+    Entry { name: "sdp-maxcut-c5", problem: maxcut(&l), expected: Expected::Optimal(-(25.0 + 5.0 * 5f64.sqrt()) / 8.0), has_psd: true }
+}
+
+/// The Goemans-Williamson max-cut SDP of a graph with Laplacian `l` (order k):
+/// `max 1/4 <L, X>` s.t. `diag X = 1`, `X` PSD, stated as `min -1/4 <L, X>` with `x = svec X`
+/// (upper packing): `k` equality rows `X_ii = 1`, then the PSD cone `s = svec X` (`A = -I`, `b = 0`).
+pub fn maxcut(l: &DMatrix<f64>) -> ConicProblem {
+    let k = l.nrows();
+    let nv = svec_len(k);
+    let q: Vec<f64> = svec(l, Triangle::Upper).iter().map(|v| -0.25 * v).collect();
+    let mut a = CscBuilder::new(k + nv, nv);
+    let mut b = vec![0.0; k + nv];
+    for i in 0..k {
+        a.push(i, svec_index(i, i, k, Triangle::Upper), 1.0);
+        b[i] = 1.0;
+    }
+    for t in 0..nv {
+        a.push(k + t, t, -1.0);
+    }
+    ConicProblem { p: csc::zeros(nv, nv), q, a: a.build(), b, cones: vec![Cone::Zero(k), Cone::Psd(k)] }
 }
 
 fn sdp_theta_c5() -> Entry {

@@ -138,9 +138,7 @@ fn maxcut_c5() -> ConicProblem {
         l[(i, j)] -= 1.0;
         l[(j, i)] -= 1.0;
     }
-    let q: Vec<f64> = svec(&l, Triangle::Upper).iter().map(|v| -0.25 * v).collect();
-    let eq: Vec<_> = (0..k).map(|i| (vec![(svec_index(i, i, k, Triangle::Upper), 1.0)], 1.0)).collect();
-    psd_identity_block(k, &eq, q)
+    convex_relu::catalogue::maxcut(&l)
 }
 
 #[test]
@@ -327,7 +325,5 @@ fn maxcut_random(k: usize) -> ConicProblem {
             }
         }
     }
-    let q: Vec<f64> = svec(&l, Triangle::Upper).iter().map(|v| -0.25 * v).collect();
-    let eq: Vec<_> = (0..k).map(|i| (vec![(svec_index(i, i, k, Triangle::Upper), 1.0)], 1.0)).collect();
-    psd_identity_block(k, &eq, q)
+    convex_relu::catalogue::maxcut(&l)
 }
