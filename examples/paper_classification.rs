@@ -28,7 +28,7 @@ use convex_relu::data::transform::{append_bias, train_test_split, Standardizer};
 use convex_relu::data::{load_named, CsvOptions, Dataset, TargetEncoding};
 use convex_relu::formulation::sdp::{self, SdpForm};
 use convex_relu::rounding::{round, RoundingSettings};
-use convex_relu::sdp_bound::certify_solution;
+use convex_relu::certify::sdp::certify_solution;
 use convex_relu::train::{train, TrainSettings};
 use std::time::Instant;
 

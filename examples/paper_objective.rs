@@ -14,7 +14,7 @@
 //!
 //! Every reported objective is the training objective `L(U, V)` (SPEC section 0) of a real
 //! network, hence an upper bound on p*; `LB` is the *certified* lower bound of the relaxation
-//! (dual side, `sdp_bound`), re-certified with the rounded and trained networks as incumbents
+//! (dual side, `certify::sdp`), re-certified with the rounded and trained networks as incumbents
 //! (they only tighten the trace bound). The relative gap of a method is `(objective - LB) / LB`;
 //! a method is "certified optimal" when that gap is <= 1e-3.
 
@@ -23,7 +23,7 @@ use convex_relu::data::{synth, Dataset};
 use convex_relu::formulation::sdp::{self, SdpForm};
 use convex_relu::network::Network;
 use convex_relu::rounding::{round, RoundingSettings};
-use convex_relu::sdp_bound::certify_solution;
+use convex_relu::certify::sdp::certify_solution;
 use convex_relu::train::{train, TrainSettings};
 use std::fmt::Write as _;
 use std::time::Instant;

@@ -1,6 +1,6 @@
 //! Timing of the two forms of the SDP relaxation (`sdp` = facially reduced, `sdp-full` = the
 //! paper's form) with Clarabel and SCS on a few small seeded instances, with the certified lower
-//! bound of each solve (see `convex_relu::sdp_bound`).
+//! bound of each solve (see `convex_relu::certify::sdp`).
 //!
 //! ```text
 //! cargo run --release --example sdp_forms                      # all instances, both forms, both backends
@@ -17,7 +17,7 @@ use convex_relu::backend::{self, BackendKind, SolveSettings};
 use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::formulation::sdp::{compile, SdpForm};
 use convex_relu::network::Network;
-use convex_relu::sdp_bound::certify_solution;
+use convex_relu::certify::sdp::certify_solution;
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -12,16 +12,17 @@ pub mod catalogue;
 pub mod certify;
 pub mod conic;
 pub mod data;
+pub mod dnn;
 pub mod error;
 pub mod export;
 pub mod files;
 pub mod formulation;
 pub mod lift;
+pub mod linalg;
 pub mod network;
 pub mod patterns;
 pub mod pipeline;
 pub mod rounding;
-pub mod sdp_bound;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -9,7 +9,7 @@
 //!   the solver's primal objective of the relaxation -- an estimate, *not* a bound (SPEC 7).
 //! * `lower_bound` (LB): a certified lower bound on `p*`, or null. C-ReLU: the dual certificate
 //!   of [`crate::certify`] (needs every activation pattern). SDP: the repaired-dual bound of
-//!   [`crate::sdp_bound`], computed with the rounded network as incumbent (its objective bounds
+//!   [`crate::certify::sdp`], computed with the rounded network as incumbent (its objective bounds
 //!   the trace of the relaxation's solution). `certified` says whether LB is a bound.
 //! * `upper_bound` (UB): the training objective `L` of a real network -- the recovered network
 //!   (exact, sampled), the rounded network (SDP); null for gated (its solution is not a network).
@@ -25,6 +25,7 @@
 
 use crate::backend::{self, BackendKind, ConicSolution, SolveSettings};
 use crate::certify;
+use crate::dnn;
 use crate::conic::ConicProblem;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
@@ -33,7 +34,6 @@ use crate::formulation::{self, sdp, CompileSettings, Formulation};
 use crate::network::Network;
 use crate::patterns::{self, Budget, Patterns};
 use crate::rounding::{self, Rounding, RoundingSettings};
-use crate::sdp_bound;
 use crate::train::{self, TrainSettings};
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -159,6 +159,13 @@ pub struct Report {
     pub relaxation_gap: Option<f64>,
     pub rounding_gap: Option<f64>,
     pub iterations: u32,
+    /// Relative primal residual as the solver measured it (the `dnn` backend; null otherwise).
+    pub primal_residual: Option<f64>,
+    /// Relative dual residual as the solver measured it (`dnn`; null otherwise).
+    pub dual_residual: Option<f64>,
+    /// Relative duality gap as the solver measured it (`dnn`; null otherwise). Not a bound:
+    /// the certified `gap` is computed from `lower_bound` and `upper_bound`.
+    pub solver_gap: Option<f64>,
     pub compile_seconds: f64,
     pub solve_seconds: f64,
     pub certify_seconds: Option<f64>,
@@ -229,8 +236,9 @@ pub struct Outcome {
     pub report: Report,
     /// The recovered or rounded network (the one behind `upper_bound`).
     pub network: Option<Network>,
-    /// The compiled problem.
-    pub problem: ConicProblem,
+    /// The compiled problem (`None` for the `dnn` backend, which never builds one; compile it
+    /// with [`formulation::sdp::compile`] to export it).
+    pub problem: Option<ConicProblem>,
     /// Meta block for [`crate::export::write`]: formulation, n, d, c, beta, variable layout.
     pub meta: ProblemMeta,
     /// SDP only: the relaxation's `Lambda` (blocks A, B, U, V).
@@ -265,6 +273,9 @@ fn blank_report(data: &Dataset, s: &PipelineSettings) -> Report {
         relaxation_gap: None,
         rounding_gap: None,
         iterations: 0,
+        primal_residual: None,
+        dual_residual: None,
+        solver_gap: None,
         compile_seconds: 0.0,
         solve_seconds: 0.0,
         certify_seconds: None,
@@ -307,16 +318,28 @@ pub fn run(data: &Dataset, settings: &PipelineSettings) -> Result<Outcome> {
         None => run_crelu(data, settings)?,
     };
     if settings.exact_optimum && out.report.exact_optimum.is_none() {
-        match exact_optimum(data, settings.beta, settings.backend, &settings.solve, &settings.budget) {
+        // The exact C-ReLU program is a general conic problem: the dnn backend cannot solve it,
+        // so it runs on Clarabel then, and the report names the backend that did.
+        let exact_backend = crelu_backend(settings.backend);
+        match exact_optimum(data, settings.beta, exact_backend, &settings.solve, &settings.budget) {
             Ok(p) => {
                 out.report.exact_optimum = Some(p);
-                out.report.exact_optimum_backend = Some(settings.backend.name().into());
+                out.report.exact_optimum_backend = Some(exact_backend.name().into());
             }
             Err(e) => out.report.notes.push(format!("no exact optimum: {e}")),
         }
     }
     out.report.finish();
     Ok(out)
+}
+
+/// The backend for the C-ReLU programs when `backend` was asked for the relaxation: itself,
+/// except `dnn` (which only solves the relaxation), for which Clarabel runs.
+pub fn crelu_backend(backend: BackendKind) -> BackendKind {
+    match backend {
+        BackendKind::Dnn => BackendKind::Clarabel,
+        other => other,
+    }
 }
 
 /// `p*` by the exact C-ReLU program over every pattern (c = 1; errors when the patterns cannot
@@ -390,7 +413,7 @@ fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
     } else {
         r.notes.push(format!("the solver returned no solution ({})", sol.status));
     }
-    Ok(Outcome { report: r, network, problem: compiled.problem, meta, lambda: None })
+    Ok(Outcome { report: r, network, problem: Some(compiled.problem), meta, lambda: None })
 }
 
 fn fill_solver(r: &mut Report, sol: &ConicSolution) {
@@ -401,6 +424,15 @@ fn fill_solver(r: &mut Report, sol: &ConicSolution) {
 }
 
 fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<Outcome> {
+    if s.backend == BackendKind::Dnn {
+        if form != sdp::SdpForm::Reduced {
+            return Err(Error::InvalidArgument(format!(
+                "the dnn backend solves the facially reduced relaxation (--formulation sdp), not {}",
+                form.name()
+            )));
+        }
+        return run_dnn(data, s, None).map(|(out, _)| out);
+    }
     let mut r = blank_report(data, s);
     let t0 = Instant::now();
     let compiled = sdp::compile(data, s.beta, form)?;
@@ -437,13 +469,92 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     if s.certify {
         let t1 = Instant::now();
         let incumbents: Vec<Network> = network.iter().cloned().collect();
-        let bound = sdp_bound::certify_solution(&compiled, &sol, &incumbents);
+        let bound = certify::sdp::certify_solution(&compiled, &sol, &incumbents);
         r.certify_seconds = Some(t1.elapsed().as_secs_f64());
         r.certified = bound.certified && bound.value.is_finite();
         r.lower_bound = r.certified.then_some(bound.value);
         r.lower_bound_method = Some(format!("{} (dual of {})", bound.method, sol.backend));
     }
-    Ok(Outcome { report: r, network, problem: compiled.problem, meta, lambda })
+    Ok(Outcome { report: r, network, problem: Some(compiled.problem), meta, lambda })
+}
+
+/// The SDP relaxation on the `dnn` backend, warm-started from `warm` when given (same data);
+/// returns the outcome and the solver state for the next warm start.
+pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState>) -> Result<(Outcome, dnn::DnnState)> {
+    s.validate()?;
+    let mut r = blank_report(data, s);
+    let t0 = Instant::now();
+    let problem = dnn::DnnProblem::new(data, s.beta)?;
+    r.compile_seconds = t0.elapsed().as_secs_f64();
+    let meta = meta_for(data, s, Vec::new());
+    let sol = dnn::solve(&problem, &dnn::DnnSettings::from_solve(&s.solve), warm)?;
+    r.status = sol.status.name().into();
+    r.backend = BackendKind::Dnn.name().into();
+    r.iterations = sol.iterations;
+    r.solve_seconds = sol.solve_seconds;
+    r.primal_residual = Some(sol.primal_residual);
+    r.dual_residual = Some(sol.dual_residual);
+    r.solver_gap = Some(sol.gap);
+    r.objective_label = "relaxation value as dnn reports it (primal objective at its PSD iterate); not a bound".into();
+    r.objective = sol.primal_objective.is_finite().then_some(sol.primal_objective);
+    let lam = sol.lambda(&problem)?;
+    let mut network = None;
+    if sol.primal_objective.is_finite() {
+        match rounding::round(&lam, data, s.beta, &s.rounding_settings(s.rounding)) {
+            Ok(rounded) => {
+                r.upper_bound = Some(rounded.objective);
+                r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
+                r.width = Some(rounded.width);
+                r.rounding = Some(RoundingInfo {
+                    method: rounded.method,
+                    samples: rounded.samples_drawn,
+                    width: rounded.width,
+                    objective: rounded.objective,
+                    seed: rounded.seed,
+                });
+                network = Some(rounded.network);
+            }
+            Err(e) => r.notes.push(format!("rounding failed: {e}")),
+        }
+    }
+    if s.certify {
+        let t1 = Instant::now();
+        let incumbents: Vec<Network> = network.iter().cloned().collect();
+        let bound = certify::sdp::certify_dnn(&problem, &sol.z, Some(&lam), &incumbents);
+        r.certify_seconds = Some(t1.elapsed().as_secs_f64());
+        r.certified = bound.certified && bound.value.is_finite();
+        r.lower_bound = r.certified.then_some(bound.value);
+        r.lower_bound_method = Some(format!("{} (dual of dnn)", bound.method));
+    }
+    r.finish();
+    let out = Outcome { report: r, network, problem: None, meta, lambda: Some(lam) };
+    Ok((out, sol.state))
+}
+
+/// Runs `settings` once per value of `betas`, in order, one outcome per beta. With the `dnn`
+/// backend each solve is warm-started from the previous one (same data); the other backends
+/// solve each beta from scratch.
+pub fn run_path(data: &Dataset, settings: &PipelineSettings, betas: &[f64]) -> Result<Vec<Outcome>> {
+    if betas.is_empty() {
+        return Err(Error::InvalidArgument("the beta path is empty".into()));
+    }
+    let mut out = Vec::with_capacity(betas.len());
+    let mut state: Option<dnn::DnnState> = None;
+    for &beta in betas {
+        let s = PipelineSettings { beta, ..settings.clone() };
+        if s.backend == BackendKind::Dnn && s.formulation == Formulation::Sdp {
+            s.validate()?;
+            let (mut o, st) = run_dnn(data, &s, state.as_ref())?;
+            if state.is_some() {
+                o.report.notes.push("warm-started from the previous beta".into());
+            }
+            state = Some(st);
+            out.push(o);
+        } else {
+            out.push(run(data, &s)?);
+        }
+    }
+    Ok(out)
 }
 
 // =============================================================================================
@@ -602,7 +713,7 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
     if let Some(p) = rep.exact_optimum {
         rows.push(Row { method: "exact C-ReLU optimum p*".into(), value: Some(p), kind: "exact optimum".into(), source: rep.exact_optimum_backend.clone().unwrap_or_default() });
         // The exact program's dual certificate is another certified lower bound.
-        let ex = run(data, &PipelineSettings { formulation: Formulation::Exact, exact_optimum: false, ..s.clone() })?;
+        let ex = run(data, &PipelineSettings { formulation: Formulation::Exact, exact_optimum: false, backend: crelu_backend(s.backend), ..s.clone() })?;
         if let Some(l) = ex.report.lower_bound {
             rows.push(Row { method: "exact C-ReLU, dual certificate".into(), value: Some(l), kind: "certified lower bound".into(), source: "clarabel pricing SOCPs".into() });
         }

@@ -6,7 +6,7 @@ use convex_relu::backend::{self, BackendKind, SolveSettings};
 use convex_relu::data::{synth, Dataset, TargetKind};
 use convex_relu::formulation::{sdp, Formulation};
 use convex_relu::pipeline::{self, PipelineSettings, REFERENCE_1D_OPTIMUM};
-use convex_relu::sdp_bound;
+use convex_relu::certify::sdp as sdp_bound;
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -27,17 +27,22 @@ pub enum BackendKind {
     Clarabel,
     /// SCS 3.3.1 (ADMM, C): first order, one eigendecomposition per iteration, loose by default.
     Scs,
+    /// convex-relu's own solver for the SDP relaxation (`--formulation sdp` only): ADMM on the
+    /// structure of the relaxation, dense matrices of order n + d + c and 2n + d + c, no sparse
+    /// constraint matrix (see `crate::dnn`).
+    Dnn,
 }
 
 impl BackendKind {
     /// Every kind, whether compiled in or not.
-    pub const ALL: [BackendKind; 2] = [BackendKind::Clarabel, BackendKind::Scs];
+    pub const ALL: [BackendKind; 3] = [BackendKind::Clarabel, BackendKind::Scs, BackendKind::Dnn];
 
     /// Lower-case name (`clarabel`, `scs`).
     pub fn name(self) -> &'static str {
         match self {
             BackendKind::Clarabel => "clarabel",
             BackendKind::Scs => "scs",
+            BackendKind::Dnn => "dnn",
         }
     }
 
@@ -46,6 +51,7 @@ impl BackendKind {
         match self {
             BackendKind::Clarabel => cfg!(feature = "clarabel"),
             BackendKind::Scs => cfg!(feature = "scs"),
+            BackendKind::Dnn => true,
         }
     }
 }
@@ -62,7 +68,8 @@ impl FromStr for BackendKind {
         match s.to_ascii_lowercase().as_str() {
             "clarabel" => Ok(BackendKind::Clarabel),
             "scs" => Ok(BackendKind::Scs),
-            other => Err(Error::InvalidArgument(format!("unknown backend `{other}` (expected clarabel or scs)"))),
+            "dnn" => Ok(BackendKind::Dnn),
+            other => Err(Error::InvalidArgument(format!("unknown backend `{other}` (expected clarabel, scs or dnn)"))),
         }
     }
 }
@@ -192,6 +199,11 @@ pub fn backend(kind: BackendKind) -> Result<Box<dyn Backend>> {
         BackendKind::Clarabel => Ok(Box::new(clarabel::ClarabelBackend)),
         #[cfg(feature = "scs")]
         BackendKind::Scs => Ok(Box::new(scs::ScsBackend)),
+        BackendKind::Dnn => Err(Error::InvalidArgument(
+            "the dnn backend solves the SDP relaxation from its data (`solve --formulation sdp --backend dnn`); \
+             it does not take general conic problems (use clarabel or scs)"
+                .into(),
+        )),
         #[allow(unreachable_patterns)]
         other => Err(Error::BackendUnavailable(other.name())),
     }

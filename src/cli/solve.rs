@@ -24,9 +24,10 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Weight decay beta > 0.
-    #[arg(long)]
-    pub beta: f64,
+    /// Weight decay beta > 0, or a comma-separated path (`1,0.1,0.01`): one report per value,
+    /// solved in order (the dnn backend warm-starts each solve from the previous one).
+    #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+    pub beta: Vec<f64>,
     /// Which program to solve: exact, gated, sampled (C-ReLU, c = 1), sdp (reduced), sdp-full.
     #[arg(long, value_enum, default_value_t = Formulation::Exact)]
     pub formulation: Formulation,
@@ -84,10 +85,16 @@ pub fn run(args: &Args) -> Result<()> {
             path.display()
         )));
     }
+    if args.beta.len() > 1 && (args.export.is_some() || args.save_network.is_some()) {
+        return Err(Error::InvalidArgument(format!(
+            "--export and --save-network need a single --beta (found a path of {} values)",
+            args.beta.len()
+        )));
+    }
     let data = load_data(&args.data)?;
     let settings = PipelineSettings {
         formulation: args.formulation,
-        beta: args.beta,
+        beta: args.beta[0],
         backend: args.solver.backend,
         solve: args.solver.settings()?,
         gates: args.gates,
@@ -98,9 +105,28 @@ pub fn run(args: &Args) -> Result<()> {
         certify: !args.no_certify,
         exact_optimum: args.exact_optimum,
     };
+    if args.beta.len() > 1 {
+        for out in pipeline::run_path(&data, &settings, &args.beta)? {
+            if args.json {
+                println!("{}", serde_json::to_string(&out.report).expect("report serialises"));
+            } else {
+                println!("{}", out.report);
+            }
+        }
+        return Ok(());
+    }
     let out = pipeline::run(&data, &settings)?;
     if let Some(path) = &args.export {
-        export::write(&out.problem, &out.meta, path, args.force)?;
+        let compiled;
+        let problem = match &out.problem {
+            Some(p) => p,
+            None => {
+                // The dnn backend builds no conic problem: compile the same relaxation to export it.
+                compiled = convex_relu::formulation::sdp::compile(&data, settings.beta, convex_relu::formulation::sdp::SdpForm::Reduced)?;
+                &compiled.problem
+            }
+        };
+        export::write(problem, &out.meta, path, args.force)?;
     }
     if let Some(path) = &args.save_network {
         match &out.network {

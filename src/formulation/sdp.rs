@@ -61,7 +61,7 @@
 //! expanded into entries of `W`.
 //!
 //! The lower bound from a (possibly inaccurate) solve is not the solver's number: see
-//! [`crate::sdp_bound`].
+//! [`crate::certify::sdp`].
 
 use crate::conic::{csc, svec, svec_index, svec_len, Cone, ConicProblem, CscBuilder, Triangle};
 use crate::data::Dataset;
@@ -464,7 +464,7 @@ pub struct Relaxation {
     /// the solver's accuracy (clip negative eigenvalues before factoring).
     pub lambda: DMatrix<f64>,
     /// The certified lower bound from the dual (labelled uncertified when it is not a bound).
-    pub bound: crate::sdp_bound::CertifiedBound,
+    pub bound: crate::certify::sdp::CertifiedBound,
 }
 
 impl Relaxation {
@@ -488,7 +488,7 @@ pub fn solve(
     let compiled = compile(data, beta, form)?;
     let solution = crate::backend::solve(&compiled.problem, backend, settings)?;
     let lambda = compiled.recover_lambda(&solution)?;
-    let bound = crate::sdp_bound::certify_solution(&compiled, &solution, incumbents);
+    let bound = crate::certify::sdp::certify_solution(&compiled, &solution, incumbents);
     Ok(Relaxation { compiled, solution, lambda, bound })
 }
 
@@ -500,7 +500,7 @@ mod tests {
     use crate::data::TargetKind;
     use crate::lift::lift;
     use crate::network::Network;
-    use crate::sdp_bound::certify_solution;
+    use crate::certify::sdp::certify_solution;
     use super::solve as solve_relaxation;
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};

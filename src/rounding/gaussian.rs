@@ -1,8 +1,8 @@
 //! Randomized Gaussian rounding with an exact convex refit (SPEC section 3; the toolkit's
 //! primary rounding).
 //!
-//! 1. Factor the (symmetrised) PSD solution: `Lambda = Q diag(lambda) Q'` (nalgebra
-//!    `SymmetricEigen`), clip negative eigenvalues, `L = Q diag(sqrt(max(lambda, 0)))`.
+//! 1. Factor the (symmetrised) PSD solution: `Lambda = Q diag(lambda) Q'` (LAPACK, positive
+//!    part of the spectrum, [`crate::linalg::sym_eigen`]), clip negative eigenvalues, `L = Q diag(sqrt(max(lambda, 0)))`.
 //!    Eigenvalues at or below `1e-12 * max(lambda)` are treated as zero (their columns of `L`
 //!    are dropped; this changes a sample by at most 1e-6 of its typical size).
 //! 2. Draw `K` samples `xi = L g`, `g ~ N(0, I)` (ChaCha8, seeded): each is a
@@ -33,7 +33,7 @@ use super::refit::{refit, Refit, RefitSettings};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::lift::LiftBlocks;
-use nalgebra::{DMatrix, SymmetricEigen};
+use nalgebra::DMatrix;
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -90,18 +90,21 @@ pub struct Factor {
 /// Factors `lambda` (order `blocks.order()`) as described in the module docs.
 pub fn factor(lambda: &DMatrix<f64>, blocks: LiftBlocks) -> Factor {
     let sym = (lambda + lambda.transpose()) * 0.5;
-    let eig = SymmetricEigen::new(sym);
-    let max = eig.eigenvalues.iter().cloned().fold(0.0, f64::max);
-    let keep: Vec<usize> = (0..eig.eigenvalues.len()).filter(|&i| eig.eigenvalues[i] > 1e-12 * max && eig.eigenvalues[i] > 0.0).collect();
+    let hi = sym.norm() + 1.0;
+    // LAPACK (positive part of the spectrum only); an eigensolver failure leaves no factor.
+    let eig = crate::linalg::sym_eigen(&sym, crate::linalg::EigenRange::Values { lo: 0.0, hi })
+        .unwrap_or_else(|_| crate::linalg::SymEigen { values: Vec::new(), vectors: DMatrix::zeros(sym.nrows(), 0) });
+    let max = eig.values.iter().cloned().fold(0.0, f64::max);
+    let keep: Vec<usize> = (0..eig.values.len()).filter(|&i| eig.values[i] > 1e-12 * max && eig.values[i] > 0.0).collect();
     let r = keep.len();
     let mut lu = DMatrix::zeros(blocks.d, r);
     let mut orient = vec![0.0; r];
     for (j, &i) in keep.iter().enumerate() {
-        let s = eig.eigenvalues[i].sqrt();
+        let s = eig.values[i].sqrt();
         for row in 0..blocks.d {
-            lu[(row, j)] = eig.eigenvectors[(blocks.u() + row, i)] * s;
+            lu[(row, j)] = eig.vectors[(blocks.u() + row, i)] * s;
         }
-        orient[j] = (0..2 * blocks.n).map(|row| eig.eigenvectors[(row, i)]).sum::<f64>() * s;
+        orient[j] = (0..2 * blocks.n).map(|row| eig.vectors[(row, i)]).sum::<f64>() * s;
     }
     let rms_u = lu.iter().map(|e| e * e).sum::<f64>().sqrt();
     Factor { lu, orient, rms_u }

@@ -14,6 +14,7 @@
 //!
 //! Formulas, defaults and the tests are described in docs/rounding.md.
 
+pub mod eigen;
 pub mod gaussian;
 pub mod refit;
 pub mod tos;

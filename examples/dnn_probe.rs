@@ -1,0 +1,48 @@
+//! Development probe: the `dnn` solver against Clarabel on one instance, printing both.
+//!
+//!     cargo run --release --example dnn_probe -- [spiral N | ref1d | teacher N] [beta] [tol]
+use convex_relu::backend::{BackendKind, SolveSettings};
+use convex_relu::certify::sdp::{certify_dnn, certify_solution};
+use convex_relu::dnn::{self, DnnProblem, DnnSettings};
+use convex_relu::formulation::sdp::{compile, SdpForm};
+use std::time::Instant;
+
+fn main() -> convex_relu::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let kind = args.get(1).map(String::as_str).unwrap_or("ref1d");
+    let size: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(30);
+    let beta: f64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(0.1);
+    let tol: f64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(1e-6);
+    let clarabel = args.iter().any(|a| a == "--clarabel");
+    let data = match kind {
+        "spiral" => convex_relu::data::synth::spirals(size, 3, 0.0, 1)?,
+        "teacher" => convex_relu::data::synth::planted_relu(size, 2, 3, 5, 0.1, 2)?.0,
+        _ => convex_relu::data::synth::reference_1d(),
+    };
+    println!("data {kind} n={} d={} c={} beta={beta}", data.n(), data.d(), data.c());
+    let prob = DnnProblem::new(&data, beta)?;
+    let kappa = std::env::var("KAPPA").ok().and_then(|s| s.parse().ok());
+    let rho = std::env::var("RHO").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let adapt_every = std::env::var("ADAPT").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let max_iterations = std::env::var("MAXIT").ok().and_then(|s| s.parse().ok()).unwrap_or(50000);
+    let halpern = std::env::var("HALPERN").is_ok();
+    let time_limit_seconds = std::env::var("TL").ok().and_then(|s| s.parse().ok());
+    let st = DnnSettings { tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    let t0 = Instant::now();
+    let sol = dnn::solve(&prob, &st, None)?;
+    let lam = sol.lambda(&prob)?;
+    let b = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
+    println!(
+        "dnn: {} it={} {:.2}s pobj={:.9} dobj={:.9} rp={:.1e} rd={:.1e} gap={:.1e} | LB={:.9} ({}) mu={:.3e} nu={:.3e} ub={:.6} [{:.2}s total]",
+        sol.status, sol.iterations, sol.solve_seconds, sol.primal_objective, sol.dual_objective, sol.primal_residual, sol.dual_residual, sol.gap,
+        b.value, b.certified, b.details.mu, b.details.nu, b.details.upper_bound_used, t0.elapsed().as_secs_f64()
+    );
+    if clarabel {
+        let comp = compile(&data, beta, SdpForm::Reduced)?;
+        let t0 = Instant::now();
+        let s = convex_relu::backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default())?;
+        let b = certify_solution(&comp, &s, &[]);
+        println!("clarabel: {} {:.2}s pobj={:.9} LB={:.9} mu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.mu);
+    }
+    Ok(())
+}

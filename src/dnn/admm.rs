@@ -1,0 +1,261 @@
+//! The ADMM iteration of the `dnn` solver (the method and the stopping rule are in the parent
+//! module's documentation).
+
+use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
+use crate::backend::Status;
+use crate::error::{Error, Result};
+use crate::linalg::{congruence_diag, gemm, matmul, sym_eigen, symmetrize, EigenRange, Op};
+use nalgebra::DMatrix;
+use std::time::Instant;
+
+/// Residuals measured at a check.
+#[derive(Clone, Copy, Debug, Default)]
+struct Residuals {
+    primal: f64,
+    dual: f64,
+    gap: f64,
+    pobj: f64,
+    dobj: f64,
+}
+
+impl Residuals {
+    fn kkt(&self) -> f64 {
+        self.primal.max(self.dual).max(self.gap)
+    }
+}
+
+/// `C0 = beta/2 diag(0_a, I_u, I_v)`.
+fn c0_matrix(problem: &DnnProblem) -> DMatrix<f64> {
+    let (n, q) = (problem.t.n(), problem.t.q());
+    DMatrix::from_fn(q, q, |i, j| if i == j && i >= n { 0.5 * problem.beta } else { 0.0 })
+}
+
+/// The proximal map of `h~ / rho` at `m` (module docs of `dnn`), in place.
+fn prox_h(problem: &DnnProblem, kappa: f64, rho: f64, m: &mut DMatrix<f64>) {
+    let (n, d) = (problem.t.n(), problem.t.d());
+    let c = problem.t.c();
+    let lv = 2 * n + d;
+    // [AB] block: projection onto K.
+    for j in 0..2 * n {
+        for i in 0..2 * n {
+            let on_ab_diagonal = (i < n && j == i + n) || (j < n && i == j + n);
+            let v = m[(i, j)];
+            m[(i, j)] = if on_ab_diagonal { 0.0 } else { v.max(0.0) };
+        }
+    }
+    // AV block: argmin_l 1/2 (l/kappa - y)^2 + rho (l - m)^2 (the entry appears twice in the
+    // symmetric Frobenius norm).
+    let den = 1.0 / (kappa * kappa) + 2.0 * rho;
+    for k in 0..c {
+        for i in 0..n {
+            let l = (problem.y[(i, k)] / kappa + 2.0 * rho * m[(i, lv + k)]) / den;
+            m[(i, lv + k)] = l;
+            m[(lv + k, i)] = l;
+        }
+    }
+}
+
+/// `W = -2 Z_AV` for `Z = kappa Lambda2`, and the dual objective `<W, Y> - 1/2 ||W||^2`.
+fn dual_objective(problem: &DnnProblem, z: &DMatrix<f64>) -> f64 {
+    let (n, d, c) = (problem.t.n(), problem.t.d(), problem.t.c());
+    let lv = 2 * n + d;
+    let mut val = 0.0;
+    for k in 0..c {
+        for i in 0..n {
+            let w = -2.0 * z[(i, lv + k)];
+            val += w * problem.y[(i, k)] - 0.5 * w * w;
+        }
+    }
+    val
+}
+
+/// Solves the relaxation by ADMM, from `warm` when given (same `n, d, c`; otherwise from zero).
+///
+/// Errors: invalid settings, a memory estimate above `settings.memory_limit_bytes`, a LAPACK
+/// failure. Solver outcomes (limits, non-finite iterates) are statuses.
+pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnState>) -> Result<DnnSolution> {
+    settings.validate()?;
+    let start = Instant::now();
+    let mem = problem.memory_estimate()?;
+    if mem > settings.memory_limit_bytes {
+        return Err(Error::TooLarge(format!(
+            "the dnn solver needs about {:.2} GB for q = {} (n = {}), above the limit of {:.2} GB",
+            mem as f64 / 1e9,
+            problem.t.q(),
+            problem.t.n(),
+            settings.memory_limit_bytes as f64 / 1e9
+        )));
+    }
+    let t = &problem.t;
+    let (q, p) = (t.q(), t.p());
+
+    // G = T'T = Q diag(g) Q', once.
+    let gram = sym_eigen(&t.gram()?, EigenRange::All)?;
+    let gmax = gram.values.last().copied().unwrap_or(1.0).max(1e-12);
+    let kappa = settings.kappa.unwrap_or(1.0 / gmax.sqrt());
+    let gv = &gram.values;
+    let qg = &gram.vectors;
+    let inv_den = DMatrix::from_fn(q, q, |i, j| 1.0 / (1.0 + kappa * kappa * gv[i] * gv[j]));
+    let c0 = c0_matrix(problem);
+    let c0_norm = c0.norm();
+
+    let fits = |w: &DnnState| w.s.nrows() == q && w.l.nrows() == p && w.lambda1.nrows() == q && w.lambda2.nrows() == p;
+    let (mut s, mut pm, mut l, mut lam1, mut lam2, mut rho) = match warm {
+        Some(w) if fits(w) => {
+            // L~ = kappa Lambda and Z = kappa Lambda2 are kept in the original scale.
+            let r = kappa / w.kappa;
+            (w.s.clone(), w.p.clone(), &w.l * r, w.lambda1.clone(), &w.lambda2 / r, w.rho)
+        }
+        _ => (DMatrix::zeros(q, q), DMatrix::zeros(q, q), DMatrix::zeros(p, p), DMatrix::zeros(q, q), DMatrix::zeros(p, p), settings.rho),
+    };
+    let alpha = if settings.halpern { 2.0 } else { settings.relaxation };
+    let mut res = Residuals { primal: f64::INFINITY, dual: f64::INFINITY, gap: f64::INFINITY, ..Default::default() };
+    let mut status = Status::IterationLimit;
+    let mut iterations = 0u32;
+    let mut last_print = start;
+    let mut tmp = DMatrix::zeros(q, q);
+    // Halpern anchor (restarted): w_{k+1} = w_0 / (k + 2) + (k + 1) / (k + 2) T(w_k).
+    let mut anchor = (pm.clone(), l.clone(), lam1.clone(), lam2.clone());
+    let mut inner = 0u32;
+    let mut r0 = f64::INFINITY;
+    let mut r_prev = f64::INFINITY;
+    let mut restarts = 0u32;
+    let mut report = (pm.clone(), lam2.clone());
+
+    for it in 1..=settings.max_iterations {
+        iterations = it;
+        // 1. S-step.
+        let rhs_l = &l - &lam2 / rho;
+        let mut r = t.adjoint(&rhs_l)? * kappa;
+        r += &pm;
+        r -= (&lam1 + &c0) / rho;
+        gemm(1.0, qg, Op::T, &r, Op::N, 0.0, &mut tmp)?; // Q' R
+        let mut rh = matmul(&tmp, Op::N, qg, Op::N)?; // Q' R Q
+        rh.component_mul_assign(&inv_den);
+        gemm(1.0, qg, Op::N, &rh, Op::N, 0.0, &mut tmp)?;
+        s = matmul(&tmp, Op::N, qg, Op::T)?;
+        symmetrize(&mut s);
+        let ks = t.forward(&s)? * kappa;
+
+        // 2. P-step (relaxed).
+        let m1 = &s * alpha + &pm * (1.0 - alpha) + &lam1 / rho;
+        let bound = m1.norm() + 1.0;
+        let eig = sym_eigen(&m1, EigenRange::Values { lo: 0.0, hi: bound })?;
+        let p_new = congruence_diag(&eig.vectors, &eig.values)?;
+        let lam1_new = (&m1 - &p_new) * rho;
+
+        // 3. L-step (relaxed).
+        let mut l_new = &ks * alpha + &l * (1.0 - alpha) + &lam2 / rho;
+        let m2 = l_new.clone();
+        prox_h(problem, kappa, rho, &mut l_new);
+        let lam2_new = (&m2 - &l_new) * rho;
+
+        let check = it % settings.check_every == 0 || it == settings.max_iterations;
+        if check {
+            let rp1 = (&s - &p_new).norm() / (1.0 + s.norm().max(p_new.norm()));
+            let rp2 = (&ks - &l_new).norm() / (1.0 + ks.norm().max(l_new.norm()));
+            let dl = &l_new - &l;
+            let mut dr = t.adjoint(&dl)? * kappa;
+            dr += &p_new - &pm;
+            let dual = rho * dr.norm() / (1.0 + c0_norm + lam1_new.norm());
+            let pobj = problem.objective(&p_new);
+            let dobj = dual_objective(problem, &(&lam2_new * kappa));
+            let gap = (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs());
+            res = Residuals { primal: rp1.max(rp2), dual, gap, pobj, dobj };
+            report = (p_new.clone(), lam2_new.clone());
+        }
+
+        if settings.halpern {
+            // Fixed-point residual in the rho-weighted norm.
+            let fp = (rho * ((&p_new - &pm).norm_squared() + (&l_new - &l).norm_squared())
+                + ((&lam1_new - &lam1).norm_squared() + (&lam2_new - &lam2).norm_squared()) / rho)
+                .sqrt();
+            if inner == 0 {
+                r0 = fp;
+            }
+            let w = 1.0 / (inner as f64 + 2.0);
+            pm = &anchor.0 * w + &p_new * (1.0 - w);
+            l = &anchor.1 * w + &l_new * (1.0 - w);
+            lam1 = &anchor.2 * w + &lam1_new * (1.0 - w);
+            lam2 = &anchor.3 * w + &lam2_new * (1.0 - w);
+            inner += 1;
+            let restart = fp <= 0.2 * r0 || (fp <= 0.8 * r0 && fp > r_prev) || inner >= settings.restart_max.max(1);
+            r_prev = fp;
+            if restart {
+                // Restart at the last T(w) and rebalance rho there.
+                pm = p_new;
+                l = l_new;
+                lam1 = lam1_new;
+                lam2 = lam2_new;
+                restarts += 1;
+                if settings.adapt_every > 0 && res.primal.is_finite() {
+                    if res.primal > 5.0 * res.dual {
+                        rho *= 2.0;
+                    } else if res.dual > 5.0 * res.primal {
+                        rho /= 2.0;
+                    }
+                }
+                anchor = (pm.clone(), l.clone(), lam1.clone(), lam2.clone());
+                inner = 0;
+                r_prev = f64::INFINITY;
+            }
+        } else {
+            pm = p_new;
+            l = l_new;
+            lam1 = lam1_new;
+            lam2 = lam2_new;
+        }
+
+        if check {
+            if !res.kkt().is_finite() || !rho.is_finite() {
+                status = Status::NumericalError;
+                break;
+            }
+            let elapsed = start.elapsed().as_secs_f64();
+            let now = Instant::now();
+            if settings.verbose || (!settings.quiet && elapsed > 3.0 && now.duration_since(last_print).as_secs_f64() >= 5.0) {
+                eprintln!(
+                    "dnn: iter {it:>6}  pobj {:.8e}  dobj {:.8e}  primal {:.2e}  dual {:.2e}  gap {:.2e}  rho {:.2e}  restarts {restarts}  {:.1} s",
+                    res.pobj, res.dobj, res.primal, res.dual, res.gap, rho, elapsed
+                );
+                last_print = now;
+            }
+            if res.kkt() <= settings.tolerance {
+                status = Status::Solved;
+                break;
+            }
+            if !settings.halpern && settings.adapt_every > 0 && it % settings.adapt_every == 0 {
+                if res.primal > 10.0 * res.dual {
+                    rho *= 2.0;
+                } else if res.dual > 10.0 * res.primal {
+                    rho /= 2.0;
+                }
+            }
+        }
+        if let Some(limit) = settings.time_limit_seconds {
+            if start.elapsed().as_secs_f64() >= limit {
+                status = Status::TimeLimit;
+                break;
+            }
+        }
+    }
+    let state = DnnState { s, p: pm.clone(), l, lambda1: lam1, lambda2: lam2.clone(), rho, kappa };
+    // Report T(w) at the last check (P exactly PSD there), or the current iterate.
+    let (pm, lam2) = if iterations >= settings.check_every { report } else { (pm, lam2) };
+    let z = &lam2 * kappa;
+    let primal_objective = problem.objective(&pm);
+    let dual_objective = dual_objective(problem, &z);
+    Ok(DnnSolution {
+        status,
+        s: pm,
+        z,
+        primal_objective,
+        dual_objective,
+        primal_residual: res.primal,
+        dual_residual: res.dual,
+        gap: res.gap,
+        iterations,
+        solve_seconds: start.elapsed().as_secs_f64(),
+        state,
+    })
+}

@@ -1,0 +1,313 @@
+//! `dnn`: a solver built for the facially reduced SDP (doubly nonnegative) relaxation.
+//!
+//! # The program
+//!
+//! Data `X` (n x d), targets `Y` (n x c), weight decay `beta > 0`. The variable is `S`, symmetric
+//! PSD of order `q = n + d + c` with blocks `a (n), u (d), v (c)`, and `Lambda = T S T'` is the
+//! lifted matrix of order `p = 2n + d + c` with blocks `A, B, U, V` (see [`congruence`] for `T`):
+//!
+//! ```text
+//!     minimise   1/2 ||S_av - Y||_F^2 + beta/2 (tr S_uu + tr S_vv)
+//!     subject to S PSD,   Lambda_[AB] >= 0 entrywise,   diag(Lambda_AB) = 0
+//! ```
+//!
+//! where `Lambda_[AB]` is the leading 2n x 2n block of `Lambda`. This is the same program as the
+//! `sdp` formulation compiled for Clarabel and SCS ([`crate::formulation::sdp`]); here it is never
+//! written as a sparse conic problem (whose constraint matrix has about `n^2 (d+1)^2` nonzeros):
+//! every constraint is a block of the congruence `T S T'`, applied in `O(n^2 d)` flops.
+//!
+//! # The method: ADMM on a splitting with an exactly solvable linear step
+//!
+//! Write `C0 = beta/2 diag(0_a, I_u, I_v)` and let `h(L)` be the rest of the objective as a
+//! function of `L = Lambda`:
+//! `h(L) = 1/2 ||L_AV - Y||^2 + indicator(L_[AB] in K)` with
+//! `K = { M : M >= 0 entrywise, diag(M_AB) = 0 }`. With a scaling `kappa > 0` of the second
+//! constraint, the program is
+//!
+//! ```text
+//!     min  <C0, S> + indicator_PSD(P) + h(L~ / kappa)   s.t.   S - P = 0,   kappa T S T' - L~ = 0
+//! ```
+//!
+//! a two-block ADMM in `S` and `(P, L~)` with multipliers `Lambda1` (q x q) and `Lambda2` (p x p)
+//! and penalty `rho`:
+//!
+//! 1. `S`-step: `(I + kappa^2 G (x) G) S = P - (Lambda1 + C0)/rho + kappa T'(L~ - Lambda2/rho) T`,
+//!    with `G = T'T`. The operator `S -> S + kappa^2 G S G` is diagonalised once by the
+//!    eigendecomposition `G = Q diag(g) Q'`: `S = Q [ (Q' R Q) ./ (1 + kappa^2 g g') ] Q'`.
+//! 2. `P`-step: `P = Pi_PSD(S + Lambda1/rho)` (one symmetric eigendecomposition of order q; only
+//!    the positive part of the spectrum is back-transformed).
+//! 3. `L~`-step: the proximal map of `h`, entry by entry: `Pi_K` on the `[AB]` block (clip
+//!    negatives, zero the diagonal of `AB`), a scalar least-squares step on the `AV` block, the
+//!    identity elsewhere.
+//! 4. Multipliers: `Lambda1 += rho (S - P)`, `Lambda2 += rho (kappa T S T' - L~)` (with
+//!    over-relaxation `alpha` in steps 2-4, as usual for ADMM).
+//!
+//! `rho` is adapted by residual balancing. The multiplier of the lifted constraints in the
+//! original scale is `Z = kappa Lambda2`: the dual objective is `<W, Y> - 1/2 ||W||^2` with
+//! `W = -2 Z_AV`, and the dual slack `C0 + T' Z T` must be PSD. The certified lower bound
+//! ([`crate::certify`]) is computed from `Z` after the solve, whatever the solver's status.
+//!
+//! # Stopping
+//!
+//! Every `check_every` iterations the relative KKT residuals are measured:
+//!
+//! ```text
+//!     primal  max( ||S - P|| / (1 + max(||S||, ||P||)),  ||kappa T S T' - L~|| / (1 + max(||.||, ||L~||)) )
+//!     dual    rho ||(P - P_old) + kappa T'(L~ - L~_old) T|| / (1 + ||C0||)      (the ADMM dual residual)
+//!     gap     |pobj - dobj| / (1 + |pobj| + |dobj|),    pobj = f(P),  dobj = <W, Y> - 1/2 ||W||^2
+//! ```
+//!
+//! and the solve stops `solved` when all three are below the tolerance (default 1e-6), or at
+//! the iteration limit, the wall-clock limit (checked every iteration) or on non-finite values.
+//!
+//! This is the first (ADMM) phase of the two-phase design of SDPNAL+ (Yang, Sun & Toh 2015); the
+//! second, semismooth Newton augmented Lagrangian phase is not implemented yet.
+
+pub mod admm;
+pub mod congruence;
+
+pub use admm::solve;
+pub use congruence::Congruence;
+
+use crate::backend::{SolveSettings, Status};
+use crate::data::Dataset;
+use crate::error::{Error, Result};
+use nalgebra::DMatrix;
+use serde::Serialize;
+
+/// The relaxation's data: the congruence (with `X`), the targets and `beta`.
+#[derive(Clone, Debug)]
+pub struct DnnProblem {
+    /// `T` and `X`.
+    pub t: Congruence,
+    /// Targets `Y` (n x c).
+    pub y: DMatrix<f64>,
+    /// Weight decay.
+    pub beta: f64,
+}
+
+impl DnnProblem {
+    /// The relaxation of `data` with weight decay `beta`. Rejects empty or non-finite data and a
+    /// non-positive `beta`.
+    pub fn new(data: &Dataset, beta: f64) -> Result<Self> {
+        let (n, d, c) = (data.n(), data.d(), data.c());
+        if n == 0 || d == 0 || c == 0 {
+            return Err(Error::InvalidArgument(format!("the SDP relaxation needs n, d, c >= 1 (found n = {n}, d = {d}, c = {c})")));
+        }
+        if data.y.nrows() != n {
+            return Err(Error::InvalidArgument(format!("X has {n} rows but Y has {}", data.y.nrows())));
+        }
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(Error::InvalidArgument(format!("beta must be a positive number, found {beta}")));
+        }
+        if let Some(v) = data.x.iter().chain(data.y.iter()).find(|v| !v.is_finite()) {
+            return Err(Error::InvalidArgument(format!("data contains a non-finite value ({v})")));
+        }
+        let x = DMatrix::from_fn(n, d, |i, j| data.x[(i, j)]);
+        let y = DMatrix::from_fn(n, c, |i, k| data.y[(i, k)]);
+        Ok(Self { t: Congruence::new(x, c), y, beta })
+    }
+
+    /// The same problem with another `beta` (for a warm-started path).
+    pub fn with_beta(&self, beta: f64) -> Result<Self> {
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(Error::InvalidArgument(format!("beta must be a positive number, found {beta}")));
+        }
+        Ok(Self { beta, ..self.clone() })
+    }
+
+    /// Objective `1/2 ||S_av - Y||^2 + beta/2 (tr S_uu + tr S_vv)`.
+    pub fn objective(&self, s: &DMatrix<f64>) -> f64 {
+        let (n, d, c) = (self.t.n(), self.t.d(), self.t.c());
+        let mut loss = 0.0;
+        for k in 0..c {
+            for i in 0..n {
+                let r = s[(i, n + d + k)] - self.y[(i, k)];
+                loss += r * r;
+            }
+        }
+        let tr: f64 = (n..n + d + c).map(|i| s[(i, i)]).sum();
+        0.5 * loss + 0.5 * self.beta * tr
+    }
+
+    /// Bytes the solver holds at once (dense p x p and q x q work matrices, LAPACK workspace),
+    /// with checked arithmetic; `Err(TooLarge)` if the count itself overflows.
+    pub fn memory_estimate(&self) -> Result<u64> {
+        let p = self.t.p() as u64;
+        let q = self.t.q() as u64;
+        let pp = p.checked_mul(p);
+        let qq = q.checked_mul(q);
+        let words = pp
+            .and_then(|pp| pp.checked_mul(8))
+            .and_then(|a| qq.and_then(|qq| qq.checked_mul(14)).and_then(|b| a.checked_add(b)))
+            .and_then(|w| w.checked_add(q.checked_mul(64)?));
+        words.and_then(|w| w.checked_mul(8)).ok_or_else(|| Error::TooLarge(format!("the relaxation of order q = {q} is too large to count")))
+    }
+}
+
+/// Settings of the `dnn` solver. Defaults are in [`DnnSettings::default`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DnnSettings {
+    /// Relative KKT tolerance (default 1e-6).
+    pub tolerance: f64,
+    /// Iteration limit (default 50000).
+    pub max_iterations: u32,
+    /// Wall-clock limit in seconds (default none).
+    pub time_limit_seconds: Option<f64>,
+    /// Print a line per residual check to stderr (default false). Independently of this, a
+    /// progress line goes to stderr every 5 s once a solve has run for 3 s, unless `quiet`.
+    pub verbose: bool,
+    /// Suppress the progress lines (default false).
+    pub quiet: bool,
+    /// Initial penalty `rho` (default 1).
+    pub rho: f64,
+    /// Scaling `kappa` of the congruence constraint (default `None`: `1 / sqrt(lambda_max(T'T))`,
+    /// measured best among 1, 1/sqrt and 1/lambda_max on the reference and spiral instances).
+    pub kappa: Option<f64>,
+    /// Over-relaxation `alpha` in (0, 2) (default 1.6).
+    pub relaxation: f64,
+    /// Halpern acceleration with restarts of the Peaceman-Rachford step (default false: on the
+    /// spirals it did not beat plain over-relaxed ADMM; the relaxation `alpha` is then 2).
+    pub halpern: bool,
+    /// Longest Halpern epoch before a forced restart (default 2000 iterations).
+    pub restart_max: u32,
+    /// Iterations between residual checks (default 10).
+    pub check_every: u32,
+    /// Rebalance `rho` every this many iterations (default 50; 0 disables).
+    pub adapt_every: u32,
+    /// Refuse to start when [`DnnProblem::memory_estimate`] exceeds this many bytes (default:
+    /// three quarters of the memory the kernel reports available, or 16 GiB if unknown).
+    pub memory_limit_bytes: u64,
+}
+
+impl Default for DnnSettings {
+    fn default() -> Self {
+        Self {
+            tolerance: 1e-6,
+            max_iterations: 50_000,
+            time_limit_seconds: None,
+            verbose: false,
+            quiet: false,
+            rho: 1.0,
+            kappa: None,
+            relaxation: 1.6,
+            halpern: false,
+            restart_max: 2000,
+            check_every: 10,
+            adapt_every: 50,
+            memory_limit_bytes: default_memory_limit(),
+        }
+    }
+}
+
+impl DnnSettings {
+    /// The defaults with the backend-independent settings (tolerance, limits, verbosity) applied.
+    pub fn from_solve(s: &SolveSettings) -> Self {
+        let mut out = Self::default();
+        if let Some(t) = s.tolerance {
+            out.tolerance = t;
+        }
+        if let Some(k) = s.max_iterations {
+            out.max_iterations = k;
+        }
+        out.time_limit_seconds = s.time_limit_seconds;
+        out.verbose = s.verbose;
+        out
+    }
+
+    /// Range checks.
+    pub fn validate(&self) -> Result<()> {
+        let pos = |v: f64| v.is_finite() && v > 0.0;
+        if !pos(self.tolerance) {
+            return Err(Error::InvalidArgument(format!("tolerance must be a positive number, found {}", self.tolerance)));
+        }
+        if self.max_iterations == 0 {
+            return Err(Error::InvalidArgument("iteration limit must be at least 1".into()));
+        }
+        if let Some(t) = self.time_limit_seconds {
+            if !pos(t) {
+                return Err(Error::InvalidArgument(format!("time limit must be a positive number of seconds, found {t}")));
+            }
+        }
+        if !pos(self.rho) {
+            return Err(Error::InvalidArgument(format!("dnn: rho must be positive, found {}", self.rho)));
+        }
+        if let Some(k) = self.kappa {
+            if !pos(k) {
+                return Err(Error::InvalidArgument(format!("dnn: kappa must be positive, found {k}")));
+            }
+        }
+        if !(self.relaxation > 0.0 && self.relaxation < 2.0) {
+            return Err(Error::InvalidArgument(format!("dnn: relaxation must lie in (0, 2), found {}", self.relaxation)));
+        }
+        if self.check_every == 0 {
+            return Err(Error::InvalidArgument("dnn: check_every must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// Three quarters of `MemAvailable` from `/proc/meminfo`, or 16 GiB when it cannot be read.
+pub fn default_memory_limit() -> u64 {
+    let avail = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
+        s.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok())
+    });
+    match avail {
+        Some(kb) => kb.saturating_mul(1024) / 4 * 3,
+        None => 16 << 30,
+    }
+}
+
+/// Everything needed to continue a solve: pass it back as the warm start of the next one
+/// (same data; `beta` may differ).
+#[derive(Clone, Debug)]
+pub struct DnnState {
+    /// `S` (q x q).
+    pub s: DMatrix<f64>,
+    /// `P`, the PSD copy of `S`.
+    pub p: DMatrix<f64>,
+    /// `L~ = kappa Lambda` (p x p).
+    pub l: DMatrix<f64>,
+    /// Multiplier of `S = P`.
+    pub lambda1: DMatrix<f64>,
+    /// Multiplier of `kappa T S T' = L~`.
+    pub lambda2: DMatrix<f64>,
+    /// Penalty.
+    pub rho: f64,
+    /// Scaling used (a warm start is rescaled if the next solve uses another).
+    pub kappa: f64,
+}
+
+/// The result of a `dnn` solve.
+#[derive(Clone, Debug)]
+pub struct DnnSolution {
+    /// Outcome, in the backends' vocabulary.
+    pub status: Status,
+    /// The PSD iterate `P` (the primal point returned; PSD to working precision).
+    pub s: DMatrix<f64>,
+    /// Multiplier of the lifted constraints in the original scale, `Z = kappa Lambda2` (p x p).
+    pub z: DMatrix<f64>,
+    /// `f(P)`.
+    pub primal_objective: f64,
+    /// `<W, Y> - 1/2 ||W||^2` with `W = -2 Z_AV` (not a bound; see [`crate::certify`]).
+    pub dual_objective: f64,
+    /// Relative primal residual at the last check.
+    pub primal_residual: f64,
+    /// Relative dual residual at the last check.
+    pub dual_residual: f64,
+    /// Relative gap `|pobj - dobj| / (1 + |pobj| + |dobj|)` at the last check.
+    pub gap: f64,
+    /// Iterations taken.
+    pub iterations: u32,
+    /// Wall-clock seconds (set-up included).
+    pub solve_seconds: f64,
+    /// The final state, for warm starts.
+    pub state: DnnState,
+}
+
+impl DnnSolution {
+    /// `Lambda = T S T'` of the returned point.
+    pub fn lambda(&self, problem: &DnnProblem) -> Result<DMatrix<f64>> {
+        problem.t.forward(&self.s)
+    }
+}

@@ -1,0 +1,281 @@
+//! Dense kernels on [`nalgebra::DMatrix`] through the system BLAS and LAPACK (OpenBLAS, the
+//! library Clarabel's PSD cone already links): matrix products, the symmetric eigendecomposition
+//! and the Cholesky test of positive definiteness.
+//!
+//! These are the hot spots of the relaxation solver ([`crate::dnn`]) and of the certificates
+//! ([`crate::certify`]): nalgebra's own routines are correct but several times slower at the
+//! orders that matter here (a few hundred to a thousand). Every matrix is column-major, as
+//! nalgebra stores it, so the buffers pass to Fortran unchanged.
+//!
+//! OpenBLAS decides its own number of threads (`OPENBLAS_NUM_THREADS`, default: every core).
+//!
+//! Dimensions are checked (and converted to LAPACK's 32-bit integers with a checked conversion):
+//! a mismatch is an [`Error::InvalidArgument`], never a panic inside Fortran.
+
+use crate::error::{Error, Result};
+use nalgebra::DMatrix;
+
+fn dim(k: usize) -> Result<i32> {
+    i32::try_from(k).map_err(|_| Error::TooLarge(format!("matrix dimension {k} exceeds the 32-bit LAPACK interface")))
+}
+
+/// Whether to use a factor as it is or transposed in [`gemm`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `A`.
+    N,
+    /// `A'`.
+    T,
+}
+
+impl Op {
+    fn code(self) -> u8 {
+        match self {
+            Op::N => b'N',
+            Op::T => b'T',
+        }
+    }
+    fn shape(self, m: &DMatrix<f64>) -> (usize, usize) {
+        match self {
+            Op::N => (m.nrows(), m.ncols()),
+            Op::T => (m.ncols(), m.nrows()),
+        }
+    }
+}
+
+/// `C <- alpha op(A) op(B) + beta C` (BLAS `dgemm`).
+pub fn gemm(alpha: f64, a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op, beta: f64, c: &mut DMatrix<f64>) -> Result<()> {
+    let (m, k) = ta.shape(a);
+    let (k2, n) = tb.shape(b);
+    if k != k2 || c.nrows() != m || c.ncols() != n {
+        return Err(Error::InvalidArgument(format!(
+            "gemm: op(A) is {m} x {k}, op(B) is {k2} x {n}, C is {} x {}",
+            c.nrows(),
+            c.ncols()
+        )));
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        *c *= beta;
+        return Ok(());
+    }
+    let (mi, ni, ki) = (dim(m)?, dim(n)?, dim(k)?);
+    let lda = dim(a.nrows().max(1))?;
+    let ldb = dim(b.nrows().max(1))?;
+    let ldc = dim(m.max(1))?;
+    // SAFETY: the shapes were checked above; the slices are the matrices' contiguous
+    // column-major buffers with the leading dimensions passed.
+    unsafe {
+        blas::dgemm(ta.code(), tb.code(), mi, ni, ki, alpha, a.as_slice(), lda, b.as_slice(), ldb, beta, c.as_mut_slice(), ldc);
+    }
+    Ok(())
+}
+
+/// `op(A) op(B)` as a new matrix.
+pub fn matmul(a: &DMatrix<f64>, ta: Op, b: &DMatrix<f64>, tb: Op) -> Result<DMatrix<f64>> {
+    let (m, _) = ta.shape(a);
+    let (_, n) = tb.shape(b);
+    let mut c = DMatrix::zeros(m, n);
+    gemm(1.0, a, ta, b, tb, 0.0, &mut c)?;
+    Ok(c)
+}
+
+/// `Q D Q'` for a diagonal `D = diag(w)` and `Q` with `w.len()` columns, symmetric by
+/// construction (only the columns with `w_j != 0` are used).
+pub fn congruence_diag(q: &DMatrix<f64>, w: &[f64]) -> Result<DMatrix<f64>> {
+    let k = q.nrows();
+    if q.ncols() != w.len() {
+        return Err(Error::InvalidArgument(format!("congruence_diag: Q has {} columns, w has {}", q.ncols(), w.len())));
+    }
+    let cols: Vec<usize> = (0..w.len()).filter(|&j| w[j] != 0.0).collect();
+    if cols.is_empty() {
+        return Ok(DMatrix::zeros(k, k));
+    }
+    let qs = DMatrix::from_fn(k, cols.len(), |i, j| q[(i, cols[j])]);
+    let qw = DMatrix::from_fn(k, cols.len(), |i, j| q[(i, cols[j])] * w[cols[j]]);
+    let mut out = matmul(&qw, Op::N, &qs, Op::T)?;
+    symmetrize(&mut out);
+    Ok(out)
+}
+
+/// Replaces `M` by `(M + M') / 2`.
+pub fn symmetrize(m: &mut DMatrix<f64>) {
+    let k = m.nrows().min(m.ncols());
+    for j in 0..k {
+        for i in 0..j {
+            let v = 0.5 * (m[(i, j)] + m[(j, i)]);
+            m[(i, j)] = v;
+            m[(j, i)] = v;
+        }
+    }
+}
+
+/// A symmetric eigendecomposition `A = Q diag(w) Q'`, eigenvalues ascending.
+#[derive(Clone, Debug)]
+pub struct SymEigen {
+    /// Eigenvalues, ascending.
+    pub values: Vec<f64>,
+    /// Orthonormal eigenvectors, one column per eigenvalue.
+    pub vectors: DMatrix<f64>,
+}
+
+/// Which eigenpairs [`sym_eigen`] computes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum EigenRange {
+    /// All of them.
+    All,
+    /// Those with eigenvalue in the half-open interval `(lo, hi]`.
+    Values { lo: f64, hi: f64 },
+}
+
+/// The eigenpairs of the symmetric matrix `a` (only its lower triangle is read), by LAPACK
+/// `dsyevr` (relatively robust representations; a subset of the spectrum costs less to
+/// back-transform). Errors on a non-square or non-finite input, or when LAPACK fails.
+pub fn sym_eigen(a: &DMatrix<f64>, range: EigenRange) -> Result<SymEigen> {
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::InvalidArgument(format!("sym_eigen: matrix is {} x {}, not square", n, a.ncols())));
+    }
+    if n == 0 {
+        return Ok(SymEigen { values: Vec::new(), vectors: DMatrix::zeros(0, 0) });
+    }
+    if a.iter().any(|v| !v.is_finite()) {
+        return Err(Error::InvalidArgument("sym_eigen: matrix has non-finite entries".into()));
+    }
+    let ni = dim(n)?;
+    let mut work_a = a.clone();
+    let (rng, vl, vu) = match range {
+        EigenRange::All => (b'A', 0.0, 0.0),
+        EigenRange::Values { lo, hi } => (b'V', lo, hi),
+    };
+    let mut m = 0i32;
+    let mut w = vec![0.0; n];
+    let mut z = vec![0.0; n * n];
+    let mut isuppz = vec![0i32; 2 * n];
+    let mut info = 0i32;
+    // Workspace query.
+    let mut wq = [0.0f64];
+    let mut iwq = [0i32];
+    // SAFETY: all buffers have the sizes LAPACK documents for dsyevr with N = n, LDA = LDZ = n.
+    unsafe {
+        lapack::dsyevr(b'V', rng, b'L', ni, work_a.as_mut_slice(), ni, vl, vu, 0, 0, 0.0, &mut m, &mut w, &mut z, ni, &mut isuppz, &mut wq, -1, &mut iwq, -1, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dsyevr workspace query failed (info = {info})") });
+    }
+    let lwork = (wq[0] as usize).max(26 * n);
+    let liwork = (iwq[0] as usize).max(10 * n);
+    let mut work = vec![0.0; lwork];
+    let mut iwork = vec![0i32; liwork];
+    // SAFETY: as above, with the workspace sizes LAPACK asked for.
+    unsafe {
+        lapack::dsyevr(b'V', rng, b'L', ni, work_a.as_mut_slice(), ni, vl, vu, 0, 0, 0.0, &mut m, &mut w, &mut z, ni, &mut isuppz, &mut work, dim(lwork)?, &mut iwork, dim(liwork)?, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dsyevr failed (info = {info})") });
+    }
+    let m = m.max(0) as usize;
+    w.truncate(m);
+    z.truncate(n * m);
+    Ok(SymEigen { values: w, vectors: DMatrix::from_vec(n, m, z) })
+}
+
+/// The smallest eigenvalue of the symmetric matrix `a` (0 x 0: `+inf`).
+pub fn min_eigenvalue(a: &DMatrix<f64>) -> Result<f64> {
+    let n = a.nrows();
+    if n == 0 {
+        return Ok(f64::INFINITY);
+    }
+    // Eigenvalues only: dsyevr with JOBZ = 'N' would be cheaper still, but this is called on
+    // small matrices (the certificate's Schur complements); keep one code path.
+    let e = sym_eigen(a, EigenRange::All)?;
+    Ok(e.values.first().copied().unwrap_or(f64::INFINITY))
+}
+
+/// Whether the LAPACK Cholesky factorisation (`dpotrf`) of the symmetric matrix `a` succeeds,
+/// i.e. whether `a` is numerically positive definite. Combined with a diagonal margin this is
+/// a rigorous positive-semidefiniteness test (see [`crate::certify`]).
+pub fn cholesky_succeeds(a: &DMatrix<f64>) -> Result<bool> {
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::InvalidArgument(format!("cholesky: matrix is {} x {}, not square", n, a.ncols())));
+    }
+    if n == 0 {
+        return Ok(true);
+    }
+    if a.iter().any(|v| !v.is_finite()) {
+        return Ok(false);
+    }
+    let ni = dim(n)?;
+    let mut f = a.clone();
+    let mut info = 0i32;
+    // SAFETY: `f` is an n x n column-major buffer with leading dimension n.
+    unsafe {
+        lapack::dpotrf(b'L', ni, f.as_mut_slice(), ni, &mut info);
+    }
+    if info < 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dpotrf argument {} invalid", -info) });
+    }
+    Ok(info == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sym(n: usize, seed: u64) -> DMatrix<f64> {
+        let mut s = seed;
+        let mut next = || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let a = DMatrix::from_fn(n, n, |_, _| next());
+        (&a + a.transpose()) * 0.5
+    }
+
+    #[test]
+    fn gemm_matches_nalgebra_in_every_transpose() {
+        let a = DMatrix::from_fn(4, 3, |i, j| (i * 3 + j) as f64 - 2.5);
+        let b = DMatrix::from_fn(4, 5, |i, j| (i as f64) * 0.5 - (j as f64));
+        let got = matmul(&a, Op::T, &b, Op::N).unwrap();
+        assert!((got - a.transpose() * &b).norm() < 1e-12);
+        let c = DMatrix::from_fn(5, 3, |i, j| (i + 2 * j) as f64);
+        let got = matmul(&b, Op::N, &c, Op::N).unwrap();
+        assert!((got - &b * &c).norm() < 1e-12);
+        let got = matmul(&c, Op::T, &b, Op::T).unwrap();
+        assert!((got - c.transpose() * b.transpose()).norm() < 1e-12);
+        assert!(matmul(&a, Op::N, &b, Op::N).is_err());
+    }
+
+    #[test]
+    fn eigen_reconstructs_and_matches_nalgebra() {
+        let a = sym(30, 7);
+        let e = sym_eigen(&a, EigenRange::All).unwrap();
+        assert_eq!(e.values.len(), 30);
+        let rec = congruence_diag(&e.vectors, &e.values).unwrap();
+        assert!((rec - &a).norm() < 1e-12);
+        let mut reference: Vec<f64> = a.clone().symmetric_eigenvalues().iter().copied().collect();
+        reference.sort_by(f64::total_cmp);
+        for (x, y) in e.values.iter().zip(&reference) {
+            assert!((x - y).abs() < 1e-12);
+        }
+        // positive part only
+        let pos = sym_eigen(&a, EigenRange::Values { lo: 0.0, hi: f64::INFINITY }).unwrap();
+        assert_eq!(pos.values.len(), reference.iter().filter(|&&v| v > 0.0).count());
+        assert!(pos.values.iter().all(|&v| v > 0.0));
+    }
+
+    #[test]
+    fn cholesky_detects_definiteness() {
+        let a = sym(20, 3);
+        let lmin = min_eigenvalue(&a).unwrap();
+        let shifted = &a + DMatrix::identity(20, 20) * (-lmin + 1e-3);
+        assert!(cholesky_succeeds(&shifted).unwrap());
+        let indefinite = &a + DMatrix::identity(20, 20) * (-lmin - 1e-3);
+        assert!(!cholesky_succeeds(&indefinite).unwrap());
+        assert!(!cholesky_succeeds(&DMatrix::from_element(2, 2, f64::NAN)).unwrap());
+        assert!(cholesky_succeeds(&DMatrix::zeros(3, 2)).is_err());
+    }
+}
