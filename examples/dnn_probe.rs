@@ -26,8 +26,9 @@ fn main() -> convex_relu::Result<()> {
     let adapt_every = std::env::var("ADAPT").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
     let max_iterations = std::env::var("MAXIT").ok().and_then(|s| s.parse().ok()).unwrap_or(50000);
     let halpern = std::env::var("HALPERN").is_ok();
+    let anderson_memory = std::env::var("AA").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let time_limit_seconds = std::env::var("TL").ok().and_then(|s| s.parse().ok());
-    let st = DnnSettings { tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    let st = DnnSettings { tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;

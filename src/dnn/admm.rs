@@ -69,6 +69,109 @@ fn dual_objective(problem: &DnnProblem, z: &DMatrix<f64>) -> f64 {
     val
 }
 
+/// `(m_1 * s_1, m_2 * s_2, ...)` flattened (column-major) into one vector.
+fn flatten(parts: &[(&DMatrix<f64>, f64)]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(parts.iter().map(|(m, _)| m.len()).sum());
+    for (m, s) in parts {
+        out.extend(m.as_slice().iter().map(|v| v * s));
+    }
+    out
+}
+
+/// Type-II Anderson acceleration with a residual safeguard: `w+ = T(w) - (dW + dG) gamma`,
+/// `gamma = argmin ||g - dG gamma||` (ridge-regularised normal equations).
+struct Anderson {
+    memory: usize,
+    dw: Vec<Vec<f64>>,
+    dg: Vec<Vec<f64>>,
+    last: Option<(Vec<f64>, Vec<f64>, f64)>,
+    rho: f64,
+}
+
+impl Anderson {
+    fn new(memory: usize) -> Self {
+        Self { memory, dw: Vec::new(), dg: Vec::new(), last: None, rho: f64::NAN }
+    }
+
+    fn step(&mut self, w: &[f64], g: &[f64], tw: &[f64], rho: f64) -> Vec<f64> {
+        let gnorm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if rho != self.rho {
+            self.dw.clear();
+            self.dg.clear();
+            self.last = None;
+            self.rho = rho;
+        }
+        if let Some((w0, g0, g0norm)) = self.last.take() {
+            if gnorm > 2.0 * g0norm {
+                // Safeguard: the extrapolation made things worse; forget the history.
+                self.dw.clear();
+                self.dg.clear();
+            } else {
+                self.dw.push(w.iter().zip(&w0).map(|(a, b)| a - b).collect());
+                self.dg.push(g.iter().zip(&g0).map(|(a, b)| a - b).collect());
+                if self.dw.len() > self.memory {
+                    self.dw.remove(0);
+                    self.dg.remove(0);
+                }
+            }
+        }
+        self.last = Some((w.to_vec(), g.to_vec(), gnorm));
+        let m = self.dg.len();
+        if m == 0 {
+            return tw.to_vec();
+        }
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let mut h = DMatrix::zeros(m, m);
+        let mut rhs = nalgebra::DVector::zeros(m);
+        for i in 0..m {
+            for j in 0..=i {
+                let v = dot(&self.dg[i], &self.dg[j]);
+                h[(i, j)] = v;
+                h[(j, i)] = v;
+            }
+            rhs[i] = dot(&self.dg[i], g);
+        }
+        let reg = 1e-10 * (0..m).map(|i| h[(i, i)]).fold(0.0, f64::max) + 1e-300;
+        for i in 0..m {
+            h[(i, i)] += reg;
+        }
+        let Some(gamma) = h.cholesky().map(|c| c.solve(&rhs)) else { return tw.to_vec() };
+        if gamma.iter().any(|v| !v.is_finite()) {
+            return tw.to_vec();
+        }
+        let mut out = tw.to_vec();
+        for i in 0..m {
+            let gi = gamma[i];
+            for ((o, a), b) in out.iter_mut().zip(&self.dw[i]).zip(&self.dg[i]) {
+                *o -= gi * (a + b);
+            }
+        }
+        out
+    }
+}
+
+/// `M <- W M W` for the diagonal row weights `w` (entry `(i, j)` times `w_i w_j`).
+fn weigh(m: &mut DMatrix<f64>, w: &[f64]) {
+    for j in 0..m.ncols() {
+        for i in 0..m.nrows() {
+            m[(i, j)] *= w[i] * w[j];
+        }
+    }
+}
+
+/// The row weights `w` of the lifted constraint `kappa W T S T' W = L~`: 1 on the rows that carry
+/// a constraint or the loss (A, B, V), 0 on the U rows. With the U rows in the split, every
+/// entry of `Lambda_UU`, `Lambda_AU`, `Lambda_BU`, `Lambda_UV` (free in the program) would act as a
+/// proximal term on `S` and slow the iteration down.
+fn row_weights(problem: &DnnProblem) -> Vec<f64> {
+    let (n, d, c) = (problem.t.n(), problem.t.d(), problem.t.c());
+    let mut w = vec![1.0; 2 * n + d + c];
+    for x in &mut w[2 * n..2 * n + d] {
+        *x = 0.0;
+    }
+    w
+}
+
 /// Solves the relaxation by ADMM, from `warm` when given (same `n, d, c`; otherwise from zero).
 ///
 /// Errors: invalid settings, a memory estimate above `settings.memory_limit_bytes`, a LAPACK
@@ -90,7 +193,12 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
     let (q, p) = (t.q(), t.p());
 
     // G = T'T = Q diag(g) Q', once.
-    let gram = sym_eigen(&t.gram()?, EigenRange::All)?;
+    let wts = row_weights(problem);
+    let mut w2 = DMatrix::zeros(p, p);
+    for i in 0..p {
+        w2[(i, i)] = wts[i] * wts[i];
+    }
+    let gram = sym_eigen(&t.adjoint(&w2)?, EigenRange::All)?; // T' W^2 T
     let gmax = gram.values.last().copied().unwrap_or(1.0).max(1e-12);
     let kappa = settings.kappa.unwrap_or(1.0 / gmax.sqrt());
     let gv = &gram.values;
@@ -121,11 +229,13 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
     let mut r_prev = f64::INFINITY;
     let mut restarts = 0u32;
     let mut report = (pm.clone(), lam2.clone());
+    let mut aa = Anderson::new(settings.anderson_memory as usize);
 
     for it in 1..=settings.max_iterations {
         iterations = it;
         // 1. S-step.
-        let rhs_l = &l - &lam2 / rho;
+        let mut rhs_l = &l - &lam2 / rho;
+        weigh(&mut rhs_l, &wts);
         let mut r = t.adjoint(&rhs_l)? * kappa;
         r += &pm;
         r -= (&lam1 + &c0) / rho;
@@ -135,7 +245,8 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
         gemm(1.0, qg, Op::N, &rh, Op::N, 0.0, &mut tmp)?;
         s = matmul(&tmp, Op::N, qg, Op::T)?;
         symmetrize(&mut s);
-        let ks = t.forward(&s)? * kappa;
+        let mut ks = t.forward(&s)? * kappa;
+        weigh(&mut ks, &wts);
 
         // 2. P-step (relaxed).
         let m1 = &s * alpha + &pm * (1.0 - alpha) + &lam1 / rho;
@@ -154,12 +265,15 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
         if check {
             let rp1 = (&s - &p_new).norm() / (1.0 + s.norm().max(p_new.norm()));
             let rp2 = (&ks - &l_new).norm() / (1.0 + ks.norm().max(l_new.norm()));
-            let dl = &l_new - &l;
+            let mut dl = &l_new - &l;
+            weigh(&mut dl, &wts);
             let mut dr = t.adjoint(&dl)? * kappa;
             dr += &p_new - &pm;
             let dual = rho * dr.norm() / (1.0 + c0_norm + lam1_new.norm());
             let pobj = problem.objective(&p_new);
-            let dobj = dual_objective(problem, &(&lam2_new * kappa));
+            let mut z = &lam2_new * kappa;
+            weigh(&mut z, &wts);
+            let dobj = dual_objective(problem, &z);
             let gap = (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs());
             res = Residuals { primal: rp1.max(rp2), dual, gap, pobj, dobj };
             report = (p_new.clone(), lam2_new.clone());
@@ -198,6 +312,22 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
                 anchor = (pm.clone(), l.clone(), lam1.clone(), lam2.clone());
                 inner = 0;
                 r_prev = f64::INFINITY;
+            }
+        } else if settings.anderson_memory > 0 {
+            // Anderson acceleration (type II) of the map w -> T(w), w = (P, L~, Lambda1, Lambda2),
+            // in the rho-weighted norm; memory cleared when the residual grows or rho changes.
+            let sr = rho.sqrt();
+            let wv = flatten(&[(&pm, sr), (&l, sr), (&lam1, 1.0 / sr), (&lam2, 1.0 / sr)]);
+            let tw = flatten(&[(&p_new, sr), (&l_new, sr), (&lam1_new, 1.0 / sr), (&lam2_new, 1.0 / sr)]);
+            let g: Vec<f64> = tw.iter().zip(&wv).map(|(a, b)| a - b).collect();
+            let next = aa.step(&wv, &g, &tw, rho);
+            let mut off = 0;
+            for (m, scale) in [(&mut pm, sr), (&mut l, sr), (&mut lam1, 1.0 / sr), (&mut lam2, 1.0 / sr)] {
+                let len = m.len();
+                for (dst, src) in m.as_mut_slice().iter_mut().zip(&next[off..off + len]) {
+                    *dst = src / scale;
+                }
+                off += len;
             }
         } else {
             pm = p_new;
@@ -242,7 +372,8 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
     let state = DnnState { s, p: pm.clone(), l, lambda1: lam1, lambda2: lam2.clone(), rho, kappa };
     // Report T(w) at the last check (P exactly PSD there), or the current iterate.
     let (pm, lam2) = if iterations >= settings.check_every { report } else { (pm, lam2) };
-    let z = &lam2 * kappa;
+    let mut z = &lam2 * kappa;
+    weigh(&mut z, &wts);
     let primal_objective = problem.objective(&pm);
     let dual_objective = dual_objective(problem, &z);
     Ok(DnnSolution {

@@ -169,6 +169,8 @@ pub struct DnnSettings {
     /// Halpern acceleration with restarts of the Peaceman-Rachford step (default false: on the
     /// spirals it did not beat plain over-relaxed ADMM; the relaxation `alpha` is then 2).
     pub halpern: bool,
+    /// Anderson acceleration memory (default 0: off). Ignored with `halpern`.
+    pub anderson_memory: u32,
     /// Longest Halpern epoch before a forced restart (default 2000 iterations).
     pub restart_max: u32,
     /// Iterations between residual checks (default 10).
@@ -192,6 +194,7 @@ impl Default for DnnSettings {
             kappa: None,
             relaxation: 1.6,
             halpern: false,
+            anderson_memory: 0,
             restart_max: 2000,
             check_every: 10,
             adapt_every: 50,
