@@ -18,10 +18,13 @@ pub mod files;
 pub mod formulation;
 pub mod lift;
 pub mod network;
+pub mod network3;
 pub mod patterns;
 pub mod pipeline;
 pub mod rounding;
 pub mod sdp_bound;
+pub mod three_layer_run;
 pub mod train;
+pub mod train3;
 
 pub use error::{Error, Result};

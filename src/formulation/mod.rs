@@ -11,6 +11,7 @@
 pub mod cpp;
 pub mod crelu;
 pub mod sdp;
+pub mod three_layer;
 
 use crate::conic::ConicProblem;
 use crate::data::Dataset;
@@ -36,6 +37,10 @@ pub enum Formulation {
     #[serde(rename = "sdp-full")]
     #[value(name = "sdp-full")]
     SdpFull,
+    /// Three-layer networks: the convex program over configurations (needs --sub-width).
+    #[serde(rename = "three-layer")]
+    #[value(name = "three-layer")]
+    ThreeLayer,
 }
 
 impl Formulation {
@@ -47,6 +52,7 @@ impl Formulation {
             Formulation::Sampled => "sampled",
             Formulation::Sdp => "sdp",
             Formulation::SdpFull => "sdp-full",
+            Formulation::ThreeLayer => "three-layer",
         }
     }
 
@@ -61,7 +67,7 @@ impl Formulation {
 
     /// Whether this is one of the C-ReLU programs (scalar output, activation patterns).
     pub fn is_crelu(self) -> bool {
-        self.sdp_form().is_none()
+        self.sdp_form().is_none() && self != Formulation::ThreeLayer
     }
 }
 
@@ -75,7 +81,7 @@ impl FromStr for Formulation {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         <Self as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated, sampled, sdp or sdp-full)")))
+            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated, sampled, sdp, sdp-full or three-layer)")))
     }
 }
 
@@ -162,6 +168,9 @@ pub fn compile(kind: Formulation, data: &Dataset, settings: &CompileSettings) ->
         Formulation::Exact => crelu::exact(data, settings.beta, &settings.budget),
         Formulation::Gated => crelu::gated(data, settings.beta, &settings.budget),
         Formulation::Sampled => crelu::sampled(data, settings.beta, settings.gates, settings.seed),
+        Formulation::ThreeLayer => Err(Error::InvalidArgument(
+            "the three-layer program needs a sub-width and a configuration set: use formulation::three_layer::compile".into(),
+        )),
         Formulation::Sdp | Formulation::SdpFull => {
             let form = kind.sdp_form().expect("an SDP formulation");
             let sdp = sdp::compile(data, settings.beta, form)?;
