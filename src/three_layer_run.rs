@@ -20,10 +20,11 @@
 //! 4. Recovery: configurations with `t_c <= drop_tolerance * max t_c` are pruned, the program is
 //!    solved again on the kept ones, and that solution becomes the network (one sub-network per
 //!    kept configuration; `sub_networks` in the report). The optimum is usually not unique and
-//!    interior-point solutions spread over many equivalent configurations, so coarser thresholds
-//!    (1e-4 .. 1e-1) are tried in turn, each followed by a re-solve on its support, and the
-//!    sparsest network whose objective is within [`SPARSIFY_TOLERANCE`] (relative) of the first
-//!    is kept. Its objective, evaluated by [`Network3::checked_objective`], is the upper bound.
+//!    interior-point solutions spread over many configurations whose sub-networks compute the
+//!    same output up to a positive factor; those are merged first
+//!    ([`crate::formulation::three_layer::Layout3::merge_collinear`], which never increases the
+//!    objective). The network's objective, evaluated by [`Network3::checked_objective`], is the
+//!    upper bound.
 //!
 //! # Report keys
 //!
@@ -48,8 +49,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Instant;
 
-/// Relative increase of the objective accepted when pruning to a sparser network (module docs).
-pub const SPARSIFY_TOLERANCE: f64 = 1e-8;
+/// Cosine tolerance of [`crate::formulation::three_layer::Layout3::merge_collinear`] in the
+/// recovery (outputs with cosine >= 1 - this are merged).
+pub const MERGE_TOLERANCE: f64 = 1e-9;
 
 /// Sampled sub-networks used by `auto` when the exact enumeration does not fit.
 pub const AUTO_SAMPLES: usize = 1000;
@@ -337,50 +339,20 @@ pub fn run(data: &Dataset, s: &ThreeLayerSettings) -> Result<Outcome3> {
     let mut sub_networks = 0;
     if sol.status.has_solution() {
         r.objective = Some(prog.layout.objective(data, &sol.x)?);
-        // 4. recovery: prune, re-solve on the support, recover; then try coarser thresholds and
-        // keep the sparsest network whose objective stays within SPARSIFY_TOLERANCE of the first.
-        let full = r.objective.unwrap_or(f64::INFINITY);
-        let mut net: Option<Network3> = None;
-        let mut reference = full;
-        let mut thresholds = vec![s.drop_tolerance];
-        thresholds.extend([1e-4, 1e-3, 1e-2, 1e-1].into_iter().filter(|&t| t > s.drop_tolerance));
-        for (ti, &tol) in thresholds.iter().enumerate() {
-            let keep = prog.layout.support(&sol.x, tol)?;
-            if keep.is_empty() {
-                break;
-            }
-            let candidate = if keep.len() < working.len() {
-                let sub: Vec<Config> = keep.iter().map(|&i| prog.layout.configs[i].clone()).collect();
-                let (p2, s2) = solve_over(data, s, &sub)?;
-                solve_seconds += s2.solve_seconds;
-                if s2.status.has_solution() {
-                    p2.layout.recover(&s2.x, 0.0)?
-                } else if ti == 0 {
-                    r.notes.push(format!("re-solve on the support ended {}; network recovered from the full solution", s2.status));
-                    prog.layout.recover(&sol.x, tol)?
-                } else {
-                    break;
-                }
+        // 4. recovery: prune, re-solve on the support, merge collinear outputs, recover
+        let keep = prog.layout.support(&sol.x, s.drop_tolerance)?;
+        let net = if !keep.is_empty() && keep.len() < working.len() {
+            let sub: Vec<Config> = keep.iter().map(|&i| prog.layout.configs[i].clone()).collect();
+            let (p2, s2) = solve_over(data, s, &sub)?;
+            solve_seconds += s2.solve_seconds;
+            if s2.status.has_solution() {
+                p2.layout.recover(&p2.layout.merge_collinear(data, &s2.x, MERGE_TOLERANCE)?, 0.0)?
             } else {
-                prog.layout.recover(&sol.x, tol)?
-            };
-            match &net {
-                None => {
-                    reference = reference.min(candidate.objective(data, s.beta));
-                    net = Some(candidate);
-                }
-                Some(prev) => {
-                    if candidate.objective(data, s.beta) <= reference + SPARSIFY_TOLERANCE * reference.abs() && candidate.width() < prev.width() {
-                        net = Some(candidate);
-                    } else {
-                        break;
-                    }
-                }
+                r.notes.push(format!("re-solve on the support ended {}; network recovered from the full solution", s2.status));
+                prog.layout.recover(&prog.layout.merge_collinear(data, &sol.x, MERGE_TOLERANCE)?, s.drop_tolerance)?
             }
-        }
-        let net = match net {
-            Some(n) => n,
-            None => prog.layout.recover(&sol.x, s.drop_tolerance)?,
+        } else {
+            prog.layout.recover(&prog.layout.merge_collinear(data, &sol.x, MERGE_TOLERANCE)?, s.drop_tolerance)?
         };
         let ub = net.checked_objective(data, s.beta)?;
         r.upper_bound = Some(ub);

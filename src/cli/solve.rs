@@ -27,7 +27,8 @@ pub struct Args {
     /// Weight decay beta > 0.
     #[arg(long)]
     pub beta: f64,
-    /// Which program to solve: exact, gated, sampled (C-ReLU, c = 1), sdp (reduced), sdp-full.
+    /// Which program to solve: exact, gated, sampled (C-ReLU, c = 1), sdp (reduced), sdp-full,
+    /// three-layer (needs --sub-width).
     #[arg(long, value_enum, default_value_t = Formulation::Exact)]
     pub formulation: Formulation,
     /// Three-layer formulation: first-layer neurons per sub-network (m1 >= 1).

@@ -28,7 +28,9 @@ pub fn solve(args: &super::solve::Args) -> Result<()> {
         backend: args.solver.backend,
         solve: args.solver.settings()?,
         budget: ConfigBudget { patterns: Budget { max_patterns: args.max_patterns, ..Budget::default() }, ..ConfigBudget::default() },
+        // --no-certify also skips the pricing that drives column generation: the plain sampled program
         certify: !args.no_certify,
+        column_generation: !args.no_certify,
         ..ThreeLayerSettings::default()
     };
     settings.validate()?;

@@ -7,6 +7,8 @@
 //! * [`sdp`]: the SDP (doubly nonnegative) relaxation of the completely positive program of SPEC
 //!   section 2, in the paper's full form and the facially reduced form; a lower bound.
 //! * [`cpp`]: the completely positive program itself, as an exportable description and a checker.
+//! * [`three_layer`]: parallel three-layer networks as a group-l1 program over configurations
+//!   (exact enumeration, sampling, pricing); run end to end by [`crate::three_layer_run`].
 
 pub mod cpp;
 pub mod crelu;

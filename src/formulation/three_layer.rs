@@ -813,6 +813,57 @@ impl Layout3 {
         Ok((0..t.len()).filter(|&i| t[i] > drop_tolerance * top && t[i] > 0.0).collect())
     }
 
+    /// Merge configurations whose sub-network outputs on the data are positively collinear
+    /// (cosine >= 1 - `cos_tolerance`): within such a group, the configuration with the smallest
+    /// penalty per unit of output `t_c / ||o_c||` is scaled up to produce the group's summed output
+    /// (scaling by a positive factor keeps every cone constraint) and the others are zeroed.
+    /// The fit is unchanged up to the tolerance and the penalty does not increase; configurations
+    /// with zero output are zeroed (that only lowers the penalty). Returns the new `x` (with `t`
+    /// and `r` made consistent).
+    pub fn merge_collinear(&self, data: &Dataset, x: &[f64], cos_tolerance: f64) -> Result<Vec<f64>> {
+        let t = self.group_norms(x)?;
+        let xv = data.x.view();
+        let mut items: Vec<(f64, usize, Vec<f64>, f64)> = Vec::new();
+        for (ci, c) in self.configs.iter().enumerate() {
+            if t[ci] == 0.0 {
+                continue;
+            }
+            let o = config_output(xv, c, self.config_vectors(ci, x));
+            let no = norm(&o);
+            if no > 0.0 {
+                items.push((t[ci] / no, ci, o, no));
+            }
+        }
+        items.sort_by(|a, b| a.0.total_cmp(&b.0));
+        // groups: (representative, its output, its norm, summed norm)
+        let mut groups: Vec<(usize, Vec<f64>, f64, f64)> = Vec::new();
+        for (_, ci, o, no) in items {
+            let hit = groups.iter_mut().find(|g| g.1.iter().zip(&o).map(|(a, b)| a * b).sum::<f64>() >= (1.0 - cos_tolerance) * g.2 * no);
+            match hit {
+                Some(g) => g.3 += no,
+                None => groups.push((ci, o, no, no)),
+            }
+        }
+        let mut out = x.to_vec();
+        out[self.v0..self.t0].iter_mut().for_each(|a| *a = 0.0);
+        for (ci, _, no, total) in groups {
+            let scale = total / no;
+            let (a, b) = (self.v0 + self.offsets[ci] * self.d, self.v0 + self.offsets[ci + 1] * self.d);
+            for k in a..b {
+                out[k] = x[k] * scale;
+            }
+        }
+        for g in 0..self.offsets[self.configs.len()] {
+            let v = &out[self.v0 + g * self.d..self.v0 + (g + 1) * self.d];
+            out[self.t0 + g] = norm(v);
+        }
+        let f = self.fitted(data, &out)?;
+        for i in 0..self.n {
+            out[self.r0 + i] = f[i] - data.y[(i, 0)];
+        }
+        Ok(out)
+    }
+
     /// The network of a solution (module docs): one sub-network per configuration with
     /// `t_c > drop_tolerance * max t_c`; neurons beyond a configuration's own are zero columns.
     pub fn recover(&self, x: &[f64], drop_tolerance: f64) -> Result<Network3> {
