@@ -46,8 +46,16 @@ fn solve_train_and_evaluate() {
     let base = ["--data", data.as_str(), "--bias", "--beta", "0.05"];
     let mut args = vec!["solve"];
     args.extend(base);
+    let prog = dir.join("prog.json");
+    let prog_s = prog.display().to_string();
+    let _ = std::fs::remove_file(&prog);
     args.extend(["--formulation", "three-layer", "--sub-width", "2", "--configs", "exact", "--json", "--save-network", net_s.as_str()]);
+    args.extend(["--export", prog_s.as_str()]);
     let v = json_of(&run(&args));
+    // the exported program (Clarabel-compatible JSON), solved again from the file
+    let f = json_of(&run(&["solve-file", prog_s.as_str(), "--json"]));
+    let (a, b) = (f["objective"].as_f64().unwrap(), v["objective"].as_f64().unwrap());
+    assert!((a - b).abs() <= 1e-6 * b, "solve-file {a} vs solve {b}");
     for key in ["objective", "lower_bound", "upper_bound", "certified", "gap", "globally_optimal", "configurations", "sub_networks", "sub_width"] {
         assert!(v.get(key).is_some(), "missing key {key} in {v}");
     }

@@ -147,6 +147,23 @@ fn column_generation_from_a_few_samples_reaches_the_exact_optimum() {
     assert!(r.base.notes.iter().any(|n| n.contains("no certificate")), "{:?}", r.base.notes);
 }
 
+/// 2-D data (3 columns with the bias): exact certified, column generation from samples reaches
+/// it, and the three-layer optimum is never above the two-layer one.
+#[test]
+fn two_dimensional_data_exact_and_column_generation_agree() {
+    let data = gaussian(4, 11);
+    let beta = 0.1;
+    let s = ThreeLayerSettings { beta, sub_width: 2, configs: ConfigChoice::Exact, solve: tight(), ..Default::default() };
+    let ex = three_layer_run::run(&data, &s).unwrap().report;
+    assert!(ex.base.globally_optimal, "{ex:?}");
+    let p = ex.base.objective.unwrap();
+    assert!(close(ex.base.upper_bound.unwrap(), p, 1e-6));
+    let cg = three_layer_run::run(&data, &ThreeLayerSettings { configs: ConfigChoice::Sampled(3), seed: 7, ..s }).unwrap().report;
+    assert!(cg.base.globally_optimal && close(cg.base.objective.unwrap(), p, 1e-6), "column generation {cg:?} vs exact {p}");
+    let p2 = two_layer_optimum(&data, beta);
+    assert!(p <= p2 * (1.0 + 1e-7), "three-layer {p} above two-layer {p2}");
+}
+
 #[test]
 fn sampled_programs_are_never_below_the_exact_one() {
     let data = wiggly(5);
@@ -154,7 +171,7 @@ fn sampled_programs_are_never_below_the_exact_one() {
     let pool = tl::enumerate(&data, 2, &ConfigBudget::default()).unwrap();
     let p = optimum(&data, beta, 2, &pool.list, BackendKind::Clarabel, &tight());
     let set: HashSet<&Config> = pool.list.iter().collect();
-    for (k, seed) in [(1, 0u64), (3, 1), (10, 2), (40, 3), (200, 4)] {
+    for (k, seed) in [(1, 0u64), (3, 1), (10, 2), (40, 3), (200, 4), (3000, 5)] {
         let smp = tl::sample(&data, 2, k, seed).unwrap();
         let v = optimum(&data, beta, 2, &smp.list, BackendKind::Clarabel, &tight());
         assert!(v >= p * (1.0 - 1e-7), "{k} sampled sub-networks: {v} below exact {p}");
