@@ -20,9 +20,12 @@ pub mod formulation;
 pub mod lift;
 pub mod linalg;
 pub mod network;
+pub mod network3;
 pub mod patterns;
 pub mod pipeline;
 pub mod rounding;
+pub mod three_layer_run;
 pub mod train;
+pub mod train3;
 
 pub use error::{Error, Result};

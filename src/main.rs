@@ -29,6 +29,8 @@ enum Command {
     Cpp(cli::cpp::Args),
     /// Convert a conic problem file between formats (.json, .dat-s, .cbf; by extension).
     Convert(cli::convert::Args),
+    /// Evaluate the training objective of a saved two- or three-layer network on data.
+    Evaluate(cli::three_layer::EvaluateArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::SolveFile(args) => cli::solve_file::run(args),
         Command::Convert(args) => cli::convert::run(args),
         Command::Cpp(args) => cli::cpp::run(args),
+        Command::Evaluate(args) => cli::three_layer::evaluate(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,5 +8,6 @@ pub mod demo;
 pub mod solve;
 pub mod solve_file;
 pub mod solver_args;
+pub mod three_layer;
 pub mod tightness;
 pub mod train;

@@ -28,9 +28,18 @@ pub struct Args {
     /// solved in order (the dnn backend warm-starts each solve from the previous one).
     #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
     pub beta: Vec<f64>,
-    /// Which program to solve: exact, gated, sampled (C-ReLU, c = 1), sdp (reduced), sdp-full.
+    /// Which program to solve: exact, gated, sampled (C-ReLU, c = 1), sdp (reduced), sdp-full,
+    /// three-layer (needs --sub-width).
     #[arg(long, value_enum, default_value_t = Formulation::Exact)]
     pub formulation: Formulation,
+    /// Three-layer formulation: first-layer neurons per sub-network (m1 >= 1).
+    #[arg(long, value_name = "M1")]
+    pub sub_width: Option<usize>,
+    /// Three-layer formulation: `exact` (every realisable configuration), N (the configurations
+    /// of N random sub-networks: an upper bound, certified only when the data are small enough
+    /// to enumerate), or `auto` (exact when it fits the budget, else 1000 sampled sub-networks).
+    #[arg(long, value_name = "exact|auto|N", default_value = "auto")]
+    pub configs: String,
     /// Number of Gaussian gates (sampled).
     #[arg(long, default_value_t = 64)]
     pub gates: usize,
@@ -78,6 +87,12 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if let Some(path) = &args.export {
         export::Format::from_path(path)?;
+    }
+    if args.formulation == Formulation::ThreeLayer {
+        return super::three_layer::solve(args);
+    }
+    if args.sub_width.is_some() || args.configs != "auto" {
+        return Err(Error::InvalidArgument("--sub-width and --configs apply to --formulation three-layer only".into()));
     }
     if let (Some(path), Formulation::Gated) = (&args.save_network, args.formulation) {
         return Err(Error::InvalidArgument(format!(

@@ -19,6 +19,15 @@ pub struct TrainArgs {
     #[arg(long, value_name = "B")]
     pub beta: f64,
 
+    /// Depth: 2 (default) or 3 (parallel three-layer sub-networks, see --sub-width; then --width
+    /// is the number of sub-networks).
+    #[arg(long, value_name = "L", default_value_t = 2)]
+    pub layers: u8,
+
+    /// With --layers 3: first-layer neurons per sub-network (m1).
+    #[arg(long, value_name = "M1")]
+    pub sub_width: Option<usize>,
+
     /// Hidden width m (number of ReLU neurons).
     #[arg(long, value_name = "M")]
     pub width: usize,
@@ -68,6 +77,12 @@ pub struct TrainArgs {
 
 /// Run `convex-relu train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
+    match (args.layers, args.sub_width) {
+        (3, _) => return super::three_layer::train(args),
+        (2, None) => {}
+        (2, Some(_)) => return Err(Error::InvalidArgument("--sub-width applies to --layers 3 only".into())),
+        (l, _) => return Err(Error::InvalidArgument(format!("--layers must be 2 or 3, found {l}"))),
+    }
     let dataset = super::data_args::load_data(&args.data)?;
     let settings = TrainSettings {
         width: args.width,

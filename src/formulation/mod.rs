@@ -7,10 +7,13 @@
 //! * [`sdp`]: the SDP (doubly nonnegative) relaxation of the completely positive program of SPEC
 //!   section 2, in the paper's full form and the facially reduced form; a lower bound.
 //! * [`cpp`]: the completely positive program itself, as an exportable description and a checker.
+//! * [`three_layer`]: parallel three-layer networks as a group-l1 program over configurations
+//!   (exact enumeration, sampling, pricing); run end to end by [`crate::three_layer_run`].
 
 pub mod cpp;
 pub mod crelu;
 pub mod sdp;
+pub mod three_layer;
 
 use crate::conic::ConicProblem;
 use crate::data::Dataset;
@@ -36,6 +39,10 @@ pub enum Formulation {
     #[serde(rename = "sdp-full")]
     #[value(name = "sdp-full")]
     SdpFull,
+    /// Three-layer networks: the convex program over configurations (needs --sub-width).
+    #[serde(rename = "three-layer")]
+    #[value(name = "three-layer")]
+    ThreeLayer,
 }
 
 impl Formulation {
@@ -47,6 +54,7 @@ impl Formulation {
             Formulation::Sampled => "sampled",
             Formulation::Sdp => "sdp",
             Formulation::SdpFull => "sdp-full",
+            Formulation::ThreeLayer => "three-layer",
         }
     }
 
@@ -61,7 +69,7 @@ impl Formulation {
 
     /// Whether this is one of the C-ReLU programs (scalar output, activation patterns).
     pub fn is_crelu(self) -> bool {
-        self.sdp_form().is_none()
+        self.sdp_form().is_none() && self != Formulation::ThreeLayer
     }
 }
 
@@ -75,7 +83,7 @@ impl FromStr for Formulation {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         <Self as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated, sampled, sdp or sdp-full)")))
+            .map_err(|_| Error::InvalidArgument(format!("unknown formulation `{s}` (expected exact, gated, sampled, sdp, sdp-full or three-layer)")))
     }
 }
 
@@ -162,6 +170,9 @@ pub fn compile(kind: Formulation, data: &Dataset, settings: &CompileSettings) ->
         Formulation::Exact => crelu::exact(data, settings.beta, &settings.budget),
         Formulation::Gated => crelu::gated(data, settings.beta, &settings.budget),
         Formulation::Sampled => crelu::sampled(data, settings.beta, settings.gates, settings.seed),
+        Formulation::ThreeLayer => Err(Error::InvalidArgument(
+            "the three-layer program needs a sub-width and a configuration set: use formulation::three_layer::compile".into(),
+        )),
         Formulation::Sdp | Formulation::SdpFull => {
             let form = kind.sdp_form().expect("an SDP formulation");
             let sdp = sdp::compile(data, settings.beta, form)?;
