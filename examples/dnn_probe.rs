@@ -17,6 +17,13 @@ fn main() -> convex_relu::Result<()> {
     let data = match kind {
         "spiral" => convex_relu::data::synth::spirals(size, 3, 0.0, 1)?,
         "teacher" => convex_relu::data::synth::planted_relu(size, 2, 3, 5, 0.1, 2)?.0,
+        "csv" => {
+            let path = std::env::var("CSV").expect("CSV=path");
+            let opts = convex_relu::data::csv::CsvOptions { encoding: convex_relu::data::TargetEncoding::Onehot, ..Default::default() };
+            let mut d = convex_relu::data::csv::read_csv(&path, &opts)?;
+            convex_relu::data::transform::standardize(&mut d)?;
+            d
+        }
         _ => convex_relu::data::synth::reference_1d(),
     };
     println!("data {kind} n={} d={} c={} beta={beta}", data.n(), data.d(), data.c());
@@ -38,6 +45,13 @@ fn main() -> convex_relu::Result<()> {
         sol.status, sol.iterations, sol.solve_seconds, sol.primal_objective, sol.dual_objective, sol.primal_residual, sol.dual_residual, sol.gap,
         b.value, b.certified, b.details.mu, b.details.nu, b.details.upper_bound_used, t0.elapsed().as_secs_f64()
     );
+    if args.iter().any(|a| a == "--scs") {
+        let comp = compile(&data, beta, SdpForm::Reduced)?;
+        let t0 = Instant::now();
+        let s = convex_relu::backend::solve(&comp.problem, BackendKind::Scs, &SolveSettings { tolerance: Some(1e-5), time_limit_seconds: Some(300.0), ..Default::default() })?;
+        let b = certify_solution(&comp, &s, &[]);
+        println!("scs: {} {:.2}s pobj={:.9} LB={:.9} (single trace bound {:.9}) mu={:.3e} nu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.single_trace_bound_value, b.details.mu, b.details.nu);
+    }
     if clarabel {
         let comp = compile(&data, beta, SdpForm::Reduced)?;
         let t0 = Instant::now();

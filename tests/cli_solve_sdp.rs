@@ -153,3 +153,31 @@ fn early_stopped_relaxation_still_gives_a_certified_bound() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("time limit"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `--backend dnn`: the report names it, carries the solver's residuals, and its certified lower
+/// bound lies below Clarabel's optimum of the same relaxation (and below the rounded network).
+#[test]
+fn dnn_backend_and_beta_path_from_the_command_line() {
+    let dnn = json(&run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--tolerance", "1e-7", "--json"]));
+    let clar = json(&run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "clarabel", "--json"]));
+    assert_eq!(dnn["backend"], "dnn");
+    assert_eq!(dnn["status"], "solved");
+    assert!(dnn["primal_residual"].as_f64().unwrap() <= 1e-7 && dnn["solver_gap"].as_f64().unwrap() <= 1e-7);
+    assert_eq!(dnn["certified"], true);
+    let (lb, opt) = (dnn["lower_bound"].as_f64().unwrap(), clar["objective"].as_f64().unwrap());
+    assert!(lb <= opt + 1e-7 && (opt - lb) / opt < 1e-5, "dnn LB {lb} vs clarabel {opt}");
+    assert!(lb <= dnn["upper_bound"].as_f64().unwrap());
+    // A beta path: one JSON object per line, in order, warm-started after the first.
+    let out = run(&["solve", "--data", "reference-1d", "--beta", "1,0.1", "--formulation", "sdp", "--backend", "dnn", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["beta"], 1.0);
+    assert_eq!(lines[1]["beta"], 0.1);
+    assert!(lines[1]["notes"].to_string().contains("warm-started"));
+    // Refusals name the problem.
+    let err = run(&["solve", "--data", "reference-1d", "--beta", "1,0.1", "--formulation", "sdp", "--backend", "dnn", "--export", "x.json"]);
+    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("single --beta"));
+    let err = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp-full", "--backend", "dnn"]);
+    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("--formulation sdp"));
+}
