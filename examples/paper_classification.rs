@@ -26,7 +26,7 @@
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::data::transform::{append_bias, train_test_split, Standardizer};
 use convex_relu::data::{load_named, CsvOptions, Dataset, TargetEncoding};
-use convex_relu::formulation::sdp::{self, SdpForm};
+use convex_relu::formulation::sdp::SdpForm;
 use convex_relu::rounding::{round, RoundingSettings};
 use convex_relu::certify::sdp::certify_solution;
 use convex_relu::train::{train, TrainSettings};
@@ -91,7 +91,7 @@ fn main() {
                 _ => SolveSettings { time_limit_seconds: Some(clarabel_time), ..Default::default() },
             };
             let start = Instant::now();
-            let relax = sdp::solve(&tr, beta, SdpForm::Reduced, backend, &settings, &[]).expect("sdp");
+            let relax = convex_relu::pipeline::solve_relaxation(&tr, beta, SdpForm::Reduced, backend, &settings, &[]).expect("sdp");
             let sdp_s = start.elapsed().as_secs_f64();
             let rounded = round(&relax.lambda, &tr, beta, &RoundingSettings::default()).expect("round");
             let round_s = start.elapsed().as_secs_f64() - sdp_s;

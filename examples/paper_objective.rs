@@ -20,7 +20,7 @@
 
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::data::{synth, Dataset};
-use convex_relu::formulation::sdp::{self, SdpForm};
+use convex_relu::formulation::sdp::SdpForm;
 use convex_relu::network::Network;
 use convex_relu::rounding::{round, RoundingSettings};
 use convex_relu::certify::sdp::certify_solution;
@@ -53,7 +53,7 @@ impl Row {
 fn run_one(name: &str, data: &Dataset, beta: f64, widths: &[usize], ts: &TrainSettings, time_limit: f64) -> Row {
     let start = Instant::now();
     let settings = SolveSettings { time_limit_seconds: Some(time_limit), ..Default::default() };
-    let relax = sdp::solve(data, beta, SdpForm::Reduced, BackendKind::Clarabel, &settings, &[]).expect("sdp solve");
+    let relax = convex_relu::pipeline::solve_relaxation(data, beta, SdpForm::Reduced, BackendKind::Clarabel, &settings, &[]).expect("sdp solve");
     let sdp_seconds = start.elapsed().as_secs_f64();
     let rounding = round(&relax.lambda, data, beta, &RoundingSettings::default()).expect("rounding");
     let mut nets: Vec<Network> = vec![rounding.network.clone()];

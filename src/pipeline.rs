@@ -557,6 +557,47 @@ pub fn run_path(data: &Dataset, settings: &PipelineSettings, betas: &[f64]) -> R
     Ok(out)
 }
 
+/// A solved relaxation: what the CLI and the rounding consume.
+#[derive(Clone, Debug)]
+pub struct Relaxation {
+    /// The compiled program (form, layout, map back).
+    pub compiled: sdp::CompiledSdp,
+    /// The backend's solution (status, which backend ran, primal-dual point).
+    pub solution: crate::backend::ConicSolution,
+    /// `Lambda` (order `2n + d + c`, blocks A, B, U, V) read from the primal solution; PSD up to
+    /// the solver's accuracy (clip negative eigenvalues before factoring).
+    pub lambda: DMatrix<f64>,
+    /// The certified lower bound from the dual (labelled uncertified when it is not a bound).
+    pub bound: crate::certify::sdp::CertifiedBound,
+}
+
+impl Relaxation {
+    /// The solver's primal objective: an *estimate* of the relaxation optimum, not a bound
+    /// (use [`Relaxation::bound`] for that).
+    pub fn primal_objective(&self) -> f64 {
+        self.solution.primal_objective
+    }
+}
+
+/// The SDP relaxation in one call on a conic backend: compiles, solves with `backend`, recovers
+/// `Lambda` and certifies a lower bound (the networks in `incumbents` only tighten `UB` in the
+/// certificate).
+pub fn solve_relaxation(
+    data: &Dataset,
+    beta: f64,
+    form: sdp::SdpForm,
+    backend: crate::backend::BackendKind,
+    settings: &crate::backend::SolveSettings,
+    incumbents: &[crate::network::Network],
+) -> Result<Relaxation> {
+    let compiled = sdp::compile(data, beta, form)?;
+    let solution = crate::backend::solve(&compiled.problem, backend, settings)?;
+    let lambda = compiled.recover_lambda(&solution)?;
+    let bound = crate::certify::sdp::certify_solution(&compiled, &solution, incumbents);
+    Ok(Relaxation { compiled, solution, lambda, bound })
+}
+
+
 // =============================================================================================
 // Tightness: the comparison table
 // =============================================================================================

@@ -453,45 +453,6 @@ impl CompiledSdp {
     }
 }
 
-/// A solved relaxation: what the CLI and the rounding consume.
-#[derive(Clone, Debug)]
-pub struct Relaxation {
-    /// The compiled program (form, layout, map back).
-    pub compiled: CompiledSdp,
-    /// The backend's solution (status, which backend ran, primal-dual point).
-    pub solution: crate::backend::ConicSolution,
-    /// `Lambda` (order `2n + d + c`, blocks A, B, U, V) read from the primal solution; PSD up to
-    /// the solver's accuracy (clip negative eigenvalues before factoring).
-    pub lambda: DMatrix<f64>,
-    /// The certified lower bound from the dual (labelled uncertified when it is not a bound).
-    pub bound: crate::certify::sdp::CertifiedBound,
-}
-
-impl Relaxation {
-    /// The solver's primal objective: an *estimate* of the relaxation optimum, not a bound
-    /// (use [`Relaxation::bound`] for that).
-    pub fn primal_objective(&self) -> f64 {
-        self.solution.primal_objective
-    }
-}
-
-/// Compiles, solves with `backend`, recovers `Lambda` and certifies a lower bound (the networks
-/// in `incumbents` only tighten the trace bound used by the certificate).
-pub fn solve(
-    data: &Dataset,
-    beta: f64,
-    form: SdpForm,
-    backend: crate::backend::BackendKind,
-    settings: &crate::backend::SolveSettings,
-    incumbents: &[crate::network::Network],
-) -> Result<Relaxation> {
-    let compiled = compile(data, beta, form)?;
-    let solution = crate::backend::solve(&compiled.problem, backend, settings)?;
-    let lambda = compiled.recover_lambda(&solution)?;
-    let bound = crate::certify::sdp::certify_solution(&compiled, &solution, incumbents);
-    Ok(Relaxation { compiled, solution, lambda, bound })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,7 +462,7 @@ mod tests {
     use crate::lift::lift;
     use crate::network::Network;
     use crate::certify::sdp::certify_solution;
-    use super::solve as solve_relaxation;
+    use crate::pipeline::solve_relaxation;
     use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
