@@ -35,7 +35,8 @@ fn main() -> convex_relu::Result<()> {
     let halpern = std::env::var("HALPERN").is_ok();
     let anderson_memory = std::env::var("AA").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let time_limit_seconds = std::env::var("TL").ok().and_then(|s| s.parse().ok());
-    let st = DnnSettings { tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    let scale_a = std::env::var("SCALEA").ok().and_then(|s| s.parse().ok());
+    let st = DnnSettings { scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;

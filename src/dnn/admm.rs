@@ -163,13 +163,42 @@ fn weigh(m: &mut DMatrix<f64>, w: &[f64]) {
 /// a constraint or the loss (A, B, V), 0 on the U rows. With the U rows in the split, every
 /// entry of `Lambda_UU`, `Lambda_AU`, `Lambda_BU`, `Lambda_UV` (free in the program) would act as a
 /// proximal term on `S` and slow the iteration down.
-fn row_weights(problem: &DnnProblem) -> Vec<f64> {
+/// With the variable scaled (`S = D S^ D`, `D = diag(d_a I, I, I)`), the A and B rows carry
+/// the weight `d_a` (`T D = diag(d_a, d_a, 1, 1) T(X / d_a)`).
+fn row_weights(problem: &DnnProblem, d_a: f64) -> Vec<f64> {
     let (n, d, c) = (problem.t.n(), problem.t.d(), problem.t.c());
     let mut w = vec![1.0; 2 * n + d + c];
+    for x in &mut w[..2 * n] {
+        *x = d_a;
+    }
     for x in &mut w[2 * n..2 * n + d] {
         *x = 0.0;
     }
     w
+}
+
+/// `D M D` for `D = diag(f I_n, I, I)` (rows and columns of the `a` block times `f`).
+fn scale_a_block(m: &DMatrix<f64>, n: usize, f: f64) -> DMatrix<f64> {
+    let mut out = m.clone();
+    for j in 0..out.ncols() {
+        for i in 0..out.nrows() {
+            let fi = if i < n { f } else { 1.0 };
+            let fj = if j < n { f } else { 1.0 };
+            out[(i, j)] *= fi * fj;
+        }
+    }
+    out
+}
+
+/// The scale `d_a` of the `a` block: `||X||_2`, so that the scaled data `X / d_a` has norm 1 and
+/// the blocks of the scaled variable are of comparable size at a solution
+/// (`||s(X u)|| <= ||X|| ||u||`).
+fn default_scale_a(problem: &DnnProblem) -> Result<f64> {
+    let x = problem.t.x();
+    let xtx = x.transpose() * x;
+    let e = sym_eigen(&xtx, EigenRange::All)?;
+    let top = e.values.last().copied().unwrap_or(1.0);
+    Ok(if top > 1e-24 { top.sqrt() } else { 1.0 })
 }
 
 /// Solves the relaxation by ADMM, from `warm` when given (same `n, d, c`; otherwise from zero).
@@ -189,11 +218,17 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
             settings.memory_limit_bytes as f64 / 1e9
         )));
     }
-    let t = &problem.t;
-    let (q, p) = (t.q(), t.p());
+    let (q, p, n) = (problem.t.q(), problem.t.p(), problem.t.n());
+    // Work on the scaled variable S^ = D^(-1) S D^(-1) (see `default_scale_a`).
+    let d_a = match settings.scale_a {
+        Some(v) => v,
+        None => default_scale_a(problem)?,
+    };
+    let t_owned = super::Congruence::new(problem.t.x() / d_a, problem.t.c());
+    let t = &t_owned;
 
-    // G = T'T = Q diag(g) Q', once.
-    let wts = row_weights(problem);
+    // G = T'W^2 T = Q diag(g) Q', once.
+    let wts = row_weights(problem, d_a);
     let mut w2 = DMatrix::zeros(p, p);
     for i in 0..p {
         w2[(i, i)] = wts[i] * wts[i];
@@ -210,9 +245,11 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
     let fits = |w: &DnnState| w.s.nrows() == q && w.l.nrows() == p && w.lambda1.nrows() == q && w.lambda2.nrows() == p;
     let (mut s, mut pm, mut l, mut lam1, mut lam2, mut rho) = match warm {
         Some(w) if fits(w) => {
-            // L~ = kappa Lambda and Z = kappa Lambda2 are kept in the original scale.
+            // L~ = kappa Lambda and Z = kappa Lambda2 are kept in the original scale; S^ and its
+            // multiplier follow the scale of the a block.
             let r = kappa / w.kappa;
-            (w.s.clone(), w.p.clone(), &w.l * r, w.lambda1.clone(), &w.lambda2 / r, w.rho)
+            let f = w.scale_a / d_a;
+            (scale_a_block(&w.s, n, f), scale_a_block(&w.p, n, f), &w.l * r, scale_a_block(&w.lambda1, n, 1.0 / f), &w.lambda2 / r, w.rho)
         }
         _ => (DMatrix::zeros(q, q), DMatrix::zeros(q, q), DMatrix::zeros(p, p), DMatrix::zeros(q, q), DMatrix::zeros(p, p), settings.rho),
     };
@@ -270,10 +307,9 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
             let mut dr = t.adjoint(&dl)? * kappa;
             dr += &p_new - &pm;
             let dual = rho * dr.norm() / (1.0 + c0_norm + lam1_new.norm());
-            let pobj = problem.objective(&p_new);
-            let mut z = &lam2_new * kappa;
-            weigh(&mut z, &wts);
-            let dobj = dual_objective(problem, &z);
+            let pobj = problem.objective(&scale_a_block(&p_new, n, d_a));
+            // The multiplier of Lambda itself: kappa W Lambda^ W = L~ = kappa Lambda, so Z = kappa Lambda2.
+            let dobj = dual_objective(problem, &(&lam2_new * kappa));
             let gap = (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs());
             res = Residuals { primal: rp1.max(rp2), dual, gap, pobj, dobj };
             report = (p_new.clone(), lam2_new.clone());
@@ -369,11 +405,11 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
             }
         }
     }
-    let state = DnnState { s, p: pm.clone(), l, lambda1: lam1, lambda2: lam2.clone(), rho, kappa };
+    let state = DnnState { s, p: pm.clone(), l, lambda1: lam1, lambda2: lam2.clone(), rho, kappa, scale_a: d_a };
     // Report T(w) at the last check (P exactly PSD there), or the current iterate.
     let (pm, lam2) = if iterations >= settings.check_every { report } else { (pm, lam2) };
-    let mut z = &lam2 * kappa;
-    weigh(&mut z, &wts);
+    let z = &lam2 * kappa;
+    let pm = scale_a_block(&pm, n, d_a);
     let primal_objective = problem.objective(&pm);
     let dual_objective = dual_objective(problem, &z);
     Ok(DnnSolution {

@@ -150,7 +150,7 @@ impl DnnProblem {
 pub struct DnnSettings {
     /// Relative KKT tolerance (default 1e-6).
     pub tolerance: f64,
-    /// Iteration limit (default 50000).
+    /// Iteration limit (default 200000; the wall-clock limit is the usual control on large data).
     pub max_iterations: u32,
     /// Wall-clock limit in seconds (default none).
     pub time_limit_seconds: Option<f64>,
@@ -164,6 +164,10 @@ pub struct DnnSettings {
     /// Scaling `kappa` of the congruence constraint (default `None`: `1 / sqrt(lambda_max(T'T))`,
     /// measured best among 1, 1/sqrt and 1/lambda_max on the reference and spiral instances).
     pub kappa: Option<f64>,
+    /// Scale `d_a` of the `a` block of `S` (the solver works on `S^ = D^(-1) S D^(-1)`,
+    /// `D = diag(d_a I_n, I_d, I_c)`); default `None`: `||X||_2`, which makes the blocks of `S^`
+    /// comparable at a solution (without it, `S_aa` is `||X||^2` times larger than `S_uu`).
+    pub scale_a: Option<f64>,
     /// Over-relaxation `alpha` in (0, 2) (default 1.6).
     pub relaxation: f64,
     /// Halpern acceleration with restarts of the Peaceman-Rachford step (default false: on the
@@ -186,12 +190,13 @@ impl Default for DnnSettings {
     fn default() -> Self {
         Self {
             tolerance: 1e-6,
-            max_iterations: 50_000,
+            max_iterations: 200_000,
             time_limit_seconds: None,
             verbose: false,
             quiet: false,
             rho: 1.0,
             kappa: None,
+            scale_a: None,
             relaxation: 1.6,
             halpern: false,
             anderson_memory: 0,
@@ -234,6 +239,11 @@ impl DnnSettings {
         }
         if !pos(self.rho) {
             return Err(Error::InvalidArgument(format!("dnn: rho must be positive, found {}", self.rho)));
+        }
+        if let Some(k) = self.scale_a {
+            if !pos(k) {
+                return Err(Error::InvalidArgument(format!("dnn: scale_a must be positive, found {k}")));
+            }
         }
         if let Some(k) = self.kappa {
             if !pos(k) {
@@ -279,6 +289,8 @@ pub struct DnnState {
     pub rho: f64,
     /// Scaling used (a warm start is rescaled if the next solve uses another).
     pub kappa: f64,
+    /// Scale `d_a` of the `a` block (`s`, `p`, `lambda1` are those of the scaled variable).
+    pub scale_a: f64,
 }
 
 /// The result of a `dnn` solve.
