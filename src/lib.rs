@@ -17,6 +17,7 @@ pub mod export;
 pub mod files;
 pub mod formulation;
 pub mod lift;
+pub mod limits;
 pub mod network;
 pub mod patterns;
 pub mod pipeline;
