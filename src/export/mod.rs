@@ -14,6 +14,7 @@
 
 pub mod cbf;
 pub mod json;
+pub mod linear;
 pub mod sdpa;
 
 use crate::conic::ConicProblem;
