@@ -1,5 +1,5 @@
 //! A certified lower bound on the SDP relaxation (hence on the global optimum p*) from any
-//! approximate dual vector, valid whatever the solver's accuracy (SPEC section 7).
+//! approximate dual vector, valid whatever the solver's accuracy (docs/background.md, section 7).
 //!
 //! # Derivation
 //!

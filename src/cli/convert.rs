@@ -19,7 +19,7 @@ pub struct Args {
     /// The output file (`.json`, `.dat-s` or `.cbf`).
     pub output: PathBuf,
     /// Replace OUTPUT if it already exists (without this, an existing file is an error).
-    #[arg(long)]
+    #[arg(long, alias = "overwrite")]
     pub force: bool,
 }
 
@@ -27,6 +27,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     // Check the output extension before reading, so a typo fails fast.
     let out_format = export::Format::from_path(&args.output)?;
+    convex_relu::files::check_output(&args.output, args.force, "OUTPUT")?;
     let file = export::read(&args.input)?;
     let mut meta = file.meta.clone();
     if meta.generator.is_none() {

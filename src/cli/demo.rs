@@ -23,7 +23,15 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: &Args) -> Result<()> {
+    if args.restarts == 0 || args.iterations == 0 {
+        return Err(convex_relu::Error::InvalidArgument(format!(
+            "--restarts and --iterations must be at least 1, found {} and {}",
+            args.restarts, args.iterations
+        )));
+    }
     let out = pipeline::demo(args.restarts, args.iterations, args.seed)?;
+    super::exit::record_status(&out.exact.status);
+    super::exit::record_status(&out.sdp.status);
     if args.json {
         println!("{}", serde_json::to_string(&out).expect("serialises"));
     } else {

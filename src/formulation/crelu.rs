@@ -1,4 +1,4 @@
-//! Convex ReLU programs for scalar output (SPEC section 1; Pilanci & Ergen 2020).
+//! Convex ReLU programs for scalar output (docs/background.md, section 1; Pilanci & Ergen 2020).
 //!
 //! **C-ReLU** (`exact` with all patterns, `sampled` with Gaussian-gate patterns), variables
 //! `v_i, w_i in R^d` per pattern `D_i`:
