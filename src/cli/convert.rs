@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 /// Convert a conic problem file to another format; formats are chosen by the file extensions.
 ///
-/// Readable and writable: `.json` (convex-relu JSON), `.dat-s` (SDPA sparse; writing needs no
-/// second-order cones and no quadratic objective; equalities become pairs of inequalities),
-/// `.cbf` (conic benchmark format v3; no quadratic objective). The JSON meta
+/// Readable and writable: `.json` (convex-relu JSON), `.dat-s` (SDPA sparse; second-order cones
+/// become PSD blocks, a quadratic objective an epigraph variable, equalities pairs of
+/// inequalities), `.cbf` (conic benchmark format v3; a quadratic objective becomes an epigraph
+/// variable in a rotated cone). The JSON meta
 /// block is carried over when converting JSON to JSON and named in the comments of the other
 /// formats. See docs/formats.md for every sign and packing convention.
 #[derive(ClapArgs, Debug)]

@@ -56,7 +56,8 @@ pub struct Args {
     /// Write the recovered / rounded network as JSON.
     #[arg(long)]
     pub save_network: Option<PathBuf>,
-    /// Export the compiled problem (.json, .dat-s, .cbf).
+    /// Export the compiled problem (.json, .dat-s, .cbf; for the last two the quadratic
+    /// objective is written in epigraph form, see docs/formats.md).
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// Allow --export and --save-network to replace existing files.
