@@ -29,9 +29,11 @@ pub fn run(args: &Args) -> Result<()> {
             args.restarts, args.iterations
         )));
     }
+    // The demo is a fixed showcase whose report labels every status (its SDP relaxation stops
+    // `inaccurate` on the reference instance, as docs/background.md section 7 explains): it exits
+    // 0 when it completes, so `make run` succeeds; the exit-code policy applies to the solving
+    // commands (solve, solve-file, tightness).
     let out = pipeline::demo(args.restarts, args.iterations, args.seed)?;
-    super::exit::record_status(&out.exact.status);
-    super::exit::record_status(&out.sdp.status);
     if args.json {
         println!("{}", serde_json::to_string(&out).expect("serialises"));
     } else {

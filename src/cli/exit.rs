@@ -8,7 +8,9 @@
 //! | 3 | a solve stopped early: `inaccurate`, `iteration_limit` or `time_limit` (its output is printed and labelled) |
 //! | 4 | a solve failed: `primal_infeasible`, `dual_infeasible` or `numerical_error` (output printed and labelled) |
 //!
-//! When a command runs several solves the largest code wins. The commands report their solver
+//! When a command runs several solves the largest code wins. `demo` (a fixed showcase whose
+//! report labels each status) exits 0 when it completes; `train`, `convert` and `cpp` run no
+//! conic solver and exit 0 or 1. The commands report their solver
 //! statuses with [`record_status`]; [`exit_code`] turns the run's result into the code.
 //!
 //! Output to a closed pipe (`| head`) or a full device (`> /dev/full`) is not a panic: the
