@@ -96,6 +96,7 @@ pub struct LogsToStderr {
     saved: Option<i32>,
 }
 
+#[cfg(unix)]
 extern "C" {
     fn dup(fd: i32) -> i32;
     fn dup2(fd: i32, fd2: i32) -> i32;
@@ -103,6 +104,7 @@ extern "C" {
     fn fflush(stream: *mut std::ffi::c_void) -> i32;
 }
 
+#[cfg(unix)]
 fn flush_all() {
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -113,23 +115,29 @@ fn flush_all() {
 }
 
 impl LogsToStderr {
-    /// Redirects stdout to stderr when `active`.
+    /// Redirects stdout to stderr when `active` (Unix only; elsewhere a no-op).
     pub fn new(active: bool) -> Self {
-        if !active {
+        if !active || cfg!(not(unix)) {
             return LogsToStderr { saved: None };
         }
-        flush_all();
-        // SAFETY: plain descriptor calls on 1 and 2; the duplicate is closed in Drop.
-        let saved = unsafe { dup(1) };
-        if saved < 0 || unsafe { dup2(2, 1) } < 0 {
-            return LogsToStderr { saved: None };
+        #[cfg(unix)]
+        {
+            flush_all();
+            // SAFETY: plain descriptor calls on 1 and 2; the duplicate is closed in Drop.
+            let saved = unsafe { dup(1) };
+            if saved < 0 || unsafe { dup2(2, 1) } < 0 {
+                return LogsToStderr { saved: None };
+            }
+            return LogsToStderr { saved: Some(saved) };
         }
-        LogsToStderr { saved: Some(saved) }
+        #[allow(unreachable_code)]
+        LogsToStderr { saved: None }
     }
 }
 
 impl Drop for LogsToStderr {
     fn drop(&mut self) {
+        #[cfg(unix)]
         if let Some(fd) = self.saved.take() {
             flush_all();
             // SAFETY: restores descriptor 1 from the duplicate made in `new`, then closes it.
