@@ -195,6 +195,12 @@ fn small_items() {
     // a directory as --data
     let out = run(&["solve", "--data", dir.to_str().unwrap(), "--beta", "0.1"]);
     assert!(text(&out.stderr).contains("a directory"), "{}", text(&out.stderr));
+    // a FIFO as --data: named as such (reading it would block)
+    let fifo = dir.join("pipe.csv");
+    if Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success()) {
+        let out = run(&["solve", "--data", fifo.to_str().unwrap(), "--beta", "0.1"]);
+        assert!(text(&out.stderr).contains("not a regular file"), "{}", text(&out.stderr));
+    }
     // duplicate header names
     let dup = write(&dir, "dup.csv", "a,a,y\n1,2,3\n2,1,4\n");
     let out = run(&["solve", "--data", &dup, "--beta", "0.1", "--target", "a"]);
