@@ -12,7 +12,7 @@
 //! `--iterations 2000`, `--polish 300`, `--noise 0` (teacher noise), `--time-limit 300`
 //! (Clarabel, seconds), `--plot-beta 0.01`, `--out out/paper`.
 //!
-//! Every reported objective is the training objective `L(U, V)` (SPEC section 0) of a real
+//! Every reported objective is the training objective `L(U, V)` (docs/background.md, section 0) of a real
 //! network, hence an upper bound on p*; `LB` is the *certified* lower bound of the relaxation
 //! (dual side, `certify::sdp`), re-certified with the rounded and trained networks as incumbents
 //! (they only tighten the trace bound). The relative gap of a method is `(objective - LB) / LB`;

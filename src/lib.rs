@@ -18,6 +18,7 @@ pub mod export;
 pub mod files;
 pub mod formulation;
 pub mod lift;
+pub mod limits;
 pub mod linalg;
 pub mod network;
 pub mod network3;

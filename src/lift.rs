@@ -1,5 +1,5 @@
 //! The lift of a two-layer network into the completely positive program's matrix space
-//! (Prakhya, Birdal & Yurtsever 2024; SPEC section 2).
+//! (Prakhya, Birdal & Yurtsever 2024; docs/background.md, section 2).
 //!
 //! Each neuron `(u_j, v_j)` becomes `z_j = (a_j, b_j, u_j, v_j)` with `a_j = s(X u_j)` and
 //! `b_j = s(-X u_j)`, so that `X u_j = a_j - b_j`, `a_j, b_j >= 0`, `a_j o b_j = 0`. The lifted

@@ -7,7 +7,14 @@ use std::process::ExitCode;
 
 /// Train two-layer ReLU networks through convex programs, with certified optimality gaps.
 #[derive(Debug, Parser)]
-#[command(name = "convex-relu", version, about)]
+#[command(
+    name = "convex-relu",
+    version,
+    about,
+    after_help = "Exit codes: 0 solved (or no solver run), 1 error, 2 usage error, 3 a solve stopped early \
+                  (inaccurate, iteration or time limit), 4 a solve failed (infeasible, unbounded, numerical error); \
+                  see README.md."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -35,30 +42,33 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Train(args) => cli::train::run(args),
-        Command::Solve(args) => cli::solve::run(args),
-        Command::Tightness(args) => cli::tightness::run(args),
-        Command::Demo(args) => cli::demo::run(args),
-        Command::SolveFile(args) => cli::solve_file::run(args),
-        Command::Convert(args) => cli::convert::run(args),
-        Command::Cpp(args) => cli::cpp::run(args),
-        Command::Evaluate(args) => cli::three_layer::evaluate(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let mut msg = format!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                let text = s.to_string();
-                if !msg.contains(&text) {
-                    msg.push_str(&format!(": {text}"));
-                }
-                source = s.source();
-            }
-            eprintln!("{msg}");
-            ExitCode::FAILURE
+    cli::exit::run_guarded(move || {
+        let result = match &cli.command {
+            Command::Train(args) => cli::train::run(args),
+            Command::Solve(args) => cli::solve::run(args),
+            Command::Tightness(args) => cli::tightness::run(args),
+            Command::Demo(args) => cli::demo::run(args),
+            Command::SolveFile(args) => cli::solve_file::run(args),
+            Command::Convert(args) => cli::convert::run(args),
+            Command::Cpp(args) => cli::cpp::run(args),
+            Command::Evaluate(args) => cli::three_layer::evaluate(args),
+        };
+        if let Err(e) = &result {
+            report_error(e);
         }
+        cli::exit::exit_code(&result)
+    })
+}
+
+fn report_error(e: &convex_relu::Error) {
+    let mut msg = format!("error: {e}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg.push_str(&format!(": {text}"));
+        }
+        source = s.source();
     }
+    eprintln!("{msg}");
 }

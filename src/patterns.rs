@@ -250,7 +250,13 @@ fn reduce(x: ArrayView2<f64>) -> Reduced {
         .map(|i| keep.iter().map(|&k| (0..d).map(|j| m[(i, j)] * vt[(k, j)]).sum()).collect())
         .collect();
     let row_scale = z.iter().map(|r| norm(r)).fold(0.0f64, f64::max);
+    // Parallel rows are found through an ordered index of the representatives keyed by the first
+    // coordinate of their sign-normalised direction: two unit vectors with |cos| >= 1 - 1e-12 lie
+    // within 1.5e-6 of each other (up to sign), so only representatives whose key is that close
+    // are compared. This keeps the merge O(n log n) instead of O(n * representatives) (which
+    // took tens of seconds at n = 80000 before any budget could refuse).
     let mut reps: Vec<Vec<f64>> = Vec::new();
+    let mut index: std::collections::BTreeMap<OrdF64, Vec<usize>> = std::collections::BTreeMap::new();
     let mut map = Vec::with_capacity(n);
     for row in &z {
         let nr = norm(row);
@@ -259,16 +265,41 @@ fn reduce(x: ArrayView2<f64>) -> Reduced {
             continue;
         }
         let unit: Vec<f64> = row.iter().map(|v| v / nr).collect();
-        let found = reps.iter().position(|r| (dot(r, &unit).abs() - 1.0).abs() <= 1e-12);
+        let sign = unit.iter().find(|v| v.abs() > 1e-3).map_or(1.0, |v| v.signum());
+        let key = sign * unit[0];
+        let found = index
+            .range(OrdF64(key - 1.5e-6)..=OrdF64(key + 1.5e-6))
+            .flat_map(|(_, list)| list.iter().copied())
+            .filter(|&g| (dot(&reps[g], &unit).abs() - 1.0).abs() <= 1e-12)
+            .min();
         match found {
             Some(g) => map.push(Some((g, dot(&reps[g], &unit) > 0.0))),
             None => {
                 reps.push(unit);
+                index.entry(OrdF64(key)).or_default().push(reps.len() - 1);
                 map.push(Some((reps.len() - 1, true)));
             }
         }
     }
     Reduced { rank, reps, map }
+}
+
+/// `f64` ordered by `total_cmp`, as a map key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct OrdF64(f64);
+
+impl Eq for OrdF64 {}
+
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrdF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 fn norm(v: &[f64]) -> f64 {

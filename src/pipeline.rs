@@ -2,22 +2,25 @@
 //! bounds, returned as one serde-serialisable [`Report`] for every formulation (the CLI's
 //! `solve --json` prints exactly these keys; [`std::fmt::Display`] is for people).
 //!
-//! # The numbers of a report (objective `L` of SPEC section 0, sums not means)
+//! # The numbers of a report (objective `L` of docs/background.md, section 0, sums not means)
 //!
 //! * `objective`: the convex program's optimum **as the solver reports it**. C-ReLU
 //!   (exact/gated/sampled): the C-ReLU objective evaluated directly at the solver's point. SDP:
-//!   the solver's primal objective of the relaxation -- an estimate, *not* a bound (SPEC 7).
+//!   the solver's primal objective of the relaxation -- an estimate, *not* a bound (docs/background.md, section 7).
 //! * `lower_bound` (LB): a certified lower bound on `p*`, or null. C-ReLU: the dual certificate
 //!   of [`crate::certify`] (needs every activation pattern). SDP: the repaired-dual bound of
 //!   [`crate::certify::sdp`], computed with the rounded network as incumbent (its objective bounds
 //!   the trace of the relaxation's solution). `certified` says whether LB is a bound.
 //! * `upper_bound` (UB): the training objective `L` of a real network -- the recovered network
 //!   (exact, sampled), the rounded network (SDP); null for gated (its solution is not a network).
-//! * `gap = (UB - LB) / UB` when both exist; `globally_optimal` is `gap <= tolerance` with
-//!   [`GLOBAL_OPTIMALITY_TOLERANCE`] = 1e-4 (relative).
+//! * `gap = (UB - LB) / UB` when both exist; `globally_optimal` is
+//!   `UB - LB <= tolerance * max(|UB|, 1e-2)` with [`GLOBAL_OPTIMALITY_TOLERANCE`] = 1e-4
+//!   (relative, with the absolute floor [`GLOBAL_OPTIMALITY_ABS_FLOOR`] so that a zero optimum
+//!   can be certified) and a certified LB. Non-finite numbers are never reported (dropped with a
+//!   note; a dropped LB is not certified).
 //! * `exact_optimum` (`p*`): scalar output (c = 1) and every pattern enumerable, when asked for:
-//!   the exact C-ReLU optimum (SPEC section 1; = p* to the solver's accuracy).
-//!   Then `relaxation_gap = (p* - LB) / p*` and `rounding_gap = (UB - p*) / p*` (SPEC section 2).
+//!   the exact C-ReLU optimum (docs/background.md, section 1; = p* to the solver's accuracy).
+//!   Then `relaxation_gap = (p* - LB) / p*` and `rounding_gap = (UB - p*) / p*` (docs/background.md, section 2).
 //!
 //! Every number names the backend that produced it (`backend`; `exact_optimum_backend`;
 //! the certificate SOCPs of the C-ReLU dual bound always run on Clarabel and say so in
@@ -43,7 +46,11 @@ use std::time::Instant;
 /// Relative tolerance on `(UB - LB) / UB` under which a run is declared globally optimal.
 pub const GLOBAL_OPTIMALITY_TOLERANCE: f64 = 1e-4;
 
-/// The reference optimum of SPEC section 6 (`synth::reference_1d()`, beta = 0.1).
+/// The absolute floor of the global-optimality test: `UB - LB <= tol * max(|UB|, floor)`, so an
+/// optimum of (nearly) zero is certified when `UB - LB <= 1e-4 * 1e-2 = 1e-6`.
+pub const GLOBAL_OPTIMALITY_ABS_FLOOR: f64 = 1e-2;
+
+/// The reference optimum of docs/background.md, section 6 (`synth::reference_1d()`, beta = 0.1).
 pub const REFERENCE_1D_OPTIMUM: f64 = 0.71707776;
 
 /// What to run. Defaults: exact, beta 0.1, Clarabel, 64 gates, seed 0, Gaussian rounding with
@@ -176,13 +183,37 @@ pub struct Report {
 
 impl Report {
     /// Fills `gap`, `globally_optimal`, `relaxation_gap`, `rounding_gap` from the bounds.
+    /// A non-finite number is never reported: it is dropped with a note, and a dropped lower
+    /// bound is not certified.
     fn finish(&mut self) {
         self.tolerance = GLOBAL_OPTIMALITY_TOLERANCE;
+        for (name, v) in [
+            ("objective", &mut self.objective),
+            ("lower bound", &mut self.lower_bound),
+            ("upper bound", &mut self.upper_bound),
+            ("exact optimum", &mut self.exact_optimum),
+        ] {
+            if let Some(x) = *v {
+                if !x.is_finite() {
+                    *v = None;
+                    self.notes.push(format!("the {name} came out as {x} (arithmetic overflow or a failed solve) and is not reported"));
+                }
+            }
+        }
+        if self.lower_bound.is_none() {
+            self.certified = false;
+        }
         self.gap = match (self.upper_bound, self.lower_bound) {
-            (Some(u), Some(l)) => Some((u - l) / u.abs().max(1e-300)),
+            (Some(u), Some(l)) => Some((u - l) / u.abs().max(1e-300)).filter(|g| g.is_finite()),
             _ => None,
         };
-        self.globally_optimal = self.certified && self.gap.is_some_and(|g| g <= GLOBAL_OPTIMALITY_TOLERANCE);
+        // Relative test with an absolute floor, so that a zero optimum (e.g. y = 0) can be
+        // certified: UB - LB <= tol * max(|UB|, GLOBAL_OPTIMALITY_ABS_FLOOR).
+        self.globally_optimal = self.certified
+            && match (self.upper_bound, self.lower_bound) {
+                (Some(u), Some(l)) => u - l <= GLOBAL_OPTIMALITY_TOLERANCE * u.abs().max(GLOBAL_OPTIMALITY_ABS_FLOOR),
+                _ => false,
+            };
         if let Some(p) = self.exact_optimum {
             let den = p.abs().max(1e-300);
             self.relaxation_gap = self.lower_bound.map(|l| (p - l) / den);
@@ -312,6 +343,7 @@ pub fn check_scalar_output(data: &Dataset, formulation: Formulation) -> Result<(
 /// Runs the formulation of `settings` on `data` end to end (module docs).
 pub fn run(data: &Dataset, settings: &PipelineSettings) -> Result<Outcome> {
     settings.validate()?;
+    data.check_scale()?;
     check_scalar_output(data, settings.formulation)?;
     let mut out = match settings.formulation.sdp_form() {
         Some(form) => run_sdp(data, settings, form)?,
@@ -353,7 +385,10 @@ pub fn exact_optimum(data: &Dataset, beta: f64, backend: BackendKind, solve: &So
     if sol.status != backend::Status::Solved {
         return Err(Error::InvalidArgument(format!("the exact C-ReLU solve on {} ended {}", sol.backend, sol.status)));
     }
-    compiled.layout.crelu_objective(data, &sol.x)
+    // The objective of the recovered network: a real network, so never below p*, and equal to
+    // p* at the solver's accuracy. (The C-ReLU objective at a slightly infeasible point, e.g.
+    // SCS's at its default 1e-4, can fall below p*.)
+    Ok(compiled.layout.recover_network(&sol.x)?.objective(data, beta))
 }
 
 fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
@@ -407,7 +442,8 @@ fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
             }
         }
         if s.formulation == Formulation::Exact && layout.exhaustive && sol.status == backend::Status::Solved && s.exact_optimum {
-            r.exact_optimum = r.objective;
+            // the recovered network's objective (>= p*; see `exact_optimum`)
+            r.exact_optimum = r.upper_bound;
             r.exact_optimum_backend = Some(sol.backend.name().into());
         }
     } else {
@@ -418,6 +454,12 @@ fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
 
 fn fill_solver(r: &mut Report, sol: &ConicSolution) {
     r.status = sol.status.name().into();
+    // Every program here is feasible (the zero network) and bounded below (by 0): an
+    // infeasibility "certificate" can only be a numerical failure.
+    if matches!(sol.status, backend::Status::PrimalInfeasible | backend::Status::DualInfeasible) {
+        r.status = backend::Status::NumericalError.name().into();
+        r.notes.push(format!("{} reported {}, impossible for this always feasible, bounded program: treated as a numerical failure", sol.backend, sol.status));
+    }
     r.backend = sol.backend.name().into();
     r.iterations = sol.iterations;
     r.solve_seconds = sol.solve_seconds;
@@ -794,7 +836,10 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
         lower_bound_source,
         upper_bound_source,
         gap,
-        globally_optimal: gap.is_some_and(|g| g <= GLOBAL_OPTIMALITY_TOLERANCE),
+        globally_optimal: match (upper_bound, lower_bound) {
+            (Some(u), Some(l)) => u - l <= GLOBAL_OPTIMALITY_TOLERANCE * u.abs().max(GLOBAL_OPTIMALITY_ABS_FLOOR),
+            _ => false,
+        },
         tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
         exact_optimum: rep.exact_optimum,
         relaxation_gap: rep.relaxation_gap,
@@ -812,7 +857,7 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
 pub struct Demo {
     pub data: String,
     pub beta: f64,
-    /// SPEC section 6.
+    /// docs/background.md, section 6.
     pub reference_optimum: f64,
     /// Our exact C-ReLU optimum (Clarabel).
     pub exact_optimum: Option<f64>,
@@ -832,7 +877,7 @@ impl fmt::Display for Demo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "convex-relu demo: {} at beta = {}", self.data, self.beta)?;
         writeln!(f)?;
-        writeln!(f, "exact C-ReLU optimum     {}  (reference 0.71707776, SPEC section 6; rel. error {})", f8(self.exact_optimum), e3(self.reference_relative_error))?;
+        writeln!(f, "exact C-ReLU optimum     {}  (reference 0.71707776, docs/background.md, section 6; rel. error {})", f8(self.exact_optimum), e3(self.reference_relative_error))?;
         writeln!(f, "recovered network        {}  (upper bound, width {})", f8(self.exact.upper_bound), self.exact.width.map_or("-".into(), |w| w.to_string()))?;
         writeln!(f, "dual certificate         {}  (certified lower bound)", f8(self.exact.lower_bound))?;
         if self.exact.globally_optimal {
@@ -886,4 +931,29 @@ pub fn demo(restarts: usize, iterations: usize, seed: u64) -> Result<Demo> {
         sdp,
         baseline: rows,
     })
+}
+
+#[cfg(test)]
+mod hardening_tests {
+    use super::*;
+
+    /// A NaN lower bound used to be reported `certified: true` with `lower_bound: null`.
+    #[test]
+    fn non_finite_numbers_are_never_certified() {
+        let data = crate::data::synth::reference_1d();
+        let mut r = blank_report(&data, &PipelineSettings::default());
+        r.lower_bound = Some(f64::NAN);
+        r.certified = true;
+        r.upper_bound = Some(f64::INFINITY);
+        r.objective = Some(1.0);
+        r.finish();
+        assert!(!r.certified && r.lower_bound.is_none() && r.upper_bound.is_none() && r.gap.is_none());
+        assert!(!r.globally_optimal);
+        assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+        // a zero optimum is certified through the absolute floor
+        let mut z = blank_report(&data, &PipelineSettings::default());
+        (z.lower_bound, z.upper_bound, z.certified) = (Some(-1e-9), Some(1e-9), true);
+        z.finish();
+        assert!(z.globally_optimal);
+    }
 }

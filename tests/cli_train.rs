@@ -125,7 +125,7 @@ fn help_documents_every_option() {
     let text = String::from_utf8_lossy(&out.stdout);
     for opt in [
         "--data", "--target", "--targets", "--standardize", "--bias", "--beta", "--width", "--restarts", "--seed",
-        "--iterations", "--optimizer", "--save-network", "--overwrite", "--json", "--quiet",
+        "--iterations", "--optimizer", "--save-network", "--force", "--json", "--quiet",
     ] {
         assert!(text.contains(opt), "--help lacks {opt}");
     }

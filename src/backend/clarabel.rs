@@ -50,6 +50,10 @@ fn status(s: SolverStatus) -> Status {
     }
 }
 
+fn psd_orders(problem: &ConicProblem) -> Vec<usize> {
+    problem.cones.iter().filter_map(|c| if let Cone::Psd(k) = c { Some(*k) } else { None }).collect()
+}
+
 /// Clarabel settings for the toolkit's [`SolveSettings`].
 pub fn settings(s: &SolveSettings) -> DefaultSettings<f64> {
     let mut out = DefaultSettings::<f64> { verbose: s.verbose, chordal_decomposition_complete_dual: true, ..Default::default() };
@@ -84,6 +88,9 @@ impl Backend for ClarabelBackend {
     fn solve(&self, problem: &ConicProblem, s: &SolveSettings) -> Result<ConicSolution> {
         problem.validate()?;
         s.validate()?;
+        crate::limits::check_bytes(crate::limits::solver_bytes(problem, true), || {
+            format!("Clarabel on this problem (n = {}, m = {}, PSD orders {:?})", problem.num_vars(), problem.num_rows(), psd_orders(problem))
+        })?;
         let start = Instant::now();
         let p = to_clarabel(&problem.p);
         let a = to_clarabel(&problem.a);

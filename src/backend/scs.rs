@@ -201,6 +201,19 @@ impl ScsBackend {
                 message: format!("SCS needs at least one variable and one constraint row (n = {}, m = {})", problem.num_vars(), problem.num_rows()),
             });
         }
+        let limit = i32::MAX as usize;
+        let nnz = problem.a.nnz().max(problem.p.nnz());
+        if problem.num_rows() > limit || problem.num_vars() > limit || nnz > limit {
+            return Err(Error::TooLarge(format!(
+                "SCS takes 32-bit indices: n = {}, m = {}, {} stored entries (each at most {limit})",
+                problem.num_vars(),
+                problem.num_rows(),
+                nnz
+            )));
+        }
+        crate::limits::check_bytes(crate::limits::solver_bytes(problem, false), || {
+            format!("SCS on this problem (n = {}, m = {})", problem.num_vars(), problem.num_rows())
+        })?;
         let start = Instant::now();
         let (data, rows) = to_scs(problem);
         let raw = scs_sys::solve(&data, &settings(s)).map_err(|message| Error::Backend { backend: "scs", message })?;

@@ -1,7 +1,7 @@
 //! Certified bounds on the global optimum p* of the training objective.
 //!
-//! Sections: (1) the two-layer dual certificate from any candidate (scalar output, SPEC
-//! section 1); (2) upper bounds; further sections (SDP values, gaps) are added alongside.
+//! Sections: (1) the two-layer dual certificate from any candidate (scalar output,
+//! docs/background.md, section 1); (2) upper bounds; further sections (SDP values, gaps) are added alongside.
 
 use crate::backend::{self, BackendKind, SolveSettings, Status};
 use crate::conic::{Cone, ConicProblem, CscBuilder};
@@ -26,7 +26,7 @@ use std::time::Instant;
 //     s_i = max_{+-} max { +-g_i'u : u in cone_i, ||u|| <= 1 },   g_i = X' D_i z0,
 //
 // then z = alpha z0 is feasible for every alpha in [0, beta / s]; the best such alpha is
-// alpha* = clamp(z0'y / ||z0||^2, 0, beta / s) (SPEC's z0 * min(1, beta/s) is one point of the
+// alpha* = clamp(z0'y / ||z0||^2, 0, beta / s) (the textbook z0 * min(1, beta/s) is one point of the
 // segment; alpha* is never worse), and the bound is -1/2 alpha*^2 ||z0||^2 + alpha* z0'y.
 //
 // Conservative s_i. The inner maximum is an SOCP solved approximately, so its primal value could

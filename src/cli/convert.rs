@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 /// Convert a conic problem file to another format; formats are chosen by the file extensions.
 ///
-/// Readable and writable: `.json` (convex-relu JSON), `.dat-s` (SDPA sparse; writing needs no
-/// second-order cones and no quadratic objective; equalities become pairs of inequalities),
-/// `.cbf` (conic benchmark format v3; no quadratic objective). The JSON meta
+/// Readable and writable: `.json` (convex-relu JSON), `.dat-s` (SDPA sparse; second-order cones
+/// become PSD blocks, a quadratic objective an epigraph variable, equalities pairs of
+/// inequalities), `.cbf` (conic benchmark format v3; a quadratic objective becomes an epigraph
+/// variable in a rotated cone). The JSON meta
 /// block is carried over when converting JSON to JSON and named in the comments of the other
 /// formats. See docs/formats.md for every sign and packing convention.
 #[derive(ClapArgs, Debug)]
@@ -19,7 +20,7 @@ pub struct Args {
     /// The output file (`.json`, `.dat-s` or `.cbf`).
     pub output: PathBuf,
     /// Replace OUTPUT if it already exists (without this, an existing file is an error).
-    #[arg(long)]
+    #[arg(long, alias = "overwrite")]
     pub force: bool,
 }
 
@@ -27,6 +28,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     // Check the output extension before reading, so a typo fails fast.
     let out_format = export::Format::from_path(&args.output)?;
+    convex_relu::files::check_output(&args.output, args.force, "OUTPUT")?;
     let file = export::read(&args.input)?;
     let mut meta = file.meta.clone();
     if meta.generator.is_none() {

@@ -26,7 +26,7 @@ pub struct Args {
     #[arg(long, value_name = "OUT.json")]
     pub export: Option<PathBuf>,
     /// Overwrite the --export file if it exists.
-    #[arg(long)]
+    #[arg(long, alias = "overwrite")]
     pub force: bool,
     /// Check that the lift of this saved network (from `train` or `solve --save-network`) is
     /// feasible for the CPP with the same objective.
@@ -44,6 +44,9 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if args.export.is_none() && args.check.is_none() {
         return Err(Error::InvalidArgument("nothing to do: pass --export OUT.json and/or --check NETWORK.json".into()));
+    }
+    if let Some(path) = &args.export {
+        convex_relu::files::check_output(path, args.force, "--export")?;
     }
     let data = load_data(&args.data)?;
     if let Some(path) = &args.export {

@@ -8,7 +8,7 @@ use convex_relu::error::{Error, Result};
 pub struct DataArgs {
     /// Data: a CSV file (header row, numeric features), the name of a data set in
     /// models/datasets (e.g. iris, wine, sonar; $CONVEX_RELU_MODELS overrides the models dir),
-    /// or the built-in `reference-1d` (SPEC section 6).
+    /// or the built-in `reference-1d` (docs/background.md, section 6).
     #[arg(long, value_name = "FILE.csv|NAME")]
     pub data: String,
     /// Target column: a header name, or a 1-based column position (1 = first column).
@@ -46,7 +46,11 @@ pub fn load_data(args: &DataArgs) -> Result<Dataset> {
         let path = data::resolve(&args.data).map_err(|e| {
             Error::InvalidArgument(format!("cannot load `{}`: {e} (the built-in data set is reference-1d)", args.data))
         })?;
-        data::read_csv(&path, &options)?
+        let data = data::read_csv(&path, &options)?;
+        if args.targets == TargetEncoding::Auto {
+            eprintln!("note: --targets auto read the target column as {}", data.target_summary());
+        }
+        data
     };
     if args.standardize {
         transform::standardize(&mut data)?;

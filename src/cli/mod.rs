@@ -5,6 +5,7 @@ pub mod convert;
 pub mod cpp;
 pub mod data_args;
 pub mod demo;
+pub mod exit;
 pub mod solve;
 pub mod solve_file;
 pub mod solver_args;

@@ -7,7 +7,7 @@
 //! docs of `pipeline` for their meaning: `objective`, `lower_bound`, `certified`,
 //! `upper_bound`, `gap`, `globally_optimal`, `exact_optimum`, `relaxation_gap`, `rounding_gap`, ...).
 //!
-//! Data: the built-in `reference-1d` (SPEC section 6), a name from models/datasets (e.g. `iris`)
+//! Data: the built-in `reference-1d` (docs/background.md, section 6), a name from models/datasets (e.g. `iris`)
 //! or a CSV file; `--standardize` is applied before `--bias`.
 
 use super::data_args::{load_data, DataArgs};
@@ -66,11 +66,12 @@ pub struct Args {
     /// Write the recovered / rounded network as JSON.
     #[arg(long)]
     pub save_network: Option<PathBuf>,
-    /// Export the compiled problem (.json, .dat-s, .cbf).
+    /// Export the compiled problem (.json, .dat-s, .cbf; for the last two the quadratic
+    /// objective is written in epigraph form, see docs/formats.md).
     #[arg(long)]
     pub export: Option<PathBuf>,
     /// Allow --export and --save-network to replace existing files.
-    #[arg(long)]
+    #[arg(long, alias = "overwrite")]
     pub force: bool,
     /// Print one JSON object on stdout instead of the human summary.
     #[arg(long)]
@@ -80,10 +81,12 @@ pub struct Args {
 
 /// Runs the subcommand.
 pub fn run(args: &Args) -> Result<()> {
-    for path in [&args.export, &args.save_network].into_iter().flatten() {
-        if path.exists() && !args.force {
-            return Err(Error::InvalidArgument(format!("{} exists; pass --force to overwrite it", path.display())));
-        }
+    // Every output is checked before the compute (a finished solve is never thrown away).
+    let outputs: Vec<(&str, &std::path::Path)> =
+        [("--export", &args.export), ("--save-network", &args.save_network)].into_iter().filter_map(|(o, p)| p.as_deref().map(|p| (o, p))).collect();
+    convex_relu::files::check_distinct(&outputs)?;
+    for (option, path) in &outputs {
+        convex_relu::files::check_output(path, args.force, option)?;
     }
     if let Some(path) = &args.export {
         export::Format::from_path(path)?;
@@ -120,8 +123,12 @@ pub fn run(args: &Args) -> Result<()> {
         certify: !args.no_certify,
         exact_optimum: args.exact_optimum,
     };
+    let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     if args.beta.len() > 1 {
-        for out in pipeline::run_path(&data, &settings, &args.beta)? {
+        let outs = pipeline::run_path(&data, &settings, &args.beta)?;
+        drop(logs);
+        for out in outs {
+            super::exit::record_status(&out.report.status);
             if args.json {
                 println!("{}", serde_json::to_string(&out.report).expect("report serialises"));
             } else {
@@ -131,6 +138,8 @@ pub fn run(args: &Args) -> Result<()> {
         return Ok(());
     }
     let out = pipeline::run(&data, &settings)?;
+    drop(logs);
+    super::exit::record_status(&out.report.status);
     if let Some(path) = &args.export {
         let compiled;
         let problem = match &out.problem {

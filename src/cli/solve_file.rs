@@ -33,7 +33,10 @@ pub fn run(args: &Args) -> Result<()> {
     let file = export::read(&args.problem)?;
     let problem = &file.problem;
     let settings = args.solver.settings()?;
+    let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     let sol = backend::solve(problem, args.solver.backend, &settings)?;
+    drop(logs);
+    super::exit::record_status(sol.status.name());
     let chk = check_solution(problem, &sol.x, &sol.s, &sol.z);
     if args.json {
         let out = json!({

@@ -16,7 +16,7 @@ pub struct Args {
     #[arg(long)]
     pub beta: f64,
     /// Widths of the non-convex baseline (comma separated).
-    #[arg(long, value_delimiter = ',', default_values_t = vec![5usize, 10, 100])]
+    #[arg(long, value_delimiter = ',', default_value = "5,10,100")]
     pub widths: Vec<usize>,
     /// Restarts per width (best kept).
     #[arg(long, default_value_t = 5)]
@@ -57,7 +57,15 @@ pub fn run(args: &Args) -> Result<()> {
         iterations: args.iterations,
         ..Default::default()
     };
+    let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     let out = pipeline::tightness(&data, &t)?;
+    drop(logs);
+    // The relaxation's status is in the source of its "solver value" row ("backend, status").
+    if let Some(row) = out.rows.iter().find(|r| r.kind == "solver value (not a bound)") {
+        if let Some((_, status)) = row.source.rsplit_once(", ") {
+            super::exit::record_status(status);
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string(&out).expect("serialises"));
     } else {

@@ -2,7 +2,7 @@
 //! starts) on a CSV file or a named data set. See `convex_relu::train` for the method.
 
 use convex_relu::train::{train_with_progress, Optimizer, TrainSettings};
-use convex_relu::{Error, Result};
+use convex_relu::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -58,12 +58,12 @@ pub struct TrainArgs {
     pub learning_rate: Option<f64>,
 
     /// Write the best network's weights to this JSON file (refuses to overwrite an existing
-    /// file without --overwrite).
+    /// file without --force).
     #[arg(long, value_name = "OUT.json")]
     pub save_network: Option<PathBuf>,
 
-    /// Allow --save-network to replace an existing file.
-    #[arg(long)]
+    /// Allow --save-network to replace an existing file (its old name, overwrite, is still accepted).
+    #[arg(long = "force", alias = "overwrite")]
     pub overwrite: bool,
 
     /// Print one JSON object on stdout instead of the human-readable summary.
@@ -77,11 +77,14 @@ pub struct TrainArgs {
 
 /// Run `convex-relu train`.
 pub fn run(args: &TrainArgs) -> Result<()> {
+    if let Some(p) = &args.save_network {
+        convex_relu::files::check_output(p, args.overwrite, "--save-network")?;
+    }
     match (args.layers, args.sub_width) {
         (3, _) => return super::three_layer::train(args),
         (2, None) => {}
-        (2, Some(_)) => return Err(Error::InvalidArgument("--sub-width applies to --layers 3 only".into())),
-        (l, _) => return Err(Error::InvalidArgument(format!("--layers must be 2 or 3, found {l}"))),
+        (2, Some(_)) => return Err(convex_relu::Error::InvalidArgument("--sub-width applies to --layers 3 only".into())),
+        (l, _) => return Err(convex_relu::Error::InvalidArgument(format!("--layers must be 2 or 3, found {l}"))),
     }
     let dataset = super::data_args::load_data(&args.data)?;
     let settings = TrainSettings {
@@ -95,14 +98,6 @@ pub fn run(args: &TrainArgs) -> Result<()> {
         polish: args.polish,
     };
     settings.validate()?;
-    if let Some(p) = &args.save_network {
-        if p.exists() && !args.overwrite {
-            return Err(Error::io(
-                p,
-                std::io::Error::new(std::io::ErrorKind::AlreadyExists, "file exists; refusing to overwrite it (pass --overwrite)"),
-            ));
-        }
-    }
 
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let bar = if show_bar {

@@ -21,7 +21,7 @@ pub mod svec;
 
 pub use check::{check_solution, KktCheck};
 pub use csc::{CscBuilder, Csc};
-pub use svec::{smat, svec, svec_index, svec_len, svec_order, upper_to_lower_permutation, Triangle};
+pub use svec::{smat, svec, svec_index, svec_len, svec_len_checked, svec_order, upper_to_lower_permutation, Triangle};
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -41,11 +41,20 @@ pub enum Cone {
 }
 
 impl Cone {
-    /// Number of rows of `A` the cone occupies.
+    /// Number of rows of `A` the cone occupies (saturating at `usize::MAX` for a PSD order
+    /// whose packing does not fit; [`Cone::dim_checked`] says so instead).
     pub fn dim(&self) -> usize {
         match *self {
             Cone::Zero(k) | Cone::Nonnegative(k) | Cone::SecondOrder(k) => k,
             Cone::Psd(k) => svec_len(k),
+        }
+    }
+
+    /// Number of rows of `A` the cone occupies, or `None` when `k(k+1)/2` overflows.
+    pub fn dim_checked(&self) -> Option<usize> {
+        match *self {
+            Cone::Zero(k) | Cone::Nonnegative(k) | Cone::SecondOrder(k) => Some(k),
+            Cone::Psd(k) => svec::svec_len_checked(k),
         }
     }
 
@@ -98,10 +107,14 @@ impl ConicProblem {
 
     /// Checks every structural requirement and names the first one violated:
     /// dimensions of P, q, A, b; P upper triangular; cone sizes summing to m; cone order;
-    /// finite numbers everywhere.
+    /// finite numbers everywhere; at least one variable. Sizes are added with checked arithmetic,
+    /// so cone sizes read from a file cannot wrap around.
     pub fn validate(&self) -> Result<()> {
         let n = self.q.len();
         let m = self.b.len();
+        if n == 0 {
+            return Err(Error::invalid_problem("q", "at least one variable (n >= 1)", "n = 0"));
+        }
         if self.p.rows() != n || self.p.cols() != n {
             return Err(Error::invalid_problem("P", format!("{n} x {n} (n = len(q))"), format!("{} x {}", self.p.rows(), self.p.cols())));
         }
@@ -145,7 +158,12 @@ impl ConicProblem {
                 ));
             }
             last_rank = cone.rank();
-            rows += cone.dim();
+            let dim = cone.dim_checked().ok_or_else(|| {
+                Error::invalid_problem(format!("cones[{i}]"), "a PSD order k whose k(k+1)/2 rows fit in memory", format!("order {}", match cone { Cone::Psd(k) => *k, _ => 0 }))
+            })?;
+            rows = rows.checked_add(dim).ok_or_else(|| {
+                Error::invalid_problem("cones", format!("dimensions summing to {m} (rows of A)"), format!("a sum past 2^64 at cones[{i}]"))
+            })?;
         }
         if rows != m {
             return Err(Error::invalid_problem("cones", format!("dimensions summing to {m} (rows of A)"), rows));

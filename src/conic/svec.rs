@@ -22,15 +22,23 @@ pub enum Triangle {
     Lower,
 }
 
-/// Length `k(k+1)/2` of the packing of an order-`k` matrix.
+/// Length `k(k+1)/2` of the packing of an order-`k` matrix, saturating at `usize::MAX` when
+/// it does not fit (orders come from input files: [`svec_len_checked`] is the exact check that
+/// [`super::ConicProblem::validate`] applies, so a saturated length never reaches a solver).
 pub fn svec_len(k: usize) -> usize {
-    k * (k + 1) / 2
+    svec_len_checked(k).unwrap_or(usize::MAX)
+}
+
+/// `k(k+1)/2`, or `None` when it overflows `usize`.
+pub fn svec_len_checked(k: usize) -> Option<usize> {
+    let (a, b) = if k % 2 == 0 { (k / 2, k.checked_add(1)?) } else { (k, k.checked_add(1)? / 2) };
+    a.checked_mul(b)
 }
 
 /// The order `k` with `k(k+1)/2 == len`, if there is one.
 pub fn svec_order(len: usize) -> Option<usize> {
-    let k = (((8 * len + 1) as f64).sqrt() as usize).saturating_sub(1) / 2;
-    (k.saturating_sub(1)..=k + 1).find(|&k| svec_len(k) == len)
+    let k = ((8.0 * len as f64 + 1.0).sqrt() as usize).saturating_sub(1) / 2;
+    (k.saturating_sub(1)..=k.saturating_add(1)).find(|&k| svec_len_checked(k) == Some(len))
 }
 
 /// Position of entry `(i, j)` (either order) of an order-`k` matrix in the packing.
@@ -137,6 +145,19 @@ mod tests {
         }
         assert_eq!(svec_order(4), None);
         assert_eq!(svec_order(7), None);
+    }
+
+    #[test]
+    fn lengths_near_the_top_of_usize_do_not_wrap() {
+        // k(k+1)/2 for k near 2^64 used to wrap (or panic in debug builds).
+        for k in [usize::MAX, usize::MAX - 1, 1usize << 33] {
+            assert_eq!(svec_len_checked(k), None, "k = {k}");
+            assert_eq!(svec_len(k), usize::MAX);
+        }
+        let k = 6_074_000_999usize; // largest order whose packing fits in 64 bits
+        assert_eq!(svec_len_checked(k), Some((k + 1) / 2 * k));
+        assert_eq!(svec_len_checked(k + 1), None);
+        assert_eq!(svec_order(usize::MAX), None);
     }
 
     proptest! {

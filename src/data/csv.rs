@@ -184,6 +184,18 @@ pub fn parse_csv(text: &str, path: &Path, options: &CsvOptions) -> Result<Datase
         ));
     }
 
+    // Duplicate header names make `--target NAME` ambiguous and the feature names misleading.
+    for (j, h) in header.iter().enumerate() {
+        if let Some(first) = header[..j].iter().position(|g| g == h) {
+            return Err(perr(
+                path,
+                Some(header_line),
+                Some(col_label(j, &header)),
+                format!("duplicate header name `{h}` (also column {}); header names must be distinct", first + 1),
+            ));
+        }
+    }
+
     // Resolve the target column.
     let target = match &options.target {
         TargetColumn::Last => Some(ncols - 1),
@@ -240,11 +252,26 @@ pub fn parse_csv(text: &str, path: &Path, options: &CsvOptions) -> Result<Datase
     let feature_names: Vec<String> = header.iter().enumerate().filter(|&(j, _)| j != target).map(|(_, h)| h.clone()).collect();
     let tcol = col_label(target, &header);
 
-    let all_numeric = targets.iter().all(|(_, s)| parse_finite(s).is_ok());
+    let numeric_cells = targets.iter().filter(|(_, s)| parse_finite(s).is_ok()).count();
+    let all_numeric = numeric_cells == n;
     let kind = match options.encoding {
         TargetEncoding::Auto => {
             if all_numeric {
                 TargetKind::Numeric
+            } else if numeric_cells * 2 >= n {
+                // Mostly numbers: a damaged numeric column, not class names. Refuse instead of
+                // silently turning regression into one class per distinct value.
+                let (line_no, cell) = targets.iter().find(|(_, s)| parse_finite(s).is_err()).expect("a non-numeric cell");
+                return Err(perr(
+                    path,
+                    Some(*line_no),
+                    Some(tcol),
+                    format!(
+                        "--targets auto: the target column is numeric in {numeric_cells} of {n} rows but not here (`{cell}`, {} such cells); \
+                         fix those cells, or say what you mean with --targets numeric / onehot / signed",
+                        n - numeric_cells
+                    ),
+                ));
             } else {
                 TargetKind::Onehot
             }
@@ -298,7 +325,8 @@ pub fn parse_csv(text: &str, path: &Path, options: &CsvOptions) -> Result<Datase
                     ),
                 ));
             }
-            let index = |s: &str| classes.iter().position(|c| c == s).unwrap_or(0);
+            let lookup: std::collections::HashMap<&str, usize> = classes.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
+            let index = |s: &str| lookup.get(s).copied().unwrap_or(0);
             let y = if kind == TargetKind::Signed {
                 Array2::from_shape_fn((n, 1), |(i, _)| if index(&targets[i].1) == 0 { -1.0 } else { 1.0 })
             } else {

@@ -70,7 +70,55 @@ pub struct Dataset {
     pub source: String,
 }
 
+/// Largest magnitude of a feature or target value the convex programs accept (1e30): their
+/// arithmetic squares and sums these values, and beyond this scale the solvers' answers (and the
+/// bounds computed from them) are not meaningful. [`Dataset::check_scale`] refuses larger data.
+pub const MAX_MAGNITUDE: f64 = 1e30;
+
 impl Dataset {
+    /// One line saying how the targets were encoded: `numeric (c = 1)`, or the classes with
+    /// their counts (`onehot, 3 classes: setosa (50), versicolor (50), virginica (50)`).
+    pub fn target_summary(&self) -> String {
+        match self.target_kind {
+            TargetKind::Numeric => format!("numeric (c = {})", self.c()),
+            kind => {
+                let counts: Vec<usize> = match kind {
+                    TargetKind::Signed => vec![
+                        self.y.iter().filter(|&&v| v < 0.0).count(),
+                        self.y.iter().filter(|&&v| v > 0.0).count(),
+                    ],
+                    _ => (0..self.y.ncols()).map(|k| self.y.column(k).iter().filter(|&&v| v > 0.5).count()).collect(),
+                };
+                let mut parts: Vec<String> = self.class_names.iter().zip(&counts).take(12).map(|(c, k)| format!("{c} ({k})")).collect();
+                if self.class_names.len() > 12 {
+                    parts.push("...".into());
+                }
+                let name = if kind == TargetKind::Signed { "signed (-1/+1)" } else { "onehot" };
+                format!("{name}, {} classes: {}", self.class_names.len(), parts.join(", "))
+            }
+        }
+    }
+
+    /// Refuses non-finite values and values beyond [`MAX_MAGNITUDE`] in `x` or `y`, naming the
+    /// first offending entry (rescale the data, e.g. `--standardize` for the features).
+    pub fn check_scale(&self) -> Result<()> {
+        let check = |m: &Array2<f64>, what: &str, names: &dyn Fn(usize) -> String| -> Result<()> {
+            for ((i, j), &v) in m.indexed_iter() {
+                if !v.is_finite() || v.abs() > MAX_MAGNITUDE {
+                    return Err(Error::InvalidArgument(format!(
+                        "{what} value {v:e} in row {} ({}) is beyond the scale the programs can handle (|value| <= {MAX_MAGNITUDE:e}); \
+                         rescale the data (e.g. --standardize for the features, or divide the targets by a constant)",
+                        i + 1,
+                        names(j)
+                    )));
+                }
+            }
+            Ok(())
+        };
+        check(&self.x, "feature", &|j| self.feature_names.get(j).map_or(format!("column {}", j + 1), |n| format!("feature `{n}`")))?;
+        check(&self.y, "target", &|j| format!("target column {}", j + 1))
+    }
+
     /// A numeric-target data set from arrays, with generated names.
     pub fn from_arrays(x: Array2<f64>, y: Array2<f64>, target_kind: TargetKind, source: impl Into<String>) -> Self {
         let feature_names = (0..x.ncols()).map(|j| format!("x{j}")).collect();
@@ -211,6 +259,10 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf> {
     let path = Path::new(name_or_path);
     if path.is_file() {
         return Ok(path.to_path_buf());
+    }
+    if let Ok(meta) = std::fs::metadata(path) {
+        let kind = if meta.is_dir() { "a directory" } else { "not a regular file (a FIFO, socket or device)" };
+        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{kind}; --data needs a CSV file"))));
     }
     let names = available_names();
     let list = if names.is_empty() {

@@ -1,7 +1,7 @@
 //! Seeded synthetic data sets. Every generator is deterministic for its seed
 //! (`ChaCha8Rng::seed_from_u64(seed)`), independent of platform and thread.
 //!
-//! - [`reference_1d`]: the deterministic 1-D reference set of SPEC section 6.
+//! - [`reference_1d`]: the deterministic 1-D reference set of docs/background.md, section 6.
 //! - [`planted_relu`]: Gaussian features `x_i ~ N(0, I_d)` and targets from a planted ReLU
 //!   teacher `Y = s(X U*) V*' + sigma E` (vector output, c >= 1) with `U*_{kj} ~ N(0, 1/d)`,
 //!   `V*_{kj} ~ N(0, 1/m)` and `E` standard Gaussian noise.
@@ -16,7 +16,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
-/// The deterministic 1-D reference set of SPEC section 6: n = 8, x_i = -1 + 2i/7,
+/// The deterministic 1-D reference set of docs/background.md, section 6: n = 8, x_i = -1 + 2i/7,
 /// X = [x, 1] (bias column), y_i = sin(3 x_i). At beta = 0.1 the global optimum is 0.71707776.
 pub fn reference_1d() -> Dataset {
     let n = 8;
@@ -28,7 +28,7 @@ pub fn reference_1d() -> Dataset {
         x[(i, 1)] = 1.0;
         y[(i, 0)] = (3.0 * xi).sin();
     }
-    let mut data = Dataset::from_arrays(x, y, TargetKind::Numeric, "reference-1d (SPEC section 6)");
+    let mut data = Dataset::from_arrays(x, y, TargetKind::Numeric, "reference-1d (docs/background.md, section 6)");
     data.feature_names = vec!["x".into(), "bias".into()];
     data
 }

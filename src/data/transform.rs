@@ -13,7 +13,7 @@
 
 use super::{Dataset, TargetKind};
 use crate::error::{Error, Result};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -35,14 +35,25 @@ impl Standardizer {
         if n == 0 {
             return Err(Error::InvalidArgument("cannot standardise a data set with no rows".into()));
         }
-        let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(x.ncols()));
+        // Each column is divided by its largest magnitude first, so that sums and squares of
+        // huge entries (up to f64::MAX) cannot overflow; the statistics are scaled back after.
+        let mut mean = Array1::zeros(x.ncols());
         let mut scale = Array1::ones(x.ncols());
         for j in 0..x.ncols() {
-            let m = mean[j];
-            let var = x.column(j).iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64;
+            let col = x.column(j);
+            if let Some(v) = col.iter().find(|v| !v.is_finite()) {
+                return Err(Error::InvalidArgument(format!("cannot standardise column {}: it holds the non-finite value {v}", j + 1)));
+            }
+            let big = col.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            if big == 0.0 {
+                continue;
+            }
+            let m = col.iter().map(|v| v / big).sum::<f64>() / n as f64;
+            let var = col.iter().map(|v| (v / big - m) * (v / big - m)).sum::<f64>() / n as f64;
             let sd = var.sqrt();
+            mean[j] = m * big;
             if sd > 1e-12 * (1.0 + m.abs()) {
-                scale[j] = sd;
+                scale[j] = sd * big;
             }
         }
         Ok(Standardizer { mean, scale })
@@ -57,7 +68,8 @@ impl Standardizer {
                 x.ncols()
             )));
         }
-        Ok((&x - &self.mean) / &self.scale)
+        // x / scale - mean / scale: no intermediate overflows for entries near f64::MAX.
+        Ok(&x / &self.scale - &(&self.mean / &self.scale))
     }
 
     /// Apply to the features of a data set in place.

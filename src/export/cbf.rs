@@ -19,7 +19,10 @@
 //!   scaling is undone: `HCOORD` holds `-A[row, j]` and `DCOORD` holds `b[row]`, each divided
 //!   by sqrt 2 for off-diagonal entries, and only the **lower triangle** (`r >= c`, 0-based
 //!   as everything in CBF) is listed, as the format requires;
-//! * a quadratic objective (`P != 0`) is not expressible (CBF is linear): error.
+//! * a quadratic objective (`P != 0`) is first moved into an epigraph variable `t` (the last
+//!   variable): `t >= 1/2 ||R x||^2` with `P = R'R`, written as the rotated cone
+//!   `2 t * 1 >= ||R x||^2` in the standard form `((t + 1)/sqrt 2, (t - 1)/sqrt 2, R x)` in `Q`
+//!   (see [`super::linear`]); the optimum is unchanged.
 //!
 //! ## Reading
 //!
@@ -42,9 +45,9 @@ use std::path::Path;
 /// The CBF text of `problem` (see the module docs for the mapping).
 pub fn to_string(problem: &ConicProblem, meta: &ProblemMeta) -> Result<String> {
     problem.validate()?;
-    if problem.p.nnz() > 0 {
-        return Err(Error::invalid_problem("P", "a zero matrix (CBF has a linear objective only)", format!("{} nonzeros", problem.p.nnz())));
-    }
+    let n_original = problem.num_vars();
+    let (linear, has_epigraph) = super::linear::epigraph(problem, super::linear::EpigraphCone::SecondOrder)?;
+    let problem = &linear;
     let n = problem.num_vars();
     let ranges = problem.cone_ranges();
     // scalar rows come first in our cone order; PSD rows after them.
@@ -66,6 +69,10 @@ pub fn to_string(problem: &ConicProblem, meta: &ProblemMeta) -> Result<String> {
     let _ = writeln!(out, "# CBF written by {}: min q'x s.t. -A x + b in K (scalar rows), sum_j x_j H_j + D PSD", super::generator());
     if let Some(f) = &meta.formulation {
         let _ = writeln!(out, "# formulation: {}", f.replace('\n', " "));
+    }
+    if has_epigraph {
+        let _ = writeln!(out, "# variable {n_original} (0-based, the last) is the epigraph variable t >= 1/2 x'Px of the quadratic objective:");
+        let _ = writeln!(out, "# ((t + 1)/sqrt 2, (t - 1)/sqrt 2, R x) in Q, i.e. the rotated cone 2 t >= ||R x||^2 with P = R'R; variables 0..{} are the original ones", n_original - 1);
     }
     let _ = writeln!(out, "VER\n3\n\nOBJSENSE\nMIN\n\nVAR\n{n} 1\nF {n}\n");
     if !psd.is_empty() {
@@ -222,27 +229,63 @@ fn scalar_cone(tag: &str, k: usize) -> Option<(Kind, f64)> {
 /// A group of rows of the problem being assembled: its cone and its entries (local row indices).
 struct Group {
     cone: Cone,
+    /// Line of the file that declared the group (for error messages).
+    line: usize,
     a: Vec<(usize, usize, f64)>,
     b: Vec<(usize, f64)>,
+    /// Local rows (PSD: matrix rows and columns) the coordinates touch.
+    touched: Vec<usize>,
+    /// For a `VAR` cone: its first variable and sign (rows `s = sign * x`, filled in at the end).
+    from_var: Option<(usize, f64)>,
+}
+
+/// A run of consecutive `CON` rows in one cone: CBF rows `start .. start + len` are the local
+/// rows `0 .. len` of `group`, with `sign` (-1 for `L-`).
+struct ConRun {
+    start: usize,
+    len: usize,
+    group: usize,
+    sign: f64,
 }
 
 /// Reads the CBF subset described in the module docs (`path` is for error messages).
+///
+/// Defences (each an error naming the line): a section given twice; a coordinate given twice
+/// (the same entry of the same section); declared sizes the file's own content does not
+/// support -- **every variable and every constraint row (scalar or PSD) must occur in some
+/// coordinate entry** -- checked by counting before anything proportional to a declared size
+/// is allocated; sizes added with checked arithmetic; the memory of the problem estimated first
+/// ([`crate::limits`]).
 pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
+    use std::collections::{HashMap, HashSet};
     let mut ls = Lines::new(text, path);
-    let mut n: Option<usize> = None;
+    let mut n: Option<(usize, usize)> = None; // (variables, line)
     let mut groups: Vec<Group> = Vec::new();
-    let mut con_rows: Option<Vec<(usize, usize, f64)>> = None; // CBF row -> (group, local row, sign)
+    let mut con_runs: Option<(Vec<ConRun>, usize)> = None; // runs, total rows
     let mut psd_groups: Option<Vec<(usize, usize)>> = None; // PSDCON p -> (group, order)
     let mut q: Vec<(usize, usize, f64)> = Vec::new(); // (line, j, v)
+    let mut sections: HashMap<String, usize> = HashMap::new();
+    let mut seen_coord: HashSet<(u8, usize, usize, usize, usize)> = HashSet::new();
+    let mut var_used: Vec<(usize, usize)> = Vec::new(); // (line, variable) occurrences
     let mut ver_seen = false;
     let mut sense_seen = false;
+    let mut dup = |ls: &Lines, key: (u8, usize, usize, usize, usize), eno: usize| -> Result<()> {
+        if seen_coord.insert(key) {
+            Ok(())
+        } else {
+            Err(ls.err(Some(eno), "duplicate coordinate: this entry was already given in this section (list each coordinate once)"))
+        }
+    };
     while ls.pos < ls.lines.len() {
         let (no, f) = ls.next("a keyword")?;
         let key = f[0];
-        let need_n = |ls: &Lines, n: Option<usize>| n.ok_or_else(|| ls.err(Some(no), format!("{key} before VAR")));
+        if let Some(first) = sections.insert(key.to_string(), no) {
+            return Err(ls.err(Some(no), format!("second {key} section (the first is on line {first}); each section may appear once")));
+        }
+        let need_n = |ls: &Lines, n: Option<(usize, usize)>| n.map(|x| x.0).ok_or_else(|| ls.err(Some(no), format!("{key} before VAR")));
         match key {
             "VER" => {
-                let v: u32 = ls.count("the version number")? as u32;
+                let v = ls.count("the version number")?;
                 if !(1..=3).contains(&v) {
                     return Err(ls.err(Some(no + 1), format!("expected CBF version 1, 2 or 3, found {v}")));
                 }
@@ -259,21 +302,20 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
                 let (lno, h) = ls.fields(2, "`<variables> <cones>`")?;
                 let nv: usize = ls.parse(lno, h[0], "the number of variables")?;
                 let kc: usize = ls.parse(lno, h[1], "the number of variable cones")?;
-                let mut start = 0;
+                let mut start = 0usize;
                 for _ in 0..kc {
                     let (cno, c) = ls.fields(2, "`<cone> <dimension>`")?;
                     let k: usize = ls.parse(cno, c[1], "a cone dimension")?;
                     let (kind, sign) = scalar_cone(c[0], k).ok_or_else(|| ls.err(Some(cno), format!("unsupported variable cone `{}` (supported: F, L+, L-, L=, Q)", c[0])))?;
                     if let Kind::Cone(cone) = kind {
-                        let a = (0..k).map(|t| (t, start + t, -sign)).collect();
-                        groups.push(Group { cone, a, b: Vec::new() });
+                        groups.push(Group { cone, line: cno, a: Vec::new(), b: Vec::new(), touched: Vec::new(), from_var: Some((start, sign)) });
                     }
-                    start += k;
+                    start = start.checked_add(k).filter(|&s| s <= nv).ok_or_else(|| ls.err(Some(cno), format!("VAR: cone dimensions add up to more than {nv}")))?;
                 }
                 if start != nv {
                     return Err(ls.err(Some(lno), format!("VAR: cone dimensions sum to {start}, expected {nv}")));
                 }
-                n = Some(nv);
+                n = Some((nv, lno));
             }
             "PSDCON" => {
                 let count = ls.count("the number of PSD constraints")?;
@@ -281,8 +323,11 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
                 for _ in 0..count {
                     let (cno, c) = ls.fields(1, "a PSD constraint order")?;
                     let k: usize = ls.parse(cno, c[0], "a matrix order")?;
+                    if k == 0 {
+                        return Err(ls.err(Some(cno), "PSD constraint of order 0"));
+                    }
                     v.push((groups.len(), k));
-                    groups.push(Group { cone: Cone::Psd(k), a: Vec::new(), b: Vec::new() });
+                    groups.push(Group { cone: Cone::Psd(k), line: cno, a: Vec::new(), b: Vec::new(), touched: Vec::new(), from_var: None });
                 }
                 psd_groups = Some(v);
             }
@@ -290,22 +335,24 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
                 let (lno, h) = ls.fields(2, "`<rows> <cones>`")?;
                 let m: usize = ls.parse(lno, h[0], "the number of constraint rows")?;
                 let kc: usize = ls.parse(lno, h[1], "the number of constraint cones")?;
-                let mut rows = Vec::with_capacity(m);
+                let mut runs = Vec::new();
+                let mut total = 0usize;
                 for _ in 0..kc {
                     let (cno, c) = ls.fields(2, "`<cone> <dimension>`")?;
                     let k: usize = ls.parse(cno, c[1], "a cone dimension")?;
                     match scalar_cone(c[0], k) {
                         Some((Kind::Cone(cone), sign)) => {
-                            rows.extend((0..k).map(|t| (groups.len(), t, sign)));
-                            groups.push(Group { cone, a: Vec::new(), b: Vec::new() });
+                            runs.push(ConRun { start: total, len: k, group: groups.len(), sign });
+                            groups.push(Group { cone, line: cno, a: Vec::new(), b: Vec::new(), touched: Vec::new(), from_var: None });
+                            total = total.checked_add(k).filter(|&t| t <= m).ok_or_else(|| ls.err(Some(cno), format!("CON: cone dimensions add up to more than {m}")))?;
                         }
                         _ => return Err(ls.err(Some(cno), format!("unsupported constraint cone `{}` (supported: L=, L+, L-, Q)", c[0]))),
                     }
                 }
-                if rows.len() != m {
-                    return Err(ls.err(Some(lno), format!("CON: cone dimensions sum to {}, expected {m}", rows.len())));
+                if total != m {
+                    return Err(ls.err(Some(lno), format!("CON: cone dimensions sum to {total}, expected {m}")));
                 }
-                con_rows = Some(rows);
+                con_runs = Some((runs, m));
             }
             "OBJACOORD" => {
                 let nv = need_n(&ls, n)?;
@@ -315,6 +362,8 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
                     if j >= nv {
                         return Err(ls.err(Some(eno), format!("variable index {j} out of range (n = {nv})")));
                     }
+                    dup(&ls, (0, j, 0, 0, 0), eno)?;
+                    var_used.push((eno, j));
                     q.push((eno, j, ls.parse(eno, e[1], "a number")?));
                 }
             }
@@ -327,21 +376,31 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
             }
             "ACOORD" | "BCOORD" => {
                 let nv = need_n(&ls, n)?;
-                let rows = con_rows.as_ref().ok_or_else(|| ls.err(Some(no), format!("{key} before CON")))?.clone();
+                let (runs, m) = con_runs.as_ref().ok_or_else(|| ls.err(Some(no), format!("{key} before CON")))?;
+                let m = *m;
                 let width = if key == "ACOORD" { 3 } else { 2 };
+                let tag = if width == 3 { 1 } else { 2 };
                 for _ in 0..ls.count("the number of entries")? {
                     let (eno, e) = ls.fields(width, if width == 3 { "`<row> <variable> <value>`" } else { "`<row> <value>`" })?;
                     let i: usize = ls.parse(eno, e[0], "a row index")?;
-                    let &(g, local, sign) = rows.get(i).ok_or_else(|| ls.err(Some(eno), format!("row index {i} out of range (CON has {} rows)", rows.len())))?;
+                    if i >= m {
+                        return Err(ls.err(Some(eno), format!("row index {i} out of range (CON has {m} rows)")));
+                    }
+                    let run = &runs[runs.partition_point(|r| r.start + r.len <= i)];
+                    let (g, local, sign) = (run.group, i - run.start, run.sign);
                     let v: f64 = ls.parse(eno, e[width - 1], "a number")?;
+                    groups[g].touched.push(local);
                     if width == 3 {
                         let j: usize = ls.parse(eno, e[1], "a variable index")?;
                         if j >= nv {
                             return Err(ls.err(Some(eno), format!("variable index {j} out of range (n = {nv})")));
                         }
+                        dup(&ls, (tag, i, j, 0, 0), eno)?;
+                        var_used.push((eno, j));
                         // ours: A = -sign * A_cbf
                         groups[g].a.push((local, j, -sign * v));
                     } else {
+                        dup(&ls, (tag, i, 0, 0, 0), eno)?;
                         groups[g].b.push((local, sign * v));
                     }
                 }
@@ -364,13 +423,18 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
                     let v: f64 = ls.parse(eno, e[3 + off], "a number")?;
                     let local = svec_index(r, c, k, Triangle::Upper);
                     let scale = if r == c { 1.0 } else { SQRT_2 };
+                    let (lo, hi) = if r <= c { (r, c) } else { (c, r) };
+                    groups[g].touched.extend([r, c]);
                     if h {
                         let j: usize = ls.parse(eno, e[1], "a variable index")?;
                         if j >= nv {
                             return Err(ls.err(Some(eno), format!("variable index {j} out of range (n = {nv})")));
                         }
+                        dup(&ls, (3, p, j, lo, hi), eno)?;
+                        var_used.push((eno, j));
                         groups[g].a.push((local, j, -v * scale));
                     } else {
+                        dup(&ls, (4, p, lo, hi, 0), eno)?;
                         groups[g].b.push((local, v * scale));
                     }
                 }
@@ -389,14 +453,67 @@ pub fn from_str(text: &str, path: &Path) -> Result<ConicProblem> {
     if !sense_seen {
         return Err(ls.err(None, "missing OBJSENSE section"));
     }
-    let n = n.ok_or_else(|| ls.err(None, "missing VAR section"))?;
+    let (n, var_line) = n.ok_or_else(|| ls.err(None, "missing VAR section"))?;
+    drop(seen_coord);
+
+    // Content support, counted before allocating anything of a declared size: every variable
+    // occurs in some coordinate, and so does every row of every constraint group.
+    if n > var_used.len() {
+        return Err(ls.err(Some(var_line), format!("VAR declares {n} variables but the file has only {} coordinates naming a variable (every variable must occur in some coordinate)", var_used.len())));
+    }
+    let unsupported = |g: &Group, what: String| ls.err(Some(g.line), format!("{what} (every row of a constraint must occur in some coordinate)"));
+    for g in groups.iter().filter(|g| g.from_var.is_none()) {
+        let rows_per_entry = if matches!(g.cone, Cone::Psd(_)) { 2 } else { 1 };
+        let order = match g.cone {
+            Cone::Psd(k) => k,
+            other => other.dim(),
+        };
+        if order > (g.a.len() + g.b.len()).saturating_mul(rows_per_entry) {
+            return Err(unsupported(g, format!("a {} constraint of size {order} has only {} coordinates", g.cone.name(), g.a.len() + g.b.len())));
+        }
+    }
+    let mut used = vec![false; n];
+    for &(_, j) in &var_used {
+        used[j] = true;
+    }
+    if let Some(j) = used.iter().position(|&u| !u) {
+        return Err(ls.err(Some(var_line), format!("variable {j} occurs in no coordinate (every variable must occur in some coordinate)")));
+    }
+    for g in groups.iter().filter(|g| g.from_var.is_none()) {
+        let size = match g.cone {
+            Cone::Psd(k) => k,
+            other => other.dim(),
+        };
+        let mut touched = vec![false; size];
+        for &r in &g.touched {
+            touched[r] = true;
+        }
+        if let Some(r) = touched.iter().position(|&t| !t) {
+            return Err(unsupported(g, format!("row {r} of this {} constraint occurs in no coordinate", g.cone.name())));
+        }
+    }
+    // Variable cones become rows s = sign * x_J.
+    for g in &mut groups {
+        if let Some((start, sign)) = g.from_var {
+            g.a = (0..g.cone.dim()).map(|t| (t, start + t, -sign)).collect();
+        }
+    }
     let mut qv = vec![0.0; n];
     for (_, j, v) in q {
         qv[j] += v;
     }
     // toolkit cone order; stable within a kind
     groups.sort_by_key(|g| g.cone.rank());
-    let m: usize = groups.iter().map(|g| g.cone.dim()).sum();
+    let mut m = 0usize;
+    for g in &groups {
+        let d = g.cone.dim_checked().ok_or_else(|| ls.err(Some(g.line), "the constraint sizes add up to more rows than fit in memory"))?;
+        m = m.checked_add(d).ok_or_else(|| ls.err(Some(g.line), "the constraint sizes add up to more rows than fit in memory"))?;
+    }
+    let nnz: usize = groups.iter().map(|g| g.a.len()).sum();
+    let psd_orders = groups.iter().filter_map(|g| if let Cone::Psd(k) = g.cone { Some(k as f64) } else { None });
+    crate::limits::check_bytes(crate::limits::problem_bytes(n as f64, m as f64, nnz as f64, psd_orders), || {
+        format!("the problem in {} ({n} variables, {m} rows)", path.display())
+    })?;
     let mut a = CscBuilder::new(m, n);
     let mut b = vec![0.0; m];
     let mut off = 0;
@@ -424,7 +541,10 @@ mod tests {
     fn round_trip_catalogue() {
         for e in catalogue::all() {
             if e.problem.p.nnz() > 0 {
-                assert!(to_string(&e.problem, &ProblemMeta::default()).is_err());
+                // epigraph form: one more variable, one more (second-order) cone
+                let back = from_str(&to_string(&e.problem, &ProblemMeta::default()).unwrap(), Path::new("t.cbf")).unwrap();
+                assert_eq!(back.num_vars(), e.problem.num_vars() + 1, "{}", e.name);
+                assert_eq!(back.cones.len(), e.problem.cones.len() + 1, "{}", e.name);
                 continue;
             }
             let text = to_string(&e.problem, &ProblemMeta::default()).unwrap();

@@ -14,6 +14,7 @@
 
 pub mod cbf;
 pub mod json;
+pub mod linear;
 pub mod sdpa;
 
 use crate::conic::ConicProblem;
@@ -143,9 +144,9 @@ pub struct ProblemFile {
 }
 
 /// Writes `problem` to `path` in the format given by its extension. Refuses to replace an
-/// existing file unless `overwrite` is true. The problem is validated first; formats that
-/// cannot express it (SOC in SDPA, a quadratic objective in SDPA/CBF) give
-/// [`Error::InvalidProblem`] and no file is written.
+/// existing file unless `overwrite` is true. The problem is validated first; for SDPA and CBF a
+/// quadratic objective is written in epigraph form and, for SDPA, second-order cones as PSD
+/// blocks ([`linear`]); the optimum is unchanged.
 pub fn write(problem: &ConicProblem, meta: &ProblemMeta, path: impl AsRef<Path>, overwrite: bool) -> Result<Format> {
     let path = path.as_ref();
     let format = Format::from_path(path)?;

@@ -1,5 +1,5 @@
 //! The completely positive program (CPP) of a two-layer ReLU network as a first-class object
-//! (Prakhya, Birdal & Yurtsever 2024; SPEC section 2).
+//! (Prakhya, Birdal & Yurtsever 2024; docs/background.md, section 2).
 //!
 //! ```text
 //!     min  1/2 ||Lambda_AV - Y||_F^2 + beta/2 (tr Lambda_UU + tr Lambda_VV)

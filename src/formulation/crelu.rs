@@ -1,4 +1,4 @@
-//! Convex ReLU programs for scalar output (SPEC section 1; Pilanci & Ergen 2020).
+//! Convex ReLU programs for scalar output (docs/background.md, section 1; Pilanci & Ergen 2020).
 //!
 //! **C-ReLU** (`exact` with all patterns, `sampled` with Gaussian-gate patterns), variables
 //! `v_i, w_i in R^d` per pattern `D_i`:
@@ -71,6 +71,14 @@ pub fn sampled(data: &Dataset, beta: f64, gates: usize, seed: u64) -> Result<Com
     if gates == 0 {
         return Err(Error::InvalidArgument("the sampled formulation needs at least one gate".into()));
     }
+    // Memory before sampling: the gates (d numbers each) and their patterns, and the program of
+    // the distinct patterns (at most min(gates, number of cells); per pattern 2d variables, 2n
+    // cone rows, about 4nd stored entries).
+    let (n, d) = (data.n() as f64, data.d() as f64);
+    let g = gates as f64;
+    let distinct = g.min(patterns::max_patterns(data.n(), data.d()));
+    let bytes = g * (8.0 * d + 24.0 + patterns::pattern_bytes(1.0, data.n())) + distinct * (8.0 * (2.0 * d + 2.0 * n) + 16.0 * 4.0 * n * d);
+    crate::limits::check_bytes(bytes, || format!("{gates} Gaussian gates on n = {}, d = {} data", data.n(), data.d()))?;
     let pats = patterns::sample_gaussian(data.x.view(), gates, seed);
     crelu_with_patterns(data, beta, pats, Formulation::Sampled)
 }

@@ -1,11 +1,11 @@
 //! Formulations: a [`Dataset`] compiled into a [`ConicProblem`] plus the [`Layout`] that names
 //! every block of the variable vector `x` and maps a solution back (one file per program).
 //!
-//! * [`crelu`]: the two-layer programs of SPEC section 1 -- `exact` (C-ReLU over all patterns,
+//! * [`crelu`]: the two-layer programs of docs/background.md, section 1 -- `exact` (C-ReLU over all patterns,
 //!   optimum = p*), `gated` (cone constraints dropped, a lower bound with all patterns),
 //!   `sampled` (C-ReLU over Gaussian-gate patterns, an upper bound and a real network).
-//! * [`sdp`]: the SDP (doubly nonnegative) relaxation of the completely positive program of SPEC
-//!   section 2, in the paper's full form and the facially reduced form; a lower bound.
+//! * [`sdp`]: the SDP (doubly nonnegative) relaxation of the completely positive program of
+//!   docs/background.md, section 2, in the paper's full form and the facially reduced form; a lower bound.
 //! * [`cpp`]: the completely positive program itself, as an exportable description and a checker.
 //! * [`three_layer`]: parallel three-layer networks as a group-l1 program over configurations
 //!   (exact enumeration, sampling, pricing); run end to end by [`crate::three_layer_run`].

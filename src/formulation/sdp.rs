@@ -1,4 +1,4 @@
-//! The doubly nonnegative (SDP) relaxation of the completely positive program (SPEC section 2),
+//! The doubly nonnegative (SDP) relaxation of the completely positive program (docs/background.md, section 2),
 //! compiled to the conic standard form, in two equivalent forms.
 //!
 //! Notation: data `X` (n x d), targets `Y` (n x c), weight decay `beta > 0`. The lifted matrix
@@ -53,7 +53,7 @@
 //! Redundant rows are dropped: the diagonals of `Lambda_AA` and `Lambda_BB` are diagonal entries
 //! of the PSD matrix `T S T'` (so nonnegative already), and the diagonal of `Lambda_AB` is fixed
 //! to zero by the complementarity rows. The feasible set and optimum are those of `sdp-full`
-//! (SPEC section 7: dropping rows does not cure the degeneracy of the relaxation, it only makes
+//! (docs/background.md, section 7: dropping rows does not cure the degeneracy of the relaxation, it only makes
 //! the program smaller).
 //!
 //! Both forms are built by one routine: `Lambda = T W T'` with `W` the PSD variable and `T` the
@@ -601,7 +601,7 @@ mod tests {
         }
     }
 
-    /// SPEC section 6: the relaxation lies below the exact optimum 0.71707776 of the 1-D set.
+    /// docs/background.md, section 6: the relaxation lies below the exact optimum 0.71707776 of the 1-D set.
     #[test]
     fn reference_1d_relaxation_is_below_p_star() {
         let data = crate::data::synth::reference_1d();
@@ -660,7 +660,7 @@ mod tests {
     /// solver's claim: (1) the reduced optimum (Clarabel), mapped to Lambda, is a feasible point of
     /// the full form with the same objective, so full <= reduced; (2) the certified dual bound from
     /// SCS on the full form is a valid lower bound on the full optimum and lies within 1e-3 of the
-    /// reduced optimum. SCS cannot converge on the full form (no Slater point, SPEC section 7): at
+    /// reduced optimum. SCS cannot converge on the full form (no Slater point, docs/background.md, section 7): at
     /// 200k iterations it stops `inaccurate` with both objectives about 6e-4 below the optimum
     /// (measured: 5.65903 vs 5.66254), which is exactly why its value is not reported as a bound.
     #[test]

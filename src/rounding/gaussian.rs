@@ -1,4 +1,4 @@
-//! Randomized Gaussian rounding with an exact convex refit (SPEC section 3; the toolkit's
+//! Randomized Gaussian rounding with an exact convex refit (docs/background.md, section 3; the toolkit's
 //! primary rounding).
 //!
 //! 1. Factor the (symmetrised) PSD solution: `Lambda = Q diag(lambda) Q'` (LAPACK, positive
@@ -12,7 +12,7 @@
 //!    both `u` and `-u` enter the refit (the refit chooses). Otherwise each sample is oriented
 //!    like a true lifted neuron, whose `a, b` parts are nonnegative: flipped, if needed, to make
 //!    `1'(xi_A + xi_B) >= 0` (this recovers the neuron exactly from a rank-one lift). Measured on
-//!    the lift of a near-optimal width-4 network on the SPEC section 6 set (p* = 0.717078):
+//!    the lift of a near-optimal width-4 network on the docs/background.md, section 6 set (p* = 0.717078):
 //!    oriented, 100 / 400 samples: 0.7392 / 0.7220; both signs, 100 / 400 samples: 0.7209 /
 //!    0.7206, so both signs are better even at an equal number of refit columns.
 //! 4. The U part (rows 2n .. 2n + d) is the candidate direction; directions with norm at or below
@@ -23,9 +23,9 @@
 //!    same seeded stream and the network with the smallest **training** objective is kept.
 //!
 //! Default number of samples: `max(100, 2 (n + d + c))`, resolved from the data. An optimal
-//! network needs at most `n c + 1` neurons (SPEC section 2); twice the order `q = n + d + c` of
+//! network needs at most `n c + 1` neurons (docs/background.md, section 2); twice the order `q = n + d + c` of
 //! the reduced lifted matrix gives every direction of its range several draws, and the floor of
-//! 100 matters for tiny sets (on the SPEC section 6 set, 22 samples gave 0.7504, 100 gave
+//! 100 matters for tiny sets (on the docs/background.md, section 6 set, 22 samples gave 0.7504, 100 gave
 //! 0.7209, p* = 0.7171). The group lasso has `2K (c + 1)` SOC rows (both signs) plus `n c`
 //! equalities: milliseconds for K in the hundreds.
 

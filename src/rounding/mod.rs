@@ -1,4 +1,4 @@
-//! Rounding a lifted (SDP) solution `Lambda` back to a real two-layer network (SPEC section 3).
+//! Rounding a lifted (SDP) solution `Lambda` back to a real two-layer network (docs/background.md, section 3).
 //!
 //! Input: a PSD matrix `Lambda` of order `2n + d + c` in the block order of [`crate::lift`]
 //! (A, B, U, V), the **training** data and `beta`. Output: a [`RoundingResult`] whose

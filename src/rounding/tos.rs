@@ -1,5 +1,5 @@
 //! Three-operator-splitting (Davis-Yin) factorisation rounding: the comparison method of the
-//! reference code (Prakhya, Birdal & Yurtsever 2024; SPEC section 3).
+//! reference code (Prakhya, Birdal & Yurtsever 2024; docs/background.md, section 3).
 //!
 //! Fit `W W' ~ Lambda` with `W` (p x R, one column per neuron, rows in the lift's block order
 //! A, B, U, V) over the set `{ M W = 0 } ∩ C`, where `M = [-I_n, I_n, X, 0]` (so that
