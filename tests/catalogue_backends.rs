@@ -16,8 +16,13 @@ fn backends() -> Vec<(BackendKind, f64, f64)> {
 fn default_build_has_both_backends() {
     for kind in BackendKind::ALL {
         assert!(kind.is_available(), "backend {kind} is not compiled in; the default features must include it");
+    }
+    for kind in BackendKind::CONIC {
         assert!(backend::backend(kind).is_ok());
     }
+    // dnn solves the SDP relaxation from its data only, and says so for a general problem.
+    let err = backend::backend(BackendKind::Dnn).err().expect("dnn takes no conic problem").to_string();
+    assert!(err.contains("--backend dnn") && err.contains("clarabel or scs"), "{err}");
 }
 
 #[test]

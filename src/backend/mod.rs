@@ -36,6 +36,8 @@ pub enum BackendKind {
 impl BackendKind {
     /// Every kind, whether compiled in or not.
     pub const ALL: [BackendKind; 3] = [BackendKind::Clarabel, BackendKind::Scs, BackendKind::Dnn];
+    /// The backends that solve any conic problem (`dnn` solves only the SDP relaxation).
+    pub const CONIC: [BackendKind; 2] = [BackendKind::Clarabel, BackendKind::Scs];
 
     /// Lower-case name (`clarabel`, `scs`).
     pub fn name(self) -> &'static str {

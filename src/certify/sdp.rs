@@ -287,10 +287,8 @@ pub fn certify_dnn(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&DMatr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Dataset, TargetKind};
     use crate::formulation::sdp::{compile, SdpForm};
 
-    use ndarray::array;
 
     #[test]
     fn garbage_dual_is_uncertified_or_a_very_low_bound() {
