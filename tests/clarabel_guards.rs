@@ -149,3 +149,16 @@ fn time_limit_keeps_the_result_of_a_solve_that_finishes_in_time() {
     assert_eq!(with.status, Status::Solved);
     assert!((with.primal_objective - without.primal_objective).abs() <= 1e-7 * without.primal_objective.abs());
 }
+
+#[cfg(feature = "scs")]
+#[test]
+fn scs_estimate_is_far_below_clarabels_and_guards_too() {
+    use convex_relu::backend::{clarabel, scs};
+    let p = maxcut(40);
+    let (e_scs, e_cla) = (scs::memory_estimate(&p).unwrap(), clarabel::memory_estimate(&p).unwrap());
+    // SCS has no dense k(k+1)/2 scaling block
+    assert!(e_scs * 2 < e_cla, "scs {e_scs} vs clarabel {e_cla}");
+    let tiny = SolveSettings { memory_limit_bytes: Some(1 << 20), ..Default::default() };
+    assert!(matches!(backend::solve(&p, BackendKind::Scs, &tiny), Err(Error::TooLarge(_))));
+    assert!(backend::solve(&p, BackendKind::Scs, &SolveSettings::default()).unwrap().status.has_solution());
+}

@@ -107,7 +107,7 @@ pub fn check_memory(problem: &ConicProblem, s: &SolveSettings) -> Result<()> {
     let what = match largest {
         Some(k) => format!(
             "Clarabel on this problem (PSD cone of order {k}: a dense scaling block of ({k}*{}/2)^2 doubles plus its KKT factor)",
-            k + 1
+            k.saturating_add(1)
         ),
         None => "Clarabel on this problem".to_string(),
     };
