@@ -69,7 +69,12 @@ fn main() {
     let setup = t0.elapsed().as_secs_f64();
     if args.iter().any(|a| a == "--setup-only") {
         // the memory Clarabel allocates before its first iteration (measure with /usr/bin/time)
-        println!("{path}: setup {setup:.2}s, estimate {:.0} MB", convex_relu::backend::clarabel::memory_estimate(pr).unwrap_or(u64::MAX) as f64 / 1048576.0);
+        let mb = |b: Option<u64>| b.unwrap_or(u64::MAX) as f64 / 1048576.0;
+        println!(
+            "{path}: setup {setup:.2}s, estimates: clarabel {:.0} MB, scs {:.0} MB",
+            mb(convex_relu::backend::clarabel::memory_estimate(pr)),
+            mb(convex_relu::backend::scs::memory_estimate(pr))
+        );
         return;
     }
     solver.solve();
