@@ -29,7 +29,7 @@ fn maxcut(k: usize) -> ConicProblem {
 
 fn full_iris() -> convex_relu::data::Dataset {
     let options = CsvOptions { target: TargetColumn::Last, encoding: TargetEncoding::Onehot, ..CsvOptions::default() };
-    let mut d = data::read_csv(&data::resolve("iris").unwrap(), &options).unwrap();
+    let mut d = data::read_csv(data::resolve("iris").unwrap(), &options).unwrap();
     transform::standardize(&mut d).unwrap();
     transform::append_bias(&mut d);
     d
