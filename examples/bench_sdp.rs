@@ -12,7 +12,11 @@
 //! scripts/bench-sdp.sh [--instances spiral60,iris-half] [--routes clarabel,scs,dnn,paper,cvxpy-clarabel]
 //!                      [--time-limit 600] [--beta 0.1] [--out out/bench-sdp] [--plot docs/benchmarks-sdp-scaling.svg]
 //! cargo run --release --example bench_sdp -- --write-only       # only write the instance CSVs
+//! cargo run --release --example bench_sdp -- --from-results out/bench-sdp/results.csv --plot docs/benchmarks-sdp-scaling.svg
 //! ```
+//!
+//! `--from-results` prints the table and draws the plot again from the `results.csv` of an
+//! earlier run (for example after concatenating the rows of several runs) without solving.
 //!
 //! Instances (all beta = 0.1 unless `--beta`, targets one-hot):
 //!
@@ -378,7 +382,7 @@ fn load_average() -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let known = ["--out", "--beta", "--time-limit", "--instances", "--routes", "--plot", "--python", "--cli", "--write-only"];
+    let known = ["--out", "--beta", "--time-limit", "--instances", "--routes", "--plot", "--python", "--cli", "--write-only", "--from-results"];
     for a in args.iter().filter(|a| a.starts_with("--")) {
         assert!(known.contains(&a.as_str()), "unknown option {a} (known: {})", known.join(" "));
     }
@@ -393,6 +397,13 @@ fn main() {
     let routes: Vec<String> = get("--routes").unwrap_or_else(|| ALL_ROUTES.join(",")).split(',').map(str::to_string).collect();
     for r in &routes {
         assert!(ALL_ROUTES.contains(&r.as_str()), "unknown route {r} (known: {})", ALL_ROUTES.join(", "));
+    }
+    if let Some(file) = get("--from-results") {
+        // table and plot again from a results.csv of an earlier run (e.g. after merging runs)
+        let rows = read_results(Path::new(&file));
+        let routes: Vec<String> = routes.into_iter().filter(|r| rows.iter().any(|x| &x.route == r)).collect();
+        report(&rows, &routes, get("--plot"));
+        return;
     }
     std::fs::create_dir_all(&o.out).expect("create the output directory");
     let data: Vec<(String, Dataset, PathBuf)> = instances
@@ -446,19 +457,53 @@ fn main() {
             std::fs::write(o.out.join("results.csv"), &csv).expect("write results");
         }
     }
-    println!("\n{}", table(&rows));
-    for route in &routes {
+    println!("load average at the end of the runs {}", load_average());
+    report(&rows, &routes, get("--plot"));
+}
+
+/// Prints the table and the exponents, and draws the plot if asked.
+fn report(rows: &[Row], routes: &[String], plot_path: Option<String>) {
+    println!("\n{}", table(rows));
+    for route in routes {
         let pts: Vec<(f64, f64)> = rows.iter().filter(|r| &r.route == route && finished(r)).filter_map(|r| Some((r.n as f64, r.wall?))).collect();
         match exponent(&pts) {
             Some(e) => println!("{route}: wall time ~ n^{e:.2} over {} instances", pts.len()),
             None => println!("{route}: {} finished instance(s), no exponent (needs 3)", pts.len()),
         }
     }
-    println!("load average at the end {}", load_average());
-    if let Some(p) = get("--plot") {
-        match plot(&rows, &routes, Path::new(&p)) {
+    if let Some(p) = plot_path {
+        match plot(rows, routes, Path::new(&p)) {
             Ok(()) => println!("plot: {p}"),
             Err(e) => eprintln!("plot {p}: {e}"),
         }
     }
+}
+
+/// Rows of a `results.csv` written by this driver.
+fn read_results(path: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let opt = |v: &str| if v == "-" { None } else { v.parse::<f64>().ok() };
+    text.lines()
+        .skip(1)
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert!(f.len() >= 12, "{}, line {}: expected 13 fields, found {}", path.display(), i + 2, f.len());
+            let int = |v: &str| v.parse::<usize>().unwrap_or_else(|_| panic!("{}, line {}: `{v}` is not a count", path.display(), i + 2));
+            Row {
+                instance: f[0].into(),
+                n: int(f[1]),
+                d: int(f[2]),
+                c: int(f[3]),
+                route: f[4].into(),
+                status: f[5].into(),
+                wall: opt(f[6]),
+                peak_mb: opt(f[7]),
+                solve_s: opt(f[8]),
+                primal: opt(f[9]),
+                lower: opt(f[10]),
+            }
+        })
+        .collect()
 }
