@@ -8,6 +8,13 @@ x0..x{d-1},y0..y{c-1}), so both sides solve exactly the same data, and writes
 <dir>/results-cvxpy.csv. Optionally (--reduced) also the facially reduced form in cvxpy.
 
     python benches/cvxpy_sdp.py out/sdp-instances --beta 0.1 [--instances spiral15,teacher25] [--reduced]
+
+Single-run mode (used by examples/bench_sdp.rs, which times this process from outside): one CSV
+with header x0..x{d-1},label (class names, one-hot in sorted order), one form, one solver, one
+JSON line on stdout with status, objective (cvxpy's value; not a bound), solve_seconds
+(the solver's own time) and compile_seconds:
+
+    python benches/cvxpy_sdp.py --csv out/bench-sdp/spiral60.csv --form reduced --solver CLARABEL --beta 0.1 --time-limit 600
 """
 import argparse
 import csv
@@ -23,6 +30,11 @@ def load(path):
     with open(path) as f:
         rows = list(csv.reader(f))
     head = rows[0]
+    if head[-1] == "label":
+        X = np.array([[float(v) for v in r[:-1]] for r in rows[1:]])
+        classes = sorted(set(r[-1] for r in rows[1:]))
+        Y = np.array([[1.0 if r[-1] == k else 0.0 for k in classes] for r in rows[1:]])
+        return X, Y
     data = np.array([[float(v) for v in r] for r in rows[1:]])
     d = sum(1 for h in head if h.startswith("x"))
     return data[:, :d], data[:, d:]
@@ -54,7 +66,48 @@ def reduced_form(X, Y, beta):
     return cp.Problem(cp.Minimize(obj), cons)
 
 
+def solve_one(X, Y, form, solver, beta, scs_eps, time_limit):
+    """Builds and solves one form with one solver; returns a dict (status, objective, seconds)."""
+    build = full_form if form == "full" else reduced_form
+    t0 = time.perf_counter()
+    prob = build(X, Y, beta)
+    if solver == "SCS":
+        opts = dict(eps_abs=scs_eps, eps_rel=scs_eps, max_iters=100000, time_limit_secs=time_limit)
+    else:
+        opts = dict(time_limit=time_limit)
+    t1 = None
+    try:
+        prob.get_problem_data(getattr(cp, solver))
+        t1 = time.perf_counter()
+        prob.solve(solver=getattr(cp, solver), **opts)
+        status, val = prob.status, prob.value
+    except Exception as e:  # solver failures are results too
+        t1 = t1 if t1 is not None else time.perf_counter()
+        status, val = "error: " + type(e).__name__, float("nan")
+    t2 = time.perf_counter()
+    st = prob.solver_stats
+    solve_s = st.solve_time if st is not None and st.solve_time is not None else t2 - t1
+    iters = st.num_iters if st is not None else None
+    val = float("nan") if val is None else float(val)
+    return dict(status=status, objective=val, solve_seconds=solve_s, compile_seconds=t1 - t0, iterations=iters)
+
+
 def main():
+    if "--csv" in sys.argv:
+        import json
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--csv", required=True)
+        ap.add_argument("--form", choices=["full", "reduced"], required=True)
+        ap.add_argument("--solver", choices=["SCS", "CLARABEL"], required=True)
+        ap.add_argument("--beta", type=float, default=0.1)
+        ap.add_argument("--scs-eps", type=float, default=1e-4)
+        ap.add_argument("--time-limit", type=float, default=600.0)
+        a = ap.parse_args()
+        X, Y = load(a.csv)
+        r = solve_one(X, Y, a.form, a.solver, a.beta, a.scs_eps, a.time_limit)
+        r["objective"] = r["objective"] if np.isfinite(r["objective"]) else None
+        print(json.dumps(r), flush=True)
+        return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--beta", type=float, default=0.1)

@@ -26,7 +26,7 @@ OUT=out/sdp-instances
 if [ ! -x "$VENV/bin/python" ]; then
   "${PYTHON:-python3}" -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --upgrade pip
-  "$VENV/bin/pip" install --quiet cvxpy clarabel scs numpy
+  "$VENV/bin/pip" install --quiet cvxpy==1.9.3 clarabel==0.11.1 scs==3.3.1 numpy
 fi
 "$VENV/bin/python" -c "import cvxpy, scs, clarabel; print('cvxpy', cvxpy.__version__, 'scs', scs.__version__, 'clarabel', clarabel.__version__)"
 

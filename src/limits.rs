@@ -11,7 +11,6 @@
 //! cannot be read); the environment variable `CONVEX_RELU_MAX_MEMORY_GIB` (a positive number of
 //! GiB) replaces it.
 
-use crate::conic::{svec_len, Cone, ConicProblem};
 use crate::error::{Error, Result};
 
 /// The memory budget in bytes where the physical memory cannot be read (4 GiB).
@@ -76,29 +75,6 @@ pub fn check_bytes(bytes: f64, what: impl FnOnce() -> String) -> Result<()> {
 pub fn problem_bytes(n: f64, m: f64, nnz: f64, psd_orders: impl IntoIterator<Item = f64>) -> f64 {
     let dense: f64 = psd_orders.into_iter().map(|k| 8.0 * k * k).sum();
     8.0 * (2.0 * n + 3.0 * m) + 16.0 * nnz + dense
-}
-
-/// A rough lower estimate of what an interior-point or ADMM backend allocates for `problem`:
-/// the problem itself, its KKT system (about three times the stored entries), and per PSD cone
-/// of order `k` the dense scaling block of `(k(k+1)/2)^2` entries an interior-point method
-/// forms (`dense_psd_scaling`, Clarabel) or a few `k x k` eigen-workspaces (SCS).
-pub fn solver_bytes(problem: &ConicProblem, dense_psd_scaling: bool) -> f64 {
-    let n = problem.num_vars() as f64;
-    let m = problem.num_rows() as f64;
-    let nnz = (problem.a.nnz() + problem.p.nnz()) as f64;
-    let mut psd = 0.0;
-    for c in &problem.cones {
-        if let Cone::Psd(k) = *c {
-            let k = k as f64;
-            psd += if dense_psd_scaling {
-                let l = svec_len(k as usize) as f64;
-                8.0 * l * l
-            } else {
-                4.0 * 8.0 * k * k
-            };
-        }
-    }
-    problem_bytes(n, m, nnz, std::iter::empty()) + 3.0 * 16.0 * (nnz + n + m) + psd
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 pub mod clarabel;
 #[cfg(feature = "scs")]
 pub mod scs;
+pub mod resources;
 
 use crate::conic::ConicProblem;
 use crate::error::{Error, Result};
@@ -134,11 +135,17 @@ pub struct SolveSettings {
     pub time_limit_seconds: Option<f64>,
     /// Let the backend print its iteration log to stdout (default false).
     pub verbose: bool,
+    /// Memory a solve may use, in bytes, checked against the backend's estimate before it
+    /// allocates ([`resources`]). `None` (default): 75 % of `MemAvailable`, or 16 GiB if unknown
+    /// (Clarabel: at most 4 GiB);
+    /// `Some(u64::MAX)`: no limit.
+    #[serde(default)]
+    pub memory_limit_bytes: Option<u64>,
 }
 
 impl Default for SolveSettings {
     fn default() -> Self {
-        Self { tolerance: None, max_iterations: None, time_limit_seconds: None, verbose: false }
+        Self { tolerance: None, max_iterations: None, time_limit_seconds: None, verbose: false, memory_limit_bytes: None }
     }
 }
 
@@ -154,6 +161,9 @@ impl SolveSettings {
             if !(t.is_finite() && t > 0.0) {
                 return Err(Error::InvalidArgument(format!("time limit must be a positive number of seconds, found {t}")));
             }
+        }
+        if self.memory_limit_bytes == Some(0) {
+            return Err(Error::InvalidArgument("memory limit must be at least 1 byte".into()));
         }
         if self.max_iterations == Some(0) {
             return Err(Error::InvalidArgument("iteration limit must be at least 1".into()));

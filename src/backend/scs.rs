@@ -60,6 +60,7 @@
 //! * Everything else stays at SCS 3.3.1's defaults (normalisation, adaptive scaling,
 //!   Anderson acceleration, the sparse direct QDLDL+AMD linear-system solver).
 
+use super::resources;
 use super::{Backend, BackendKind, ConicSolution, SolveSettings, Status};
 use crate::conic::{upper_to_lower_permutation, Cone, ConicProblem, Csc};
 use crate::error::{Error, Result};
@@ -195,6 +196,7 @@ impl ScsBackend {
     pub fn solve_detailed(&self, problem: &ConicProblem, s: &SolveSettings) -> Result<(ConicSolution, ScsReport)> {
         problem.validate()?;
         s.validate()?;
+        check_memory(problem, s)?;
         if problem.num_rows() == 0 || problem.num_vars() == 0 {
             return Err(Error::Backend {
                 backend: "scs",
@@ -211,9 +213,6 @@ impl ScsBackend {
                 nnz
             )));
         }
-        crate::limits::check_bytes(crate::limits::solver_bytes(problem, false), || {
-            format!("SCS on this problem (n = {}, m = {})", problem.num_vars(), problem.num_rows())
-        })?;
         let start = Instant::now();
         let (data, rows) = to_scs(problem);
         let raw = scs_sys::solve(&data, &settings(s)).map_err(|message| Error::Backend { backend: "scs", message })?;
@@ -265,6 +264,54 @@ impl Backend for ScsBackend {
     fn solve(&self, problem: &ConicProblem, settings: &SolveSettings) -> Result<ConicSolution> {
         self.solve_detailed(problem, settings).map(|(sol, _)| sol)
     }
+}
+
+/// Bytes per PSD entry `k^2` of a cone of order `k`: SCS's projection keeps the matrix, its
+/// eigenvectors and LAPACK workspace (about four `k x k` arrays of doubles).
+pub const BYTES_PER_PSD_SQUARE: u64 = 32;
+
+/// An estimate of the memory SCS needs for `problem`, in bytes (`None` on overflow): the data
+/// and its KKT matrix `[I + P, A'; A, -I]` (12 bytes per nonzero, each stored about three times),
+/// the LDL factor estimated by the fill of eliminating the rows first (`sum_i nnz(row i)^2 / 2`
+/// entries of 12 bytes), about 30 vectors of length `m + n`, and the PSD projection workspaces.
+/// Much smaller than Clarabel's: no dense `k(k+1)/2` scaling block.
+pub fn memory_estimate(problem: &ConicProblem) -> Option<u64> {
+    let mut row_nnz = vec![0u64; problem.num_rows()];
+    if problem.a.is_csc() {
+        for &r in problem.a.indices() {
+            if let Some(c) = row_nnz.get_mut(r) {
+                *c += 1;
+            }
+        }
+    } else {
+        for (r, row) in problem.a.outer_iterator().enumerate() {
+            if let Some(c) = row_nnz.get_mut(r) {
+                *c = row.nnz() as u64;
+            }
+        }
+    }
+    let fill = row_nnz.iter().try_fold(0u64, |acc, &c| acc.checked_add(c.checked_mul(c)? / 2))?;
+    let nnz = (problem.a.nnz() as u64).checked_add(problem.p.nnz() as u64)?;
+    let dims = (problem.num_rows() as u64).checked_add(problem.num_vars() as u64)?;
+    let mut psd = Some(0u64);
+    for c in &problem.cones {
+        if let Cone::Psd(k) = *c {
+            psd = psd?.checked_add(resources::mul3(k as u64, k as u64, BYTES_PER_PSD_SQUARE)?);
+        }
+    }
+    resources::sum(&[nnz.checked_mul(36), fill.checked_mul(12), dims.checked_mul(240), psd, Some(32 << 20)])
+}
+
+/// Refuses `problem` with [`crate::error::Error::TooLarge`] when [`memory_estimate`] exceeds
+/// the memory limit ([`resources`]).
+pub fn check_memory(problem: &ConicProblem, s: &SolveSettings) -> Result<()> {
+    resources::check(
+        memory_estimate(problem),
+        resources::effective_limit(s.memory_limit_bytes),
+        "SCS on this problem (its KKT factor and PSD projections)",
+        resources::DEFAULT_LIMIT_NOTE,
+        "for the SDP relaxation use `--backend dnn`, or solve a smaller problem",
+    )
 }
 
 #[cfg(test)]
@@ -322,7 +369,7 @@ mod tests {
     fn settings_mapping() {
         let d = settings(&SolveSettings::default());
         assert_eq!((d.eps_abs, d.eps_rel, d.eps_infeas, d.max_iters, d.time_limit_secs, d.verbose), (1e-4, 1e-4, 1e-7, 100_000, 0.0, 0));
-        let s = settings(&SolveSettings { tolerance: Some(1e-9), max_iterations: Some(50), time_limit_seconds: Some(2.5), verbose: true });
+        let s = settings(&SolveSettings { tolerance: Some(1e-9), max_iterations: Some(50), time_limit_seconds: Some(2.5), verbose: true, memory_limit_bytes: None });
         assert_eq!((s.eps_abs, s.eps_rel, s.eps_infeas, s.max_iters, s.time_limit_secs, s.verbose), (1e-9, 1e-9, 1e-9, 50, 2.5, 1));
         let s = settings(&SolveSettings { tolerance: Some(1e-3), ..Default::default() });
         assert_eq!(s.eps_infeas, 1e-7);

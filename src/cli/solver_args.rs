@@ -24,12 +24,22 @@ pub struct SolverArgs {
     /// Print the solver's iteration log to stdout.
     #[arg(long)]
     pub verbose: bool,
+    /// Memory a solve may use (bytes, or with a K/M/G/T suffix, e.g. 8G; `none` for no limit).
+    /// The solver's need is estimated before it starts and the solve is refused above the limit.
+    /// Default: 75% of the memory available (MemAvailable in /proc/meminfo), or 16G if unknown;
+    /// for Clarabel at most 4G (above that each of its iterations takes minutes).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
+    pub memory_limit: Option<u64>,
+}
+
+fn parse_memory_limit(text: &str) -> std::result::Result<u64, String> {
+    convex_relu::backend::resources::parse_size(text).map_err(|e| e.to_string())
 }
 
 impl SolverArgs {
     /// The validated [`SolveSettings`].
     pub fn settings(&self) -> Result<SolveSettings> {
-        let s = SolveSettings { tolerance: self.tolerance, max_iterations: self.max_iterations, time_limit_seconds: self.time_limit, verbose: self.verbose };
+        let s = SolveSettings { tolerance: self.tolerance, max_iterations: self.max_iterations, time_limit_seconds: self.time_limit, verbose: self.verbose, memory_limit_bytes: self.memory_limit };
         s.validate()?;
         Ok(s)
     }

@@ -203,7 +203,7 @@ impl Default for DnnSettings {
             restart_max: 2000,
             check_every: 10,
             adapt_every: 50,
-            memory_limit_bytes: default_memory_limit(),
+            memory_limit_bytes: crate::backend::resources::default_memory_limit(),
         }
     }
 }
@@ -220,6 +220,9 @@ impl DnnSettings {
         }
         out.time_limit_seconds = s.time_limit_seconds;
         out.verbose = s.verbose;
+        if let Some(m) = s.memory_limit_bytes {
+            out.memory_limit_bytes = m;
+        }
         out
     }
 
@@ -257,17 +260,6 @@ impl DnnSettings {
             return Err(Error::InvalidArgument("dnn: check_every must be at least 1".into()));
         }
         Ok(())
-    }
-}
-
-/// Three quarters of `MemAvailable` from `/proc/meminfo`, or 16 GiB when it cannot be read.
-pub fn default_memory_limit() -> u64 {
-    let avail = std::fs::read_to_string("/proc/meminfo").ok().and_then(|s| {
-        s.lines().find(|l| l.starts_with("MemAvailable:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok())
-    });
-    match avail {
-        Some(kb) => kb.saturating_mul(1024) / 4 * 3,
-        None => 16 << 30,
     }
 }
 
