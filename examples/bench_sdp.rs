@@ -267,7 +267,8 @@ fn run_route(route: &str, name: &str, data: &Dataset, csv: &Path, o: &Options) -
         return row;
     }
     let json = out.lines().rev().find_map(|l| serde_json::from_str::<Value>(l).ok());
-    match (ok, json) {
+    // The CLI exits 3 (stopped early) or 4 (solver failure) with a full report: a status, not an error.
+    match (ok || json.is_some(), json) {
         (true, Some(v)) => {
             row.status = v.get("status").and_then(Value::as_str).unwrap_or("?").to_string();
             row.primal = num(&v, "objective");
