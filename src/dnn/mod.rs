@@ -90,19 +90,8 @@ impl DnnProblem {
     /// The relaxation of `data` with weight decay `beta`. Rejects empty or non-finite data and a
     /// non-positive `beta`.
     pub fn new(data: &Dataset, beta: f64) -> Result<Self> {
+        crate::formulation::sdp::check_data(data, beta)?;
         let (n, d, c) = (data.n(), data.d(), data.c());
-        if n == 0 || d == 0 || c == 0 {
-            return Err(Error::InvalidArgument(format!("the SDP relaxation needs n, d, c >= 1 (found n = {n}, d = {d}, c = {c})")));
-        }
-        if data.y.nrows() != n {
-            return Err(Error::InvalidArgument(format!("X has {n} rows but Y has {}", data.y.nrows())));
-        }
-        if !(beta.is_finite() && beta > 0.0) {
-            return Err(Error::InvalidArgument(format!("beta must be a positive number, found {beta}")));
-        }
-        if let Some(v) = data.x.iter().chain(data.y.iter()).find(|v| !v.is_finite()) {
-            return Err(Error::InvalidArgument(format!("data contains a non-finite value ({v})")));
-        }
         let x = DMatrix::from_fn(n, d, |i, j| data.x[(i, j)]);
         let y = DMatrix::from_fn(n, c, |i, k| data.y[(i, k)]);
         Ok(Self { t: Congruence::new(x, c), y, beta })

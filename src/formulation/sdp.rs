@@ -172,8 +172,9 @@ pub struct CompiledSdp {
     y: DMatrix<f64>,
 }
 
-/// Compiles the relaxation of `data` with weight decay `beta` in the requested form.
-pub fn compile(data: &Dataset, beta: f64, form: SdpForm) -> Result<CompiledSdp> {
+/// Rejects data the relaxation cannot be built from: an empty dimension, `X` and `Y` of
+/// different lengths, a non-positive `beta`, a non-finite entry. Shared by every solver route.
+pub fn check_data(data: &Dataset, beta: f64) -> Result<()> {
     let (n, d, c) = (data.n(), data.d(), data.c());
     if n == 0 || d == 0 || c == 0 {
         return Err(Error::InvalidArgument(format!("the SDP relaxation needs n, d, c >= 1 (found n = {n}, d = {d}, c = {c})")));
@@ -187,6 +188,13 @@ pub fn compile(data: &Dataset, beta: f64, form: SdpForm) -> Result<CompiledSdp> 
     if let Some(v) = data.x.iter().chain(data.y.iter()).find(|v| !v.is_finite()) {
         return Err(Error::InvalidArgument(format!("data contains a non-finite value ({v})")));
     }
+    Ok(())
+}
+
+/// Compiles the relaxation of `data` with weight decay `beta` in the requested form.
+pub fn compile(data: &Dataset, beta: f64, form: SdpForm) -> Result<CompiledSdp> {
+    check_data(data, beta)?;
+    let (n, d, c) = (data.n(), data.d(), data.c());
     let blocks = LiftBlocks { n, d, c };
     let p = blocks.order();
     let x = DMatrix::from_fn(n, d, |i, j| data.x[(i, j)]);
