@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod files;
 pub mod formulation;
+pub mod kernels;
 pub mod lift;
 pub mod linalg;
 pub mod network;
