@@ -25,6 +25,7 @@ pub mod network3;
 pub mod patterns;
 pub mod pipeline;
 pub mod rounding;
+pub mod study;
 pub mod three_layer_run;
 pub mod train;
 pub mod train3;
