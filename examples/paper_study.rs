@@ -13,7 +13,8 @@
 //! training half when it is larger; default: all), `--backend clarabel|scs|dnn` (default:
 //! Clarabel when q = n + d + c <= 90, else SCS), `--time-limit` seconds for the relaxation
 //! (default 120), `--polish N` (rounded networks polished, default 3), `--out DIR` (plots, default
-//! none), `--tag NAME` (plot file suffix), `--force` (overwrite plots).
+//! none), `--tag NAME` (plot file suffix), `--force` (overwrite plots), `--plot-from a.md,b.md`
+//! (no solving: plot the rows of tables this program printed earlier, saved to files).
 //!
 //! Protocol (nothing is chosen on test data): 50/50 stratified split (seed 0), features
 //! standardised with the training half's statistics, one-hot targets, the bias column appended
@@ -28,9 +29,39 @@ use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// What the plots need of a row: LB, objectives (round, polish, local), test accuracies (5 methods).
 struct Row {
     label: String,
-    out: SplitOutcome,
+    lb: Option<f64>,
+    objectives: [Option<f64>; 3],
+    test_accuracy: [f64; 5],
+}
+
+impl Row {
+    fn of(label: String, o: &SplitOutcome) -> Row {
+        Row {
+            label,
+            lb: o.lower_bound,
+            objectives: [o.methods[0].objective, o.methods[1].objective, o.methods[2].objective],
+            test_accuracy: [0, 1, 2, 3, 4].map(|i| o.methods[i].test_accuracy),
+        }
+    }
+
+    /// A row of the Markdown table this program prints (`| data | bias | ... |`).
+    fn parse(line: &str) -> Option<Row> {
+        let cells: Vec<&str> = line.trim().trim_matches('|').split('|').map(str::trim).collect();
+        if cells.len() < 16 || cells[0] == "data" || cells[0].starts_with("---") {
+            return None;
+        }
+        let num = |s: &str| s.parse::<f64>().ok();
+        let te = |s: &str| s.split('/').nth(1).and_then(|v| v.parse::<f64>().ok()).unwrap_or(f64::NAN);
+        Some(Row {
+            label: format!("{}{}", cells[0], if cells[1] == "yes" { "+b" } else { "" }),
+            lb: num(cells[5]),
+            objectives: [num(cells[6]), num(cells[7]), num(cells[8])],
+            test_accuracy: [te(cells[10]), te(cells[11]), te(cells[12]), te(cells[13]), te(cells[14])],
+        })
+    }
 }
 
 fn main() {
@@ -59,11 +90,21 @@ fn main() {
             }
         }
     }
+    let mut rows = Vec::new();
+    if let Some(files) = get("--plot-from") {
+        // Plots only, from tables this program printed earlier (no solving).
+        for f in files.split(',') {
+            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("reading {f}: {e}"));
+            rows.extend(text.lines().filter_map(Row::parse));
+        }
+        let dir = out_dir.expect("--plot-from needs --out DIR");
+        write_plots(&dir, &tag, &rows);
+        return;
+    }
     println!("beta = {beta}; split seed 0 (50/50 stratified); subsample seed 1; relaxation time limit {time_limit} s; polish {polish}");
     println!("| data | bias | rows | backend | status | LB | round | polish | local | gap | round tr/te | polish tr/te | local tr/te | NNGP tr/te | NTK tr/te | s: sdp+round / +polish / local / nngp / ntk |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let t0 = Instant::now();
-    let mut rows = Vec::new();
     for name in &datasets {
         let opts = CsvOptions { encoding: TargetEncoding::Onehot, ..Default::default() };
         let full = load_named(name, &opts).unwrap_or_else(|e| panic!("loading {name}: {e}"));
@@ -125,30 +166,36 @@ fn main() {
                 m[3].seconds,
                 m[4].seconds
             );
-            rows.push(Row { label: format!("{name}{}", if bias { "+b" } else { "" }), out });
+            rows.push(Row::of(format!("{name}{}", if bias { "+b" } else { "" }), &out));
         }
     }
     println!("\nwall time {:.1} s", t0.elapsed().as_secs_f64());
     if let Some(dir) = out_dir {
-        std::fs::create_dir_all(&dir).expect("create the plot directory");
-        let p1 = dir.join(format!("tightness-{tag}.svg"));
-        tightness_plot(&p1, &rows).expect("tightness plot");
-        let p2 = dir.join(format!("accuracy-{tag}.svg"));
-        accuracy_plot(&p2, &rows).expect("accuracy plot");
-        println!("wrote {} and {}", p1.display(), p2.display());
+        write_plots(&dir, &tag, &rows);
     }
 }
 
-type Series<'a> = (&'a str, RGBColor, Box<dyn Fn(&SplitOutcome) -> Option<f64> + 'a>);
+fn write_plots(dir: &Path, tag: &str, rows: &[Row]) {
+    std::fs::create_dir_all(dir).expect("create the plot directory");
+    let p1 = dir.join(format!("tightness-{tag}.svg"));
+    tightness_plot(&p1, rows).expect("tightness plot");
+    let p2 = dir.join(format!("accuracy-{tag}.svg"));
+    accuracy_plot(&p2, rows).expect("accuracy plot");
+    println!("wrote {} and {}", p1.display(), p2.display());
+}
+
+type Series<'a> = (&'a str, RGBColor, Box<dyn Fn(&Row) -> Option<f64> + 'a>);
 
 fn dot_plot(path: &Path, rows: &[Row], title: &str, y_desc: &str, series: Vec<Series>, y0: f64) -> Result<(), Box<dyn std::error::Error>> {
-    let root = SVGBackend::new(path, (760, 440)).into_drawing_area();
+    let root = SVGBackend::new(path, (900, 460)).into_drawing_area();
     root.fill(&WHITE)?;
     let mut ymax: f64 = 0.0;
+    let mut y0 = y0;
     for r in rows {
         for (_, _, f) in &series {
-            if let Some(v) = f(&r.out) {
+            if let Some(v) = f(r).filter(|v| v.is_finite()) {
                 ymax = ymax.max(v);
+                y0 = y0.min(v - 0.05 * v.abs());
             }
         }
     }
@@ -173,7 +220,7 @@ fn dot_plot(path: &Path, rows: &[Row], title: &str, y_desc: &str, series: Vec<Se
     let k = series.len() as f64;
     for (si, (name, color, f)) in series.iter().enumerate() {
         let off = (si as f64 - (k - 1.0) / 2.0) * 0.12;
-        let pts: Vec<(f64, f64)> = rows.iter().enumerate().filter_map(|(i, r)| f(&r.out).map(|v| (i as f64 + off, v))).collect();
+        let pts: Vec<(f64, f64)> = rows.iter().enumerate().filter_map(|(i, r)| f(r).filter(|v| v.is_finite()).map(|v| (i as f64 + off, v))).collect();
         let c = *color;
         chart
             .draw_series(pts.iter().map(move |&(x, y)| Circle::new((x, y), 5, c.filled())))?
@@ -187,16 +234,16 @@ fn dot_plot(path: &Path, rows: &[Row], title: &str, y_desc: &str, series: Vec<Se
 
 fn tightness_plot(path: &Path, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
     let series: Vec<Series> = vec![
-        ("certified LB", BLACK, Box::new(|o: &SplitOutcome| o.lower_bound)),
-        ("SDP + rounding", RED, Box::new(|o: &SplitOutcome| o.methods[0].objective)),
-        ("SDP + rounding + polish", BLUE, Box::new(|o: &SplitOutcome| o.methods[1].objective)),
-        ("local training", GREEN, Box::new(|o: &SplitOutcome| o.methods[2].objective)),
+        ("certified LB", BLACK, Box::new(|o: &Row| o.lb)),
+        ("SDP + rounding", RED, Box::new(|o: &Row| o.objectives[0])),
+        ("SDP + rounding + polish", BLUE, Box::new(|o: &Row| o.objectives[1])),
+        ("local training", GREEN, Box::new(|o: &Row| o.objectives[2])),
     ];
     dot_plot(path, rows, "Training objective: certified lower bound and networks", "training objective", series, 0.0)
 }
 
 fn accuracy_plot(path: &Path, rows: &[Row]) -> Result<(), Box<dyn std::error::Error>> {
-    let pick = |i: usize| -> Box<dyn Fn(&SplitOutcome) -> Option<f64>> { Box::new(move |o: &SplitOutcome| Some(o.methods[i].test_accuracy)) };
+    let pick = |i: usize| -> Box<dyn Fn(&Row) -> Option<f64>> { Box::new(move |o: &Row| Some(o.test_accuracy[i])) };
     let series: Vec<Series> = vec![
         ("SDP + rounding", RED, pick(0)),
         ("SDP + rounding + polish", BLUE, pick(1)),
