@@ -76,6 +76,8 @@ pub struct PipelineSettings {
     pub certify: bool,
     /// Also compute `p*` by the exact C-ReLU program (c = 1, enumerable patterns).
     pub exact_optimum: bool,
+    /// Rounded networks polished by local training (default 3; 0 = none); see rounding::staged.
+    pub polish_candidates: usize,
 }
 
 impl Default for PipelineSettings {
@@ -92,6 +94,7 @@ impl Default for PipelineSettings {
             samples: None,
             certify: true,
             exact_optimum: false,
+            polish_candidates: crate::rounding::StagedSettings::default().polish_candidates,
         }
     }
 }
@@ -116,6 +119,7 @@ impl PipelineSettings {
         r.gaussian.samples = self.samples;
         r.gaussian.seed = self.seed;
         r.tos.seed = self.seed;
+        r.staged.polish_candidates = self.polish_candidates;
         r
     }
 }
@@ -132,6 +136,31 @@ pub struct RoundingInfo {
     /// Its training objective (= `upper_bound`).
     pub objective: f64,
     pub seed: u64,
+    /// Gaussian: best training objective read off Lambda without fitting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sampled_objective: Option<f64>,
+    /// Gaussian: best training objective after the group-lasso refit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refitted_objective: Option<f64>,
+    /// Gaussian: best training objective after the local polish (absent when the polish is off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polished_objective: Option<f64>,
+}
+
+impl RoundingInfo {
+    fn of(r: &rounding::RoundingResult) -> RoundingInfo {
+        let st = r.stages.as_ref();
+        RoundingInfo {
+            method: r.method,
+            samples: r.samples_drawn,
+            width: r.width,
+            objective: r.objective,
+            seed: r.seed,
+            sampled_objective: st.map(|s| s.sampled).filter(|v| v.is_finite()),
+            refitted_objective: st.map(|s| s.refitted),
+            polished_objective: st.and_then(|s| s.polished),
+        }
+    }
 }
 
 /// One end-to-end run (see the module docs for every key).
@@ -496,13 +525,7 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
         r.upper_bound = Some(rounded.objective);
         r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
         r.width = Some(rounded.width);
-        r.rounding = Some(RoundingInfo {
-            method: rounded.method,
-            samples: rounded.samples_drawn,
-            width: rounded.width,
-            objective: rounded.objective,
-            seed: rounded.seed,
-        });
+        r.rounding = Some(RoundingInfo::of(&rounded));
         network = Some(rounded.network);
         lambda = Some(lam);
     } else {
@@ -547,13 +570,7 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
                 r.upper_bound = Some(rounded.objective);
                 r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
                 r.width = Some(rounded.width);
-                r.rounding = Some(RoundingInfo {
-                    method: rounded.method,
-                    samples: rounded.samples_drawn,
-                    width: rounded.width,
-                    objective: rounded.objective,
-                    seed: rounded.seed,
-                });
+                r.rounding = Some(RoundingInfo::of(&rounded));
                 network = Some(rounded.network);
             }
             Err(e) => r.notes.push(format!("rounding failed: {e}")),

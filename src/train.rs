@@ -139,6 +139,22 @@ pub fn train(data: &Dataset, settings: &TrainSettings) -> Result<TrainResult> {
     train_with_progress(data, settings, &mut |_| {})
 }
 
+/// One run of the trainer started from `init` instead of a random start (no restarts; the
+/// `restarts` and `seed` fields are ignored): the first-order phase keeps its best iterate, which
+/// includes `init` itself, then the L-BFGS polish and the balancing only decrease the objective,
+/// so the returned objective is at most `init`'s. Used to polish rounded networks.
+pub fn train_from(data: &Dataset, settings: &TrainSettings, init: Network) -> Result<TrainResult> {
+    init.check_compatible(data)?;
+    let settings = TrainSettings { width: init.width().max(1), restarts: 1, ..settings.clone() };
+    settings.validate()?;
+    let lr = settings.learning_rate.unwrap_or_else(|| default_learning_rate(data, &settings));
+    let start = init.objective(data, settings.beta);
+    let outcome = run(data, &settings, lr, init.clone(), &mut |_, _| {});
+    // Guard against non-finite arithmetic: never return something worse than the start.
+    let (network, objective) = if outcome.objective <= start { (outcome.network, outcome.objective) } else { (init, start) };
+    Ok(TrainResult { network, objective, best_restart: 0, restart_objectives: vec![objective], loss_curve: outcome.curve, learning_rate: lr })
+}
+
 /// Largest singular value of `x`, by power iteration on `X'X` (deterministic start).
 fn spectral_norm(x: &Array2<f64>) -> f64 {
     let d = x.ncols();

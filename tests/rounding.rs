@@ -215,6 +215,8 @@ fn gaussian_rounding_of_a_rank_one_lift_finds_the_best_second_layer_for_its_dire
         settings.refit = tight();
         settings.gaussian.samples = Some(20);
         settings.gaussian.both_signs = false;
+        // the refit alone (no eigen candidates, no polish): tests/rounding_staged.rs covers those
+        settings.staged = convex_relu::rounding::StagedSettings { eigen: false, polish_candidates: 0, ..Default::default() };
         let r = round(&lambda, &data, beta, &settings).unwrap();
         // Independent optimum for this direction: the closed-form one-group lasso.
         let u = net.u.column(0).to_owned();
@@ -263,7 +265,8 @@ fn rounded_objective_is_honest_and_deterministic() {
         if method == Rounding::Gaussian {
             assert!(a.objective <= empty + 1e-9);
             assert_eq!(a.repetition_objectives.len(), 2);
-            assert_eq!(a.objective, a.repetition_objectives.iter().cloned().fold(f64::INFINITY, f64::min));
+            // eigen candidates and the polish can only improve on the best repetition
+            assert!(a.objective <= a.repetition_objectives.iter().cloned().fold(f64::INFINITY, f64::min));
         }
     }
 }

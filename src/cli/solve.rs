@@ -57,6 +57,10 @@ pub struct Args {
     /// Gaussian rounding samples per repetition (default max(100, 2 (n + d + c))).
     #[arg(long)]
     pub samples: Option<usize>,
+    /// Rounded networks (best refits) polished by local training from the rounded weights
+    /// (Adam 1000 + L-BFGS 500 iterations each); 0 turns the polish off.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub polish: usize,
     /// Also compute the exact optimum p* (c = 1, enumerable patterns) and the gaps to it.
     #[arg(long)]
     pub exact_optimum: bool,
@@ -122,6 +126,7 @@ pub fn run(args: &Args) -> Result<()> {
         samples: args.samples,
         certify: !args.no_certify,
         exact_optimum: args.exact_optimum,
+        polish_candidates: args.polish,
     };
     let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     if args.beta.len() > 1 {

@@ -6,9 +6,11 @@
 //! an honest upper bound on `p*`. Test data never enters.
 //!
 //! Methods ([`Rounding`]):
-//! * [`Rounding::Gaussian`] (primary): Gaussian samples of the lifted neuron, their U parts as
-//!   first-layer directions, and an exact convex refit of the second layer (group lasso);
-//!   see [`gaussian`] and [`refit`].
+//! * [`Rounding::Gaussian`] (primary): staged ([`staged`]): networks read off `Lambda`
+//!   (sampled), Gaussian samples of the lifted neuron and the leading eigenvectors, their U parts
+//!   (both signs) as first-layer directions, an exact convex refit of the second layer (group
+//!   lasso, refitted), then a local polish of the best few by the trainer (polished); see
+//!   [`gaussian`], [`refit`] and [`staged`]. The stage values are in [`RoundingResult::stages`].
 //! * [`Rounding::Tos`] (comparison, the reference code's): Davis-Yin three-operator splitting on
 //!   the factorisation `W W' ~ Lambda` with the ReLU constraints; see [`tos`].
 //!
@@ -17,10 +19,12 @@
 pub mod eigen;
 pub mod gaussian;
 pub mod refit;
+pub mod staged;
 pub mod tos;
 
 pub use gaussian::{gaussian_rounding, GaussianRounding};
 pub use refit::{group_lasso, group_lasso_value, refit, Refit, RefitSettings};
+pub use staged::{staged_rounding, Stages, StagedSettings};
 pub use tos::{tos_rounding, TosRounding};
 
 use crate::data::Dataset;
@@ -68,11 +72,13 @@ pub struct RoundingSettings {
     pub refit: RefitSettings,
     /// Three-operator-splitting settings.
     pub tos: TosRounding,
+    /// Eigen candidates and polish of the Gaussian method (default: eigen on, 3 polished).
+    pub staged: StagedSettings,
 }
 
 impl Default for RoundingSettings {
     fn default() -> Self {
-        Self { method: Rounding::Gaussian, gaussian: GaussianRounding::default(), refit: RefitSettings::default(), tos: TosRounding::default() }
+        Self { method: Rounding::Gaussian, gaussian: GaussianRounding::default(), refit: RefitSettings::default(), tos: TosRounding::default(), staged: StagedSettings::default() }
     }
 }
 
@@ -101,6 +107,8 @@ pub struct RoundingResult {
     pub seed: u64,
     /// TOS only: `||W W' - Lambda||_F / ||Lambda||_F` at the last iterate.
     pub factorisation_residual: Option<f64>,
+    /// Gaussian only: the training objective after each stage (sampled, refitted, polished).
+    pub stages: Option<Stages>,
 }
 
 /// Checks `lambda` against the data: square of order `2n + d + c`, finite; `beta` finite, `>= 0`.
@@ -128,20 +136,21 @@ pub fn round(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, settings: &Roundi
     let lifted = lifted_objective(lambda, blocks, data.y.view(), beta);
     match settings.method {
         Rounding::Gaussian => {
-            let out = gaussian_rounding(lambda, data, beta, &settings.gaussian, &settings.refit)?;
-            let best = out.best;
+            let out = staged_rounding(lambda, data, beta, &settings.gaussian, &settings.refit, &settings.staged)?;
+            let used = out.stages.candidates.first().map_or(0, |c| c.directions);
             Ok(RoundingResult {
                 method: Rounding::Gaussian,
-                width: best.network.width(),
-                objective: best.objective,
-                network: best.network,
+                width: out.network.width(),
+                objective: out.objective,
+                network: out.network,
                 lifted_objective: lifted,
-                samples_used: best.directions,
+                samples_used: used,
                 samples_drawn: out.samples_drawn,
-                distinct_columns: best.distinct_columns,
+                distinct_columns: out.distinct_columns,
                 repetition_objectives: out.repetition_objectives,
                 seed: settings.gaussian.seed,
                 factorisation_residual: None,
+                stages: Some(out.stages),
             })
         }
         Rounding::Tos => {
@@ -158,6 +167,7 @@ pub fn round(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, settings: &Roundi
                 repetition_objectives: vec![out.objective, out.final_objective],
                 seed: settings.tos.seed,
                 factorisation_residual: Some(out.final_residual),
+                stages: None,
             })
         }
     }
