@@ -494,6 +494,16 @@ fn fill_solver(r: &mut Report, sol: &ConicSolution) {
     r.solve_seconds = sol.solve_seconds;
 }
 
+/// Rounds `lam` to a network and records it in the report as the upper bound.
+fn round_into(r: &mut Report, lam: &DMatrix<f64>, data: &Dataset, s: &PipelineSettings) -> Result<Network> {
+    let rounded = rounding::round(lam, data, s.beta, &s.rounding_settings(s.rounding))?;
+    r.upper_bound = Some(rounded.objective);
+    r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
+    r.width = Some(rounded.width);
+    r.rounding = Some(RoundingInfo::of(&rounded));
+    Ok(rounded.network)
+}
+
 fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<Outcome> {
     if s.backend == BackendKind::Dnn {
         if form != sdp::SdpForm::Reduced {
@@ -521,12 +531,7 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     if sol.status.has_solution() {
         r.objective = Some(sol.primal_objective);
         let lam = compiled.recover_lambda(&sol)?;
-        let rounded = rounding::round(&lam, data, s.beta, &s.rounding_settings(s.rounding))?;
-        r.upper_bound = Some(rounded.objective);
-        r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
-        r.width = Some(rounded.width);
-        r.rounding = Some(RoundingInfo::of(&rounded));
-        network = Some(rounded.network);
+        network = Some(round_into(&mut r, &lam, data, s)?);
         lambda = Some(lam);
     } else {
         r.notes.push(format!("the solver returned no solution ({}); no rounding", sol.status));
@@ -565,14 +570,8 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     let lam = sol.lambda(&problem)?;
     let mut network = None;
     if sol.primal_objective.is_finite() {
-        match rounding::round(&lam, data, s.beta, &s.rounding_settings(s.rounding)) {
-            Ok(rounded) => {
-                r.upper_bound = Some(rounded.objective);
-                r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
-                r.width = Some(rounded.width);
-                r.rounding = Some(RoundingInfo::of(&rounded));
-                network = Some(rounded.network);
-            }
+        match round_into(&mut r, &lam, data, s) {
+            Ok(net) => network = Some(net),
             Err(e) => r.notes.push(format!("rounding failed: {e}")),
         }
     }
