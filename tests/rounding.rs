@@ -53,7 +53,8 @@ fn gaussian_rounding_of_a_near_optimal_lift_on_the_reference_set() {
     s.gaussian.repetitions = 3;
     let r2 = round(&lambda, &data, 0.1, &s).unwrap();
     eprintln!("defaults {}, 400 x 3: {}", r.objective, r2.objective);
-    assert!(r2.objective >= p_star - 1e-7 && r2.objective <= r.objective.min(1.005 * p_star), "{}", r2.objective);
+    // Both end at p* after the polish; more samples must not be worse beyond solver accuracy.
+    assert!(r2.objective >= p_star - 1e-7 && r2.objective <= r.objective.min(1.005 * p_star) + 1e-7, "{} vs {}", r2.objective, r.objective);
 }
 
 /// Closed form of the one-group lasso min 1/2||h w' - Y||^2 + beta ||w||:
