@@ -363,7 +363,7 @@ fn reference_1d<'py>(py: Python<'py>) -> (Bound<'py, PyArray2<f64>>, Bound<'py, 
 
 /// `convex-relu demo --json` as JSON text.
 #[pyfunction]
-#[pyo3(signature = (restarts=5, iterations=2000, seed=0))]
+#[pyo3(signature = (restarts=3, iterations=2000, seed=0))]
 fn demo(py: Python<'_>, restarts: usize, iterations: usize, seed: u64) -> PyResult<String> {
     let out = py.detach(|| pipeline::demo(restarts, iterations, seed)).map_err(to_py)?;
     serde_json::to_string(&out).map_err(|e| value_error(e.to_string()))

@@ -497,7 +497,7 @@ def export(
                           _count(max_patterns, "max_patterns"))
 
 
-def demo(restarts: int = 5, iterations: int = 2000, seed: int = 0) -> Dict[str, Any]:
+def demo(restarts: int = 3, iterations: int = 2000, seed: int = 0) -> Dict[str, Any]:
     """``convex-relu demo --json`` as a dict: exact C-ReLU and the SDP relaxation on the
     reference data set at beta = 0.1, with the non-convex baseline."""
     return json.loads(_native.demo(_count(restarts, "restarts"), _count(iterations, "iterations"), _count(seed, "seed")))
