@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+
+# The system OpenBLAS behind the solvers reads this when the extension is loaded; the command
+# line must run with the same value, or the last digits of the numbers differ (reduction order).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +29,7 @@ def cli_path() -> Path:
 
 
 def run_cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ)
     out = subprocess.run([str(cli_path()), *args], capture_output=True, text=True, env=env, timeout=300)
     if check and out.returncode != 0:
         raise AssertionError(f"convex-relu {' '.join(args)} failed: {out.stderr}")

@@ -46,8 +46,8 @@ def test_regressor_equals_solve():
 def test_classifier_binary_and_multiclass():
     rng = np.random.default_rng(0)
     centres = np.array([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
-    lab = np.repeat(np.array(["a", "b", "c"]), 15)
-    x = centres[np.repeat(np.arange(3), 15)] + 0.3 * rng.standard_normal((45, 2))
+    lab = np.repeat(np.array(["a", "b", "c"]), 8)
+    x = centres[np.repeat(np.arange(3), 8)] + 0.3 * rng.standard_normal((24, 2))
     two = lab != "c"
     clf = ConvexReLUClassifier(beta=0.01).fit(x[two], lab[two])
     assert list(clf.classes_) == ["a", "b"]
@@ -58,4 +58,4 @@ def test_classifier_binary_and_multiclass():
     assert len(sdp.reports_) == 1 and sdp.report_.c == 3
     assert sdp.score(x, lab) == 1.0
     with pytest.raises(ValueError, match="at least 2 classes"):
-        ConvexReLUClassifier().fit(x, np.zeros(45))
+        ConvexReLUClassifier().fit(x, np.zeros(24))
