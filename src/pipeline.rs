@@ -589,6 +589,27 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     Ok((out, sol.state))
 }
 
+/// Compiles the program of `settings` without solving it: the problem and the meta block that
+/// `solve --export` writes (for the `dnn` backend, which builds no problem, the same reduced
+/// relaxation the CLI exports).
+pub fn compile_for_export(data: &Dataset, s: &PipelineSettings) -> Result<(ConicProblem, ProblemMeta)> {
+    s.validate()?;
+    check_scalar_output(data, s.formulation)?;
+    match s.formulation.sdp_form() {
+        Some(form) => {
+            let compiled = sdp::compile(data, s.beta, form)?;
+            let blocks = compiled.layout.variables.iter().map(|b| LayoutBlock { name: b.name.clone(), start: b.offset, len: b.len }).collect();
+            Ok((compiled.problem, meta_for(data, s, blocks)))
+        }
+        None => {
+            let compile = CompileSettings { beta: s.beta, gates: s.gates, seed: s.seed, budget: s.budget.clone() };
+            let compiled = formulation::compile(s.formulation, data, &compile)?;
+            let blocks = compiled.layout.blocks.iter().map(|b| LayoutBlock { name: b.name.clone(), start: b.start, len: b.len }).collect();
+            Ok((compiled.problem, meta_for(data, s, blocks)))
+        }
+    }
+}
+
 /// Runs `settings` once per value of `betas`, in order, one outcome per beta. With the `dnn`
 /// backend each solve is warm-started from the previous one (same data); the other backends
 /// solve each beta from scratch.
