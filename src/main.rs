@@ -38,6 +38,8 @@ enum Command {
     Convert(cli::convert::Args),
     /// Evaluate the training objective of a saved two- or three-layer network on data.
     Evaluate(cli::three_layer::EvaluateArgs),
+    /// One instance of a data x beta x seed study grid by index (Slurm arrays, GNU parallel).
+    Grid(cli::grid::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
             Command::Convert(args) => cli::convert::run(args),
             Command::Cpp(args) => cli::cpp::run(args),
             Command::Evaluate(args) => cli::three_layer::evaluate(args),
+            Command::Grid(args) => cli::grid::run(args),
         };
         if let Err(e) = &result {
             report_error(e);

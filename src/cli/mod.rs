@@ -6,6 +6,7 @@ pub mod cpp;
 pub mod data_args;
 pub mod demo;
 pub mod exit;
+pub mod grid;
 pub mod solve;
 pub mod solve_file;
 pub mod solver_args;
