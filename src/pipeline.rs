@@ -306,42 +306,51 @@ pub struct Outcome {
 }
 
 fn blank_report(data: &Dataset, s: &PipelineSettings) -> Report {
-    Report {
-        status: String::new(),
-        backend: s.backend.name().into(),
-        formulation: s.formulation.name().into(),
-        data: data.source.clone(),
-        n: data.n(),
-        d: data.d(),
-        c: data.c(),
-        beta: s.beta,
-        patterns: None,
-        gates: (s.formulation == Formulation::Sampled).then_some(s.gates),
-        objective: None,
-        objective_label: String::new(),
-        lower_bound: None,
-        certified: false,
-        lower_bound_method: None,
-        upper_bound: None,
-        upper_bound_source: None,
-        width: None,
-        gap: None,
-        globally_optimal: false,
-        tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
-        exact_optimum: None,
-        exact_optimum_backend: None,
-        relaxation_gap: None,
-        rounding_gap: None,
-        iterations: 0,
-        primal_residual: None,
-        dual_residual: None,
-        solver_gap: None,
-        compile_seconds: 0.0,
-        solve_seconds: 0.0,
-        certify_seconds: None,
-        seed: s.seed,
-        rounding: None,
-        notes: Vec::new(),
+    let mut r = Report::blank(data, s.formulation.name(), s.backend, s.beta, s.seed);
+    r.gates = (s.formulation == Formulation::Sampled).then_some(s.gates);
+    r
+}
+
+impl Report {
+    /// An empty report for `data`: the run's identity filled in, every result unset.
+    pub fn blank(data: &Dataset, formulation: &str, backend: BackendKind, beta: f64, seed: u64) -> Report {
+        Report {
+            status: String::new(),
+            backend: backend.name().into(),
+            formulation: formulation.into(),
+            data: data.source.clone(),
+            n: data.n(),
+            d: data.d(),
+            c: data.c(),
+            beta,
+            patterns: None,
+            gates: None,
+            objective: None,
+            objective_label: String::new(),
+            lower_bound: None,
+            certified: false,
+            lower_bound_method: None,
+            upper_bound: None,
+            upper_bound_source: None,
+            width: None,
+            gap: None,
+            globally_optimal: false,
+            tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
+            exact_optimum: None,
+            exact_optimum_backend: None,
+            relaxation_gap: None,
+            rounding_gap: None,
+            iterations: 0,
+            primal_residual: None,
+            dual_residual: None,
+            solver_gap: None,
+            compile_seconds: 0.0,
+            solve_seconds: 0.0,
+            certify_seconds: None,
+            seed,
+            rounding: None,
+            notes: Vec::new(),
+        }
     }
 }
 

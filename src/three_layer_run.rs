@@ -195,43 +195,9 @@ pub struct Outcome3 {
 }
 
 fn blank(data: &Dataset, s: &ThreeLayerSettings) -> Report {
-    Report {
-        status: String::new(),
-        backend: s.backend.name().into(),
-        formulation: "three-layer".into(),
-        data: data.source.clone(),
-        n: data.n(),
-        d: data.d(),
-        c: data.c(),
-        beta: s.beta,
-        patterns: None,
-        gates: None,
-        objective: None,
-        objective_label: "three-layer convex program at the solver's point".into(),
-        lower_bound: None,
-        certified: false,
-        lower_bound_method: None,
-        upper_bound: None,
-        upper_bound_source: None,
-        width: None,
-        gap: None,
-        globally_optimal: false,
-        tolerance: GLOBAL_OPTIMALITY_TOLERANCE,
-        exact_optimum: None,
-        exact_optimum_backend: None,
-        relaxation_gap: None,
-        rounding_gap: None,
-        iterations: 0,
-        primal_residual: None,
-        dual_residual: None,
-        solver_gap: None,
-        compile_seconds: 0.0,
-        solve_seconds: 0.0,
-        certify_seconds: None,
-        seed: s.seed,
-        rounding: None,
-        notes: Vec::new(),
-    }
+    let mut r = Report::blank(data, "three-layer", s.backend, s.beta, s.seed);
+    r.objective_label = "three-layer convex program at the solver's point".into();
+    r
 }
 
 /// Solves the program over `configs`; `(program, solution)`.
