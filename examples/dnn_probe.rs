@@ -1,6 +1,11 @@
-//! Development probe: the `dnn` solver against Clarabel on one instance, printing both.
+//! Development probe: the `dnn` solver on one instance, optionally beside Clarabel (`--clarabel`)
+//! and SCS (`--scs`, with both certified bounds), printing each solver's value and certified bound.
 //!
-//!     cargo run --release --example dnn_probe -- [spiral N | ref1d | teacher N] [beta] [tol]
+//!     cargo run --release --example dnn_probe -- [ref1d | spiral N | teacher N | csv] [beta] [tol] [-v] [--clarabel] [--scs]
+//!
+//! `csv` reads `CSV=path` (last column the class, one-hot, standardised). Solver knobs from the
+//! environment (defaults otherwise): `KAPPA`, `RHO`, `ADAPT` (rebalance period), `MAXIT`, `TL`
+//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block).
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
 use convex_relu::dnn::{self, DnnProblem, DnnSettings};
