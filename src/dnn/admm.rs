@@ -219,6 +219,8 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
         )));
     }
     let (q, p, n) = (problem.t.q(), problem.t.p(), problem.t.n());
+    // One BLAS thread below order 400 (measured faster there; see `SingleBlasThread`).
+    let _blas = (q < 400).then(crate::linalg::SingleBlasThread::new);
     // Work on the scaled variable S^ = D^(-1) S D^(-1) (see `default_scale_a`).
     let d_a = match settings.scale_a {
         Some(v) => v,
