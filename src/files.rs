@@ -27,6 +27,22 @@ pub fn write_text(path: &Path, text: &str, overwrite: bool) -> Result<()> {
     file.write_all(text.as_bytes()).map_err(|e| Error::io(path, e))
 }
 
+/// Writes `value` as pretty JSON plus a newline, with [`write_text`]'s overwrite rule.
+pub fn write_json(path: &Path, value: &serde_json::Value, overwrite: bool) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    text.push('\n');
+    write_text(path, &text, overwrite)
+}
+
+/// Parses `text` as JSON; a syntax error names `path`, its line and column.
+pub fn parse_json(text: &str, path: &Path) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        Error::Parse { path: path.to_path_buf(), line: Some(e.line()), column: Some(e.column().to_string()), message: format!("invalid JSON: {msg}") }
+    })
+}
+
 /// Checks, before any expensive work, that `path` can be written: its directory exists and is a
 /// directory, an existing `path` is a regular file and is replaced only with `overwrite`, and
 /// the directory accepts a new file (probed by creating and removing an empty one). `option`

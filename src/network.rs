@@ -199,9 +199,7 @@ impl Network {
         if let Some(((i, j), _)) = self.v.indexed_iter().find(|(_, a)| !a.is_finite()) {
             return Err(Error::InvalidArgument(format!("cannot save {}: V[{i}, {j}] is not finite", path.display())));
         }
-        let mut text = serde_json::to_string_pretty(&self.to_json()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        text.push('\n');
-        crate::files::write_text(path, &text, overwrite)
+        crate::files::write_json(path, &self.to_json(), overwrite)
     }
 
     /// Read weights written by [`Network::save`]. Errors name the file and the offending field
@@ -214,16 +212,7 @@ impl Network {
 
     /// Parse a weight file's text; `path` is used in error messages.
     pub fn from_json_str(text: &str, path: &Path) -> Result<Network> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            Error::Parse {
-                path: path.to_path_buf(),
-                line: Some(e.line()),
-                column: Some(e.column().to_string()),
-                message: format!("invalid JSON: {msg}"),
-            }
-        })?;
+        let value: Value = crate::files::parse_json(text, path)?;
         let fail = |field: &str, msg: String| Error::Parse {
             path: path.to_path_buf(),
             line: None,

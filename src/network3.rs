@@ -260,9 +260,7 @@ impl Network3 {
         if self.w1.iter().chain(self.w2.iter()).chain(self.w3.iter()).any(|a| !a.is_finite()) {
             return Err(Error::InvalidArgument(format!("cannot save {}: a weight is not finite", path.display())));
         }
-        let mut text = serde_json::to_string_pretty(&self.to_json()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
-        text.push('\n');
-        crate::files::write_text(path, &text, overwrite)
+        crate::files::write_json(path, &self.to_json(), overwrite)
     }
 
     /// Read weights written by [`Network3::save`]; errors name the file and the field.
@@ -274,11 +272,7 @@ impl Network3 {
 
     /// Parse a weight file's text; `path` is used in error messages.
     pub fn from_json_str(text: &str, path: &Path) -> Result<Network3> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            Error::Parse { path: path.to_path_buf(), line: Some(e.line()), column: Some(e.column().to_string()), message: format!("invalid JSON: {msg}") }
-        })?;
+        let value: Value = crate::files::parse_json(text, path)?;
         let fail = |field: &str, msg: String| Error::Parse { path: path.to_path_buf(), line: None, column: None, message: format!("field `{field}`: {msg}") };
         let kind = |v: &Value| -> String {
             match v {
