@@ -3,7 +3,10 @@
 //! The functions here are thin: they turn numpy arrays into a [`Dataset`], build the same
 //! settings structs the command line builds, run the library with the GIL released
 //! ([`Python::detach`]) and hand back JSON text produced by `serde_json` from the library's own
-//! serialisable types (a [`pipeline::Report`] is the object `convex-relu solve --json` prints).
+//! serialisable types (a [`pipeline::Report`] is the object `convex-relu solve --json` prints;
+//! for `formulation = "three-layer"` it is a [`three_layer_run::ThreeLayerReport`], run by
+//! [`three_layer_run::run`] with the settings of `solve --formulation three-layer`). Networks
+//! travel as the weight files' JSON objects (`convex-relu-network` or `convex-relu-network3`).
 //! The Python layer (python/convex_relu) turns that text into dicts and frozen classes and does
 //! the user-facing argument checks.
 //!
