@@ -351,6 +351,41 @@ impl Network3 {
     }
 }
 
+/// A weight file of either kind, told apart by its `format` field: a two-layer
+/// `convex-relu-network` or a three-layer `convex-relu-network3` file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SavedNetwork {
+    Two(crate::network::Network),
+    Three(Network3),
+}
+
+impl SavedNetwork {
+    /// Reads a weight file of either kind; errors name the file and the field.
+    pub fn load(path: impl AsRef<Path>) -> Result<SavedNetwork> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::from_json_str(&text, path)
+    }
+
+    /// Parses a weight file's text (`path` is used in error messages). A `format` other than the
+    /// three-layer one is read as a two-layer file, whose error then names both formats.
+    pub fn from_json_str(text: &str, path: &Path) -> Result<SavedNetwork> {
+        let value = crate::files::parse_json(text, path)?;
+        if value.get("format").and_then(Value::as_str) == Some(NETWORK3_FORMAT) {
+            return Network3::from_json_str(text, path).map(SavedNetwork::Three);
+        }
+        crate::network::Network::from_json_str(text, path).map(SavedNetwork::Two).map_err(|e| match e {
+            Error::Parse { path, line, column, message } if message.starts_with("field `format`") => Error::Parse {
+                path,
+                line,
+                column,
+                message: format!("{message} (expected format \"{}\" or \"{NETWORK3_FORMAT}\")", crate::network::NETWORK_FORMAT),
+            },
+            other => other,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

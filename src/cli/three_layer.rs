@@ -6,8 +6,7 @@ use super::data_args::{load_data, DataArgs};
 use convex_relu::error::{Error, Result};
 use convex_relu::export;
 use convex_relu::formulation::three_layer::ConfigBudget;
-use convex_relu::network::{Network, NETWORK_FORMAT};
-use convex_relu::network3::{Network3, NETWORK3_FORMAT};
+use convex_relu::network3::SavedNetwork;
 use convex_relu::patterns::Budget;
 use convex_relu::three_layer_run::{self, ConfigChoice, ThreeLayerSettings};
 use convex_relu::train3::{train_with_progress, Train3Settings};
@@ -174,18 +173,14 @@ pub fn evaluate(args: &EvaluateArgs) -> Result<()> {
     if !(args.beta.is_finite() && args.beta >= 0.0) {
         return Err(Error::InvalidArgument(format!("beta must be finite and >= 0, found {}", args.beta)));
     }
-    let text = std::fs::read_to_string(&args.network).map_err(|e| Error::io(&args.network, e))?;
-    let format = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| v.get("format").and_then(|f| f.as_str().map(String::from)));
+    let saved = SavedNetwork::load(&args.network)?;
     let data = load_data(&args.data)?;
-    let (layers, objective, loss, penalty, width) = match format.as_deref() {
-        Some(f) if f == NETWORK3_FORMAT => {
-            let net = Network3::from_json_str(&text, &args.network)?;
+    let (layers, objective, loss, penalty, width) = match saved {
+        SavedNetwork::Three(net) => {
             let obj = net.checked_objective(&data, args.beta)?;
             (3, obj, net.loss(&data), net.penalty(args.beta), net.width())
         }
-        _ => {
-            let net = Network::from_json_str(&text, &args.network)
-                .map_err(|e| Error::InvalidArgument(format!("{e} (expected format \"{NETWORK_FORMAT}\" or \"{NETWORK3_FORMAT}\")")))?;
+        SavedNetwork::Two(net) => {
             net.check_compatible(&data)?;
             (2, net.objective(&data, args.beta), net.loss(&data), net.penalty(args.beta), net.width())
         }

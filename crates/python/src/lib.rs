@@ -3,7 +3,10 @@
 //! The functions here are thin: they turn numpy arrays into a [`Dataset`], build the same
 //! settings structs the command line builds, run the library with the GIL released
 //! ([`Python::detach`]) and hand back JSON text produced by `serde_json` from the library's own
-//! serialisable types (a [`pipeline::Report`] is the object `convex-relu solve --json` prints).
+//! serialisable types (a [`pipeline::Report`] is the object `convex-relu solve --json` prints;
+//! for `formulation = "three-layer"` it is a [`three_layer_run::ThreeLayerReport`], run by
+//! [`three_layer_run::run`] with the settings of `solve --formulation three-layer`). Networks
+//! travel as the weight files' JSON objects (`convex-relu-network` or `convex-relu-network3`).
 //! The Python layer (python/convex_relu) turns that text into dicts and frozen classes and does
 //! the user-facing argument checks.
 //!
@@ -19,10 +22,13 @@ use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::error::Error;
 use convex_relu::formulation::Formulation;
 use convex_relu::network::Network;
+use convex_relu::network3::{Network3, SavedNetwork};
 use convex_relu::patterns::Budget;
 use convex_relu::pipeline::{self, Outcome, PipelineSettings, TightnessSettings};
 use convex_relu::rounding::Rounding;
-use numpy::{PyArray2, PyReadonlyArray2, ToPyArray};
+use convex_relu::formulation::three_layer::ConfigBudget;
+use convex_relu::three_layer_run::{self, ConfigChoice, ThreeLayerSettings};
+use numpy::{PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, ToPyArray};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -52,12 +58,9 @@ fn parse_formulation(name: &str) -> PyResult<Formulation> {
         "sampled" => Ok(Formulation::Sampled),
         "sdp" => Ok(Formulation::Sdp),
         "sdp-full" => Ok(Formulation::SdpFull),
-        "three-layer" => Err(value_error(
-            "formulation `three-layer` is not available in the Python package yet (use the command line: \
-             convex-relu solve --formulation three-layer)",
-        )),
+        "three-layer" => Ok(Formulation::ThreeLayer),
         other => Err(value_error(format!(
-            "unknown formulation `{other}` (expected exact, gated, sampled, sdp or sdp-full)"
+            "unknown formulation `{other}` (expected exact, gated, sampled, sdp, sdp-full or three-layer)"
         ))),
     }
 }
@@ -125,48 +128,119 @@ impl SolverOptions {
     }
 }
 
-/// The settings of `pipeline::run`, field by field as the command line's `solve` sets them.
-#[allow(clippy::too_many_arguments)]
-fn pipeline_settings(
-    formulation: &str,
-    beta: f64,
-    solver: &SolverOptions,
+/// The options of `solve` and `solve_path` (a dict with these keys, built by the Python layer).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct RunOptions {
+    formulation: String,
+    solver: SolverOptions,
     gates: usize,
     seed: u64,
     max_patterns: u64,
-    rounding: &str,
+    rounding: String,
     samples: Option<usize>,
     certify: bool,
     exact_optimum: bool,
-) -> PyResult<PipelineSettings> {
-    let s = PipelineSettings {
-        formulation: parse_formulation(formulation)?,
-        beta,
-        backend: solver.backend()?,
-        solve: solver.settings()?,
-        gates,
-        seed,
-        budget: Budget { max_patterns, ..Budget::default() },
-        rounding: parse_rounding(rounding)?,
-        samples,
-        certify,
-        exact_optimum,
-        ..PipelineSettings::default()
-    };
-    s.validate().map_err(to_py)?;
-    Ok(s)
+    /// Three-layer only: first-layer neurons per sub-network.
+    sub_width: Option<usize>,
+    /// Three-layer only: `auto`, `exact` or a number of sampled sub-networks.
+    configs: String,
 }
 
-fn outcome_json(out: &Outcome) -> PyResult<(String, Option<String>)> {
-    let report = serde_json::to_string(&out.report).map_err(|e| value_error(e.to_string()))?;
-    let network = out.network.as_ref().map(|n| n.to_json().to_string());
-    Ok((report, network))
+/// What one solve runs: a two-layer pipeline or the three-layer program.
+enum RunSettings {
+    Two(PipelineSettings),
+    Three(ThreeLayerSettings),
+}
+
+impl RunOptions {
+    /// The settings, field by field as the command line's `solve` sets them (its checks and
+    /// messages included).
+    fn settings(&self, beta: f64) -> PyResult<RunSettings> {
+        let formulation = parse_formulation(&self.formulation)?;
+        if formulation == Formulation::ThreeLayer {
+            return self.three_layer(beta).map(RunSettings::Three);
+        }
+        if self.sub_width.is_some() || self.configs != "auto" {
+            return Err(value_error(format!(
+                "sub_width and configs apply to formulation `three-layer` only (formulation is `{}`)",
+                self.formulation
+            )));
+        }
+        let s = PipelineSettings {
+            formulation,
+            beta,
+            backend: self.solver.backend()?,
+            solve: self.solver.settings()?,
+            gates: self.gates,
+            seed: self.seed,
+            budget: Budget { max_patterns: self.max_patterns, ..Budget::default() },
+            rounding: parse_rounding(&self.rounding)?,
+            samples: self.samples,
+            certify: self.certify,
+            exact_optimum: self.exact_optimum,
+            ..PipelineSettings::default()
+        };
+        s.validate().map_err(to_py)?;
+        Ok(RunSettings::Two(s))
+    }
+
+    /// `solve --formulation three-layer --sub-width M1 --configs C` (src/cli/three_layer.rs):
+    /// `certify = false` also switches off column generation, as `--no-certify` does.
+    fn three_layer(&self, beta: f64) -> PyResult<ThreeLayerSettings> {
+        let sub_width = self.sub_width.ok_or_else(|| {
+            value_error("formulation `three-layer` needs sub_width = M1 (first-layer neurons per sub-network)")
+        })?;
+        if self.exact_optimum {
+            return Err(value_error(
+                "exact_optimum applies to the two-layer formulations only (the three-layer certificate is in lower_bound)",
+            ));
+        }
+        let s = ThreeLayerSettings {
+            beta,
+            sub_width,
+            configs: self.configs.parse::<ConfigChoice>().map_err(to_py)?,
+            seed: self.seed,
+            backend: self.solver.backend()?,
+            solve: self.solver.settings()?,
+            budget: ConfigBudget {
+                patterns: Budget { max_patterns: self.max_patterns, ..Budget::default() },
+                ..ConfigBudget::default()
+            },
+            certify: self.certify,
+            column_generation: self.certify,
+            ..ThreeLayerSettings::default()
+        };
+        s.validate().map_err(to_py)?;
+        Ok(s)
+    }
+}
+
+/// Report JSON and network JSON (a two- or three-layer weight file's object, or None).
+type RunJson = (String, Option<String>);
+
+/// `serde_json::to_string`'s result for Python.
+fn json_text(text: serde_json::Result<String>) -> PyResult<String> {
+    text.map_err(|e| value_error(e.to_string()))
+}
+
+fn outcome_json(out: &Outcome) -> PyResult<RunJson> {
+    Ok((json_text(serde_json::to_string(&out.report))?, out.network.as_ref().map(|n| n.to_json().to_string())))
+}
+
+/// Runs one solve (two- or three-layer) with the GIL released.
+fn run_one(py: Python<'_>, data: &Dataset, settings: &RunSettings) -> PyResult<RunJson> {
+    match settings {
+        RunSettings::Two(s) => outcome_json(&py.detach(|| pipeline::run(data, s)).map_err(to_py)?),
+        RunSettings::Three(s) => {
+            let out = py.detach(|| three_layer_run::run(data, s)).map_err(to_py)?;
+            Ok((json_text(serde_json::to_string(&out.report))?, out.network.as_ref().map(|n| n.to_json().to_string())))
+        }
+    }
 }
 
 /// Runs one solve; returns (report JSON, network JSON or None).
 #[pyfunction]
-#[pyo3(signature = (x, y, beta, targets, source, formulation, solver, gates, seed, max_patterns, rounding, samples, certify, exact_optimum))]
-#[allow(clippy::too_many_arguments)]
 fn solve(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, f64>,
@@ -174,26 +248,15 @@ fn solve(
     beta: f64,
     targets: &str,
     source: &str,
-    formulation: &str,
-    solver: SolverOptions,
-    gates: usize,
-    seed: u64,
-    max_patterns: u64,
-    rounding: &str,
-    samples: Option<usize>,
-    certify: bool,
-    exact_optimum: bool,
-) -> PyResult<(String, Option<String>)> {
+    run: RunOptions,
+) -> PyResult<RunJson> {
     let data = dataset(x, y, targets, source)?;
-    let s = pipeline_settings(formulation, beta, &solver, gates, seed, max_patterns, rounding, samples, certify, exact_optimum)?;
-    let out = py.detach(|| pipeline::run(&data, &s)).map_err(to_py)?;
-    outcome_json(&out)
+    let settings = run.settings(beta)?;
+    run_one(py, &data, &settings)
 }
 
 /// Runs a beta path (warm-started on the dnn backend); one (report, network) pair per beta.
 #[pyfunction]
-#[pyo3(signature = (x, y, betas, targets, source, formulation, solver, gates, seed, max_patterns, rounding, samples, certify, exact_optimum))]
-#[allow(clippy::too_many_arguments)]
 fn solve_path(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, f64>,
@@ -201,19 +264,16 @@ fn solve_path(
     betas: Vec<f64>,
     targets: &str,
     source: &str,
-    formulation: &str,
-    solver: SolverOptions,
-    gates: usize,
-    seed: u64,
-    max_patterns: u64,
-    rounding: &str,
-    samples: Option<usize>,
-    certify: bool,
-    exact_optimum: bool,
-) -> PyResult<Vec<(String, Option<String>)>> {
+    run: RunOptions,
+) -> PyResult<Vec<RunJson>> {
     let data = dataset(x, y, targets, source)?;
     let first = *betas.first().ok_or_else(|| value_error("the beta path is empty"))?;
-    let s = pipeline_settings(formulation, first, &solver, gates, seed, max_patterns, rounding, samples, certify, exact_optimum)?;
+    let RunSettings::Two(s) = run.settings(first)? else {
+        return Err(value_error(format!(
+            "formulation `three-layer` takes a single beta (found a path of {} values): call solve() once per beta",
+            betas.len()
+        )));
+    };
     for &b in &betas {
         if !(b.is_finite() && b > 0.0) {
             return Err(value_error(format!("beta must be a positive number, found {b}")));
@@ -260,7 +320,7 @@ fn tightness(
         ..Default::default()
     };
     let out = py.detach(|| pipeline::tightness(&data, &t)).map_err(to_py)?;
-    serde_json::to_string(&out).map_err(|e| value_error(e.to_string()))
+    json_text(serde_json::to_string(&out))
 }
 
 /// Writes the compiled program (.json, .dat-s or .cbf, by extension) as `solve --export` does;
@@ -284,8 +344,16 @@ fn export(
 ) -> PyResult<&'static str> {
     let data = dataset(x, y, targets, source)?;
     convex_relu::export::Format::from_path(&path).map_err(to_py)?;
+    let formulation = parse_formulation(formulation)?;
+    if formulation == Formulation::ThreeLayer {
+        return Err(value_error(
+            "export: the three-layer program is built during the run (its configurations come from enumeration or \
+             sampling and column generation), so it cannot be exported without solving; use the command line: \
+             convex-relu solve --formulation three-layer --export FILE",
+        ));
+    }
     let s = PipelineSettings {
-        formulation: parse_formulation(formulation)?,
+        formulation,
         beta,
         gates,
         seed,
@@ -314,6 +382,16 @@ fn network_load(path: PathBuf) -> PyResult<String> {
 #[pyfunction]
 fn network_from_json(text: &str, path: PathBuf) -> PyResult<String> {
     Network::from_json_str(text, &path).map(|n| n.to_json().to_string()).map_err(to_py)
+}
+
+/// Reads a weight file of either kind (two- or three-layer, told apart by its `format`);
+/// returns its JSON text as the library re-serialises it (validated).
+#[pyfunction]
+fn network_load_any(path: PathBuf) -> PyResult<String> {
+    match SavedNetwork::load(&path).map_err(to_py)? {
+        SavedNetwork::Two(n) => Ok(n.to_json().to_string()),
+        SavedNetwork::Three(n) => Ok(n.to_json().to_string()),
+    }
 }
 
 /// Writes a weight file (refuses to replace a file unless `overwrite`).
@@ -356,6 +434,73 @@ fn network_objective(
     Ok(net.objective(&data, beta))
 }
 
+fn network3(w1: PyReadonlyArray3<'_, f64>, w2: PyReadonlyArray2<'_, f64>, w3: PyReadonlyArray1<'_, f64>) -> PyResult<Network3> {
+    Network3::new(w1.as_array().to_owned(), w2.as_array().to_owned(), w3.as_array().to_owned()).map_err(to_py)
+}
+
+/// Checks the shapes of a three-layer network's layers (the library's messages).
+#[pyfunction]
+fn network3_check(w1: PyReadonlyArray3<'_, f64>, w2: PyReadonlyArray2<'_, f64>, w3: PyReadonlyArray1<'_, f64>) -> PyResult<()> {
+    network3(w1, w2, w3).map(|_| ())
+}
+
+/// Reads a three-layer weight file; returns its JSON text as the library re-serialises it.
+#[pyfunction]
+fn network3_load(path: PathBuf) -> PyResult<String> {
+    Network3::load(&path).map(|n| n.to_json().to_string()).map_err(to_py)
+}
+
+/// Writes a three-layer weight file (refuses to replace a file unless `overwrite`).
+#[pyfunction]
+fn network3_save(
+    w1: PyReadonlyArray3<'_, f64>,
+    w2: PyReadonlyArray2<'_, f64>,
+    w3: PyReadonlyArray1<'_, f64>,
+    path: PathBuf,
+    overwrite: bool,
+) -> PyResult<()> {
+    network3(w1, w2, w3)?.save(&path, overwrite).map_err(to_py)
+}
+
+/// `f(X) = sum_k s(s(X W1_k) w2_k) w3_k` as an n x 1 array.
+#[pyfunction]
+fn network3_predict<'py>(
+    py: Python<'py>,
+    w1: PyReadonlyArray3<'py, f64>,
+    w2: PyReadonlyArray2<'py, f64>,
+    w3: PyReadonlyArray1<'py, f64>,
+    x: PyReadonlyArray2<'py, f64>,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let net = network3(w1, w2, w3)?;
+    let x = x.as_array();
+    if x.ncols() != net.d() {
+        return Err(value_error(format!("X has {} columns but the network expects d = {}", x.ncols(), net.d())));
+    }
+    let f = net.predict(x);
+    let n = f.len();
+    let f = f.into_shape_with_order((n, 1)).map_err(|e| value_error(e.to_string()))?;
+    Ok(f.to_pyarray(py))
+}
+
+/// The three-layer objective `1/2 ||f(X) - y||^2 + beta/2 sum_k (||w2_k||^2 + w3_k^2)`, after
+/// checking the shapes and the constraint `||W1_k||_F <= 1` (`Network3::checked_objective`).
+#[pyfunction]
+fn network3_objective(
+    w1: PyReadonlyArray3<'_, f64>,
+    w2: PyReadonlyArray2<'_, f64>,
+    w3: PyReadonlyArray1<'_, f64>,
+    x: PyReadonlyArray2<'_, f64>,
+    y: PyReadonlyArray2<'_, f64>,
+    beta: f64,
+) -> PyResult<f64> {
+    let net = network3(w1, w2, w3)?;
+    if !(beta.is_finite() && beta >= 0.0) {
+        return Err(value_error(format!("beta must be a non-negative number, found {beta}")));
+    }
+    let data = dataset(x, y, "numeric", "arrays")?;
+    net.checked_objective(&data, beta).map_err(to_py)
+}
+
 /// The built-in reference data set (n = 8, X = [x, 1], y = sin(3x)): (X, Y, source).
 #[pyfunction]
 fn reference_1d<'py>(py: Python<'py>) -> (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>, String) {
@@ -368,7 +513,7 @@ fn reference_1d<'py>(py: Python<'py>) -> (Bound<'py, PyArray2<f64>>, Bound<'py, 
 #[pyo3(signature = (restarts=3, iterations=2000, seed=0))]
 fn demo(py: Python<'_>, restarts: usize, iterations: usize, seed: u64) -> PyResult<String> {
     let out = py.detach(|| pipeline::demo(restarts, iterations, seed)).map_err(to_py)?;
-    serde_json::to_string(&out).map_err(|e| value_error(e.to_string()))
+    json_text(serde_json::to_string(&out))
 }
 
 /// Backends compiled into this build.
@@ -396,6 +541,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(network_save, m)?)?;
     m.add_function(wrap_pyfunction!(network_predict, m)?)?;
     m.add_function(wrap_pyfunction!(network_objective, m)?)?;
+    m.add_function(wrap_pyfunction!(network_load_any, m)?)?;
+    m.add_function(wrap_pyfunction!(network3_check, m)?)?;
+    m.add_function(wrap_pyfunction!(network3_load, m)?)?;
+    m.add_function(wrap_pyfunction!(network3_save, m)?)?;
+    m.add_function(wrap_pyfunction!(network3_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(network3_objective, m)?)?;
     m.add_function(wrap_pyfunction!(reference_1d, m)?)?;
     m.add_function(wrap_pyfunction!(demo, m)?)?;
     m.add_function(wrap_pyfunction!(available_backends, m)?)?;

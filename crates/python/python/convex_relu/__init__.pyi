@@ -9,7 +9,7 @@ from . import datasets as datasets
 
 __version__: str
 
-Formulation = Literal["exact", "gated", "sampled", "sdp", "sdp-full"]
+Formulation = Literal["exact", "gated", "sampled", "sdp", "sdp-full", "three-layer"]
 Backend = Literal["clarabel", "scs", "dnn"]
 Targets = Literal["numeric", "signed", "onehot"]
 ArrayLike = npt.ArrayLike
@@ -41,6 +41,31 @@ class Network:
     @classmethod
     def load(cls, path: PathLike) -> "Network": ...
     def to_dict(self) -> Dict[str, Any]: ...
+
+class Network3:
+    def __init__(self, w1: ArrayLike, w2: ArrayLike, w3: ArrayLike) -> None: ...
+    @property
+    def w1(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def w2(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def w3(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def d(self) -> int: ...
+    @property
+    def c(self) -> int: ...
+    @property
+    def sub_width(self) -> int: ...
+    @property
+    def width(self) -> int: ...
+    def predict(self, X: ArrayLike) -> npt.NDArray[np.float64]: ...
+    def objective(self, X: ArrayLike, Y: ArrayLike, beta: float) -> float: ...
+    def save(self, path: PathLike, *, overwrite: bool = False) -> None: ...
+    @classmethod
+    def load(cls, path: PathLike) -> "Network3": ...
+    def to_dict(self) -> Dict[str, Any]: ...
+
+def load(path: PathLike) -> Union[Network, Network3]: ...
 
 class Report:
     status: str
@@ -78,7 +103,15 @@ class Report:
     seed: int
     rounding: Optional[Dict[str, Any]]
     notes: Tuple[str, ...]
-    network: Optional[Network]
+    sub_width: Optional[int]
+    configs: Optional[str]
+    configurations: Optional[int]
+    pool_configurations: Optional[int]
+    sub_networks: Optional[int]
+    column_generation_rounds: Optional[int]
+    enumeration_lps: Optional[int]
+    max_price: Optional[float]
+    network: Optional[Union[Network, Network3]]
     extra: Dict[str, Any]
     def to_dict(self) -> Dict[str, Any]: ...
     def to_json(self) -> str: ...
@@ -100,6 +133,8 @@ def solve(
     samples: Optional[int] = None,
     certify: bool = True,
     exact_optimum: bool = False,
+    sub_width: Optional[int] = None,
+    configs: Union[Literal["auto", "exact"], int] = "auto",
     targets: Optional[Targets] = None,
     source: str = "arrays",
     verbose: bool = False,
@@ -121,6 +156,8 @@ def solve_path(
     samples: Optional[int] = None,
     certify: bool = True,
     exact_optimum: bool = False,
+    sub_width: Optional[int] = None,
+    configs: Union[Literal["auto", "exact"], int] = "auto",
     targets: Optional[Targets] = None,
     source: str = "arrays",
     verbose: bool = False,
