@@ -49,6 +49,19 @@ fn polishing_never_increases_the_objective() {
             }
         }
     }
+    // A start that is already the global optimum (c = 1, p* from the exact program): every step
+    // can only move away from it, so a trainer that returned its last iterate instead of its best
+    // one would be caught here (large and moderate steps, with and without L-BFGS).
+    for data in [convex_relu::data::synth::reference_1d(), random_data(10, 2, 1, 40)] {
+        let (pstar, opt) = exact_optimum(&data, beta);
+        let before = opt.objective(&data, beta);
+        assert!((before - pstar).abs() <= 1e-6 * pstar);
+        for (iterations, lbfgs, lr) in [(50, 0, 0.1), (300, 0, 0.02), (50, 20, 0.5)] {
+            let ts = TrainSettings { beta, iterations, polish: lbfgs, learning_rate: Some(lr), ..Default::default() };
+            let out = train_from(&data, &ts, opt.clone()).unwrap();
+            assert!(out.objective <= before, "optimal start, {iterations} Adam at {lr}, {lbfgs} L-BFGS: {} > {before}", out.objective);
+        }
+    }
     // Inside the rounding: every polished candidate is at most its refitted value, and the
     // returned objective is the smallest stage value.
     let data = random_data(12, 3, 2, 20);
