@@ -10,7 +10,9 @@
 //! Options: `--part random|spiral|all` (default all), `--count N` random data sets (default 10,
 //! seeds 1..=N), `--betas 0.1,0.01`, `--widths 5,10,100,300`, `--restarts 3`,
 //! `--iterations 2000`, `--polish 300`, `--noise 0` (teacher noise), `--time-limit 300`
-//! (Clarabel, seconds), `--plot-beta 0.01`, `--out out/paper`.
+//! (Clarabel, seconds), `--first-seed 1`, `--plot-beta 0.01` (the beta of the tightness plot,
+//! drawn with plotters into `OUT/objective-random-beta{B}.svg`), `--out out/paper`,
+//! `--from-csv FILE` (no solving: summary and plot again from a CSV this program wrote).
 //!
 //! Per data set and beta: the staged rounding's stage values (`sampled`, `refitted`,
 //! `unpolished` = best before the polish, `polished` = the returned network), local training at
@@ -258,67 +260,68 @@ fn summary(rows: &[Row], widths: &[usize], betas: &[f64], label: &str) {
     }
 }
 
-/// Hand-written SVG: log10 relative gap per data set for every method, at one beta.
-fn write_svg(rows: &[Row], widths: &[usize], beta: f64, path: &std::path::Path) -> std::io::Result<()> {
-    let rs: Vec<&Row> = rows.iter().filter(|r| r.beta == beta).collect();
+/// The tightness plot (plotters, SVG backend), one beta: per data set (sorted by the polished
+/// network's gap), the relative gap `(objective - LB) / LB` of the unpolished and polished SDP
+/// networks and of local training (same width, equal time, and each of `--widths`), log scale.
+fn write_svg(rows: &[Row], widths: &[usize], beta: f64, path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let mut rs: Vec<&Row> = rows.iter().filter(|r| r.beta == beta).collect();
     if rs.is_empty() {
         return Ok(());
     }
-    let (w, h, ml, mr, mt, mb) = (760.0, 420.0, 70.0, 170.0, 40.0, 50.0);
-    let floor = 1e-7f64;
-    let gaps: Vec<Vec<f64>> = rs
-        .iter()
-        .map(|r| std::iter::once(r.gap(r.rounded)).chain(r.trained.iter().map(|&t| r.gap(t))).map(|g| g.max(floor)).collect())
-        .collect();
-    let ymax = gaps.iter().flatten().cloned().fold(1e-3, f64::max).log10().ceil();
-    let ymin = floor.log10();
-    let px = |i: usize| ml + (i as f64 + 0.5) * (w - ml - mr) / rs.len() as f64;
-    let py = |g: f64| mt + (ymax - g.log10()) / (ymax - ymin) * (h - mt - mb);
-    let colors = ["#000000", "#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b"];
-    let mut s = String::new();
-    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#);
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="20" text-anchor="middle" font-size="14">Relative gap to the certified SDP lower bound, beta = {beta} (floor {floor:e})</text>"#,
-        (ml + w - mr) / 2.0
-    );
-    let mut e = ymin as i32;
-    while e as f64 <= ymax {
-        let y = py(10f64.powi(e));
-        let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">1e{e}</text>"##, w - mr, ml - 6.0, y + 4.0);
-        e += 1;
+    rs.sort_by(|a, b| a.gap(a.rounded).total_cmp(&b.gap(b.rounded)));
+    type Get = Box<dyn Fn(&Row) -> f64>;
+    let mut series: Vec<(String, RGBColor, Get)> = vec![
+        ("SDP + rounding (unpolished)".into(), RGBColor(214, 39, 40), Box::new(|r: &Row| r.unpolished)),
+        ("SDP + rounding + polish".into(), RGBColor(0, 0, 0), Box::new(|r: &Row| r.rounded)),
+        ("local, same width".into(), RGBColor(44, 160, 44), Box::new(|r: &Row| r.local_same)),
+        ("local, same width, equal time".into(), RGBColor(148, 103, 189), Box::new(|r: &Row| r.local_equal)),
+    ];
+    let palette = [RGBColor(255, 127, 14), RGBColor(31, 119, 180), RGBColor(140, 86, 75), RGBColor(23, 190, 207), RGBColor(127, 127, 127)];
+    for (k, w) in widths.iter().enumerate() {
+        series.push((format!("local, width {w}"), palette[k % palette.len()], Box::new(move |r: &Row| r.trained[k])));
     }
-    let yt = py(TOL);
-    let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{yt}" y2="{yt}" stroke="#888" stroke-dasharray="5,4"/>"##, w - mr);
-    let _ = writeln!(s, r##"<rect x="{ml}" y="{mt}" width="{}" height="{}" fill="none" stroke="#000"/>"##, w - ml - mr, h - mt - mb);
-    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">data set (seed)</text>"#, (ml + w - mr) / 2.0, h - 12.0);
-    let _ = writeln!(s, r#"<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">(objective - LB) / LB</text>"#, h / 2.0, h / 2.0);
-    for (i, r) in rs.iter().enumerate() {
-        if rs.len() <= 30 || i % 5 == 0 {
-            let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>"#, px(i), h - mb + 14.0, r.name.trim_start_matches("planted-"));
+    let floor = 1e-4f64;
+    let vals: Vec<f64> = rs.iter().flat_map(|r| series.iter().map(move |(_, _, f)| r.gap(f(r)))).filter(|v| v.is_finite()).collect();
+    let ymax = vals.iter().cloned().fold(1e-2, f64::max) * 1.5;
+    let ymin = vals.iter().cloned().filter(|v| *v > 0.0).fold(1.0, f64::min).max(floor) / 1.5;
+    let root = SVGBackend::new(path, (1000, 520)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let n = rs.len() as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("Planted teacher, beta = {beta}: relative gap to the certified lower bound ({} data sets)", rs.len()), ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(
+            -0.5..n - 0.5,
+            (ymin..ymax).log_scale().with_key_points(
+                [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0].into_iter().filter(|v| *v >= ymin && *v <= ymax).collect(),
+            ),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("data set, sorted by the polished network's gap")
+        .y_desc("(objective - LB) / LB (log scale)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y}"))
+        .draw()?;
+    for (si, (name, c, f)) in series.iter().enumerate() {
+        let c = *c;
+        let pts: Vec<(f64, f64)> = rs.iter().enumerate().map(|(i, r)| (i as f64, r.gap(f(r)).max(ymin))).filter(|p| p.1.is_finite()).collect();
+        if si == 1 {
+            chart.draw_series(pts.iter().map(|&(x, y)| Rectangle::new([(x - 0.3, y * 0.985), (x + 0.3, y / 0.985)], c.filled())))?
+                .label(name.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 8, y + 3)], c.filled()));
+        } else {
+            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.stroke_width(1))))?
+                .label(name.as_str())
+                .legend(move |(x, y)| Circle::new((x + 4, y), 3, c.stroke_width(1)));
         }
     }
-    let mut names = vec!["rounded SDP".to_string()];
-    names.extend(widths.iter().map(|w| format!("train m={w}")));
-    for (m, name) in names.iter().enumerate() {
-        let c = colors[m % colors.len()];
-        let dx = (m as f64 - names.len() as f64 / 2.0) * 2.0;
-        for (i, g) in gaps.iter().enumerate() {
-            let (x, y) = (px(i) + dx, py(g[m]));
-            if m == 0 {
-                let _ = writeln!(s, r#"<rect x="{}" y="{}" width="7" height="7" fill="{c}"/>"#, x - 3.5, y - 3.5);
-            } else {
-                let _ = writeln!(s, r#"<circle cx="{x}" cy="{y}" r="3.5" fill="none" stroke="{c}" stroke-width="1.5"/>"#);
-            }
-        }
-        let ly = mt + 10.0 + 18.0 * m as f64;
-        let _ = writeln!(s, r#"<circle cx="{}" cy="{ly}" r="4" fill="{c}"/><text x="{}" y="{}">{name}</text>"#, w - mr + 15.0, w - mr + 25.0, ly + 4.0);
-    }
-    let ly = mt + 10.0 + 18.0 * names.len() as f64;
-    let _ = writeln!(s, r##"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="#888" stroke-dasharray="5,4"/><text x="{}" y="{}">gap = 1e-3</text>"##, w - mr + 8.0, w - mr + 22.0, w - mr + 25.0, ly + 4.0);
-    s.push_str("</svg>\n");
-    std::fs::write(path, s)
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    root.present()?;
+    Ok(())
 }
 
 fn write_csv(rows: &[Row], widths: &[usize], path: &std::path::Path) -> std::io::Result<()> {
