@@ -7,7 +7,9 @@
 //! cargo run --release --example paper_objective -- --part spiral                 # (b)
 //! ```
 //!
-//! Options: `--part random|spiral|all` (default all), `--count N` random data sets (default 10,
+//! Options: `--part random|spiral|all|scalar` (default all; `scalar` is the c = 1 variant of the
+//! planted teacher, where the exact optimum p* is computed by C-ReLU over every pattern, only run
+//! when asked for), `--count N` random data sets (default 10,
 //! seeds 1..=N), `--betas 0.1,0.01`, `--widths 5,10,100,300`, `--restarts 3`,
 //! `--iterations 2000`, `--polish 300`, `--noise 0` (teacher noise), `--time-limit 300`
 //! (Clarabel, seconds), `--first-seed 1`, `--plot-beta 0.01` (the beta of the tightness plot,
@@ -344,6 +346,86 @@ fn write_csv(rows: &[Row], widths: &[usize], path: &std::path::Path) -> std::io:
     std::fs::write(path, s)
 }
 
+/// (c) Scalar-output planted teacher: here the exact optimum p* is computable (C-ReLU over every
+/// activation pattern), which separates the relaxation's gap (p* - LB) from the rounding's
+/// (network - p*). Prints one row per data set and beta, then counts.
+fn scalar_part(count: usize, first_seed: u64, betas: &[f64], noise: f64, ts: &TrainSettings, time_limit: f64) {
+    use convex_relu::backend::{self, BackendKind as BK};
+    use convex_relu::formulation::crelu;
+    use convex_relu::patterns::Budget;
+    println!("\n(c) planted teacher, scalar output: n = 25, d = 2, c = 1, teacher width 100, noise {noise}, seeds {first_seed}..={}", first_seed + count as u64 - 1);
+    println!(
+        "{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6}",
+        "data", "beta", "certLB", "p*", "sampled", "refitted", "c-relu", "polished", "local m", "m=300", "pats"
+    );
+    let mut rows: Vec<(f64, f64, f64, f64, f64, f64, f64, f64)> = Vec::new();
+    for seed in first_seed..first_seed + count as u64 {
+        let (data, _) = synth::planted_relu(25, 2, 100, 1, noise, seed).expect("data");
+        for &beta in betas {
+            let ex = crelu::exact(&data, beta, &Budget::default()).expect("exact program");
+            let sol = backend::solve(&ex.problem, BK::Clarabel, &SolveSettings { tolerance: Some(1e-9), ..Default::default() }).expect("exact solve");
+            assert!(sol.status.has_solution(), "exact solve: {}", sol.status);
+            let pstar = ex.layout.crelu_objective(&data, &sol.x).expect("objective");
+            let settings = SolveSettings { time_limit_seconds: Some(time_limit), ..Default::default() };
+            let relax = convex_relu::pipeline::solve_relaxation(&data, beta, SdpForm::Reduced, BackendKind::Clarabel, &settings, &[]).expect("sdp solve");
+            let r = round(&relax.lambda, &data, beta, &RoundingSettings::default()).expect("rounding");
+            let st = r.stages.as_ref().expect("stages");
+            let cr = st.crelu.as_ref().expect("c = 1: C-ReLU stage");
+            let local = train(&data, &TrainSettings { width: r.width.max(1), beta, ..ts.clone() }).expect("train");
+            let wide = train(&data, &TrainSettings { width: 300, beta, ..ts.clone() }).expect("train");
+            let b = certify_solution(&relax.compiled, &relax.solution, &[r.network.clone(), local.network.clone(), wide.network.clone()]);
+            let lb = if b.certified && (!relax.bound.certified || b.value >= relax.bound.value) { b.value } else { relax.bound.value };
+            println!(
+                "{:<12} {:>5} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>3}/{:<3}",
+                format!("scalar-{seed}"),
+                beta,
+                lb,
+                pstar,
+                st.sampled,
+                st.refitted,
+                cr.objective,
+                r.objective,
+                local.objective,
+                wide.objective,
+                cr.patterns,
+                ex.layout.patterns.len()
+            );
+            rows.push((beta, lb, pstar, st.refitted, cr.objective, r.objective, local.objective, wide.objective));
+        }
+    }
+    const AT: f64 = 1e-6;
+    println!("\nSummary (c): relative to p*; 'at p*' = within {AT:e} of p* (relative); 'tight' = relaxation gap <= {AT:e}");
+    for &beta in betas {
+        let rs: Vec<_> = rows.iter().filter(|r| r.0 == beta).collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let rel = |f: &dyn Fn(&(f64, f64, f64, f64, f64, f64, f64, f64)) -> f64| -> (f64, f64, usize) {
+            let v: Vec<f64> = rs.iter().map(|r| (f(r) - r.2) / r.2).collect();
+            let at = v.iter().filter(|x| **x <= AT).count();
+            (median(v.clone()), v.iter().cloned().fold(f64::NEG_INFINITY, f64::max), at)
+        };
+        let relax: Vec<f64> = rs.iter().map(|r| (r.2 - r.1) / r.2).collect();
+        println!(
+            "  beta {beta}: {} sets; relaxation gap (p* - LB) / p*: median {:.2e}, max {:.2e}, tight on {}",
+            rs.len(),
+            median(relax.clone()),
+            relax.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            relax.iter().filter(|x| **x <= AT).count()
+        );
+        for (name, f) in [
+            ("group-lasso refit", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.3) as Box<dyn Fn(&(f64, f64, f64, f64, f64, f64, f64, f64)) -> f64>),
+            ("c-relu refit", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.4)),
+            ("polished (returned)", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.5)),
+            ("local, same width", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.6)),
+            ("local, width 300", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.7)),
+        ] {
+            let (med, max, at) = rel(&*f);
+            println!("    {name:<20} (objective - p*) / p*: median {med:.2e}, max {max:.2e}, at p* on {at}/{}", rs.len());
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
@@ -425,6 +507,9 @@ fn main() {
         let svg = out.join(format!("objective-random-beta{plot_beta}.svg"));
         write_svg(&rows, &widths, plot_beta, &svg).expect("svg");
         println!("wrote {} and {}", out.join("objective-random.csv").display(), svg.display());
+    }
+    if part == "scalar" {
+        scalar_part(count, first_seed, &betas, noise, &ts, time_limit);
     }
     if part == "spiral" || part == "all" {
         let data = synth::spirals(60, 3, 0.2, 1).expect("spirals");
