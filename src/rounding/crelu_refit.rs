@@ -3,7 +3,7 @@
 //! Given candidate first-layer directions `u_1, ..., u_K` (columns of a d x K matrix) on training
 //! data `X` (n x d) with one target column `y`, the patterns `D_k = diag(1[X u_k >= 0])` are
 //! collected, the all-zero pattern dropped and duplicates removed (first occurrence kept, at most
-//! `max_patterns` of them, in the order of the columns). On these `P` patterns the exact convex
+//! `min(max_patterns, MAX_SIGN_ROWS / (2n))` of them, in the order of the columns). On these `P` patterns the exact convex
 //! program of Pilanci & Ergen (C-ReLU, [`crate::formulation::crelu`]) is solved:
 //!
 //! ```text
@@ -38,6 +38,11 @@ use ndarray::ArrayView2;
 
 /// Default cap on the number of distinct patterns of the C-ReLU refit.
 pub const DEFAULT_MAX_PATTERNS: usize = 2_000;
+
+/// Largest number of sign-constraint rows `2 n P` of the program: the pattern cap is lowered to
+/// `max(1, MAX_SIGN_ROWS / (2 n))` on large data, so that the refit stays a small part of the
+/// rounding's cost (the first patterns in candidate order are kept).
+pub const MAX_SIGN_ROWS: usize = 500_000;
 
 /// Result of [`crelu_refit`].
 #[derive(Clone, Debug)]
@@ -86,7 +91,8 @@ pub fn crelu_refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, rs: &
     if found == 0 {
         return Ok(None);
     }
-    list.truncate(max_patterns);
+    let cap = max_patterns.min((MAX_SIGN_ROWS / (2 * data.n()).max(1)).max(1));
+    list.truncate(cap);
     let (n, d, p) = (data.n() as f64, data.d() as f64, list.len() as f64);
     // Stored entries: fit rows (<= 2 n d P), sign rows (2 n d P), cones (2 P d); 16 bytes each
     // (value and row index, twice for the solver's copy), plus vectors of the rows and columns.

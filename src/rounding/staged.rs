@@ -27,7 +27,8 @@
 //!    direction inside its pattern cone, so it is at most the group-lasso refit on the same
 //!    directions (to solver accuracy). Its network competes with the group-lasso refits (it is
 //!    one more refitted candidate, and can be polished); its value is reported on its own
-//!    ([`Stages::crelu`]).
+//!    ([`Stages::crelu`]). It is optional: if it hits the memory limit or its solver fails, the
+//!    rounding continues without it and says why ([`Stages::crelu_skipped`]).
 //! 3. **polished**: the best [`StagedSettings::polish_candidates`] refitted networks (distinct
 //!    objectives) are each used as the start of one run of the local trainer
 //!    ([`crate::train::train_from`]: Adam with the budget below, then L-BFGS, then balancing),
@@ -129,6 +130,9 @@ pub struct Stages {
     /// The C-ReLU refit on the candidates' patterns (stage 2b; `None` for vector output or when
     /// turned off).
     pub crelu: Option<CreluStage>,
+    /// Why the C-ReLU refit did not run although it was on and the output is scalar (memory
+    /// limit, solver failure, no active direction); `None` otherwise.
+    pub crelu_skipped: Option<String>,
     /// Best polished network (stage 3); `None` when the polish is off.
     pub polished: Option<f64>,
     /// Every refitted candidate, best first.
@@ -261,13 +265,21 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     let refitted = refits.iter().map(|(_, rf)| rf.objective).fold(f64::INFINITY, f64::min);
     // Stage 2b: C-ReLU on the candidates' patterns (scalar output).
     let mut crelu_stage = None;
+    let mut crelu_skipped: Option<String> = None;
     if s.crelu && blocks.c == 1 {
         let t = Instant::now();
         let views: Vec<_> = all_dirs.iter().map(|a| a.view()).collect();
         let dirs = ndarray::concatenate(ndarray::Axis(1), &views).expect("same number of rows");
-        if let Some(cr) = crelu_refit(data, dirs.view(), beta, rs, s.crelu_max_patterns)? {
-            crelu_stage = Some(CreluStage { objective: cr.refit.objective, patterns: cr.patterns, patterns_found: cr.patterns_found, seconds: t.elapsed().as_secs_f64() });
-            refits.push((format!("c-relu on {} candidate patterns", cr.patterns), cr.refit));
+        // An optional extra candidate: when it cannot run (memory limit, solver failure) the
+        // rounding goes on without it and the reason is reported in `Stages::crelu_skipped`.
+        match crelu_refit(data, dirs.view(), beta, rs, s.crelu_max_patterns) {
+            Ok(Some(cr)) => {
+                crelu_stage = Some(CreluStage { objective: cr.refit.objective, patterns: cr.patterns, patterns_found: cr.patterns_found, seconds: t.elapsed().as_secs_f64() });
+                refits.push((format!("c-relu on {} candidate patterns", cr.patterns), cr.refit));
+            }
+            Ok(None) => crelu_skipped = Some("no candidate direction is active on any training row".into()),
+            Err(e @ (crate::error::Error::TooLarge(_) | crate::error::Error::Backend { .. })) => crelu_skipped = Some(e.to_string()),
+            Err(e) => return Err(e),
         }
     }
     refits.sort_by(|a, b| a.1.objective.total_cmp(&b.1.objective));
@@ -319,7 +331,7 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     Ok(StagedOutcome {
         objective: best_net.objective(data, beta),
         network: best_net,
-        stages: Stages { sampled, refitted, crelu: crelu_stage, polished: polished_best, candidates, polish_seconds },
+        stages: Stages { sampled, refitted, crelu: crelu_stage, crelu_skipped, polished: polished_best, candidates, polish_seconds },
         samples_drawn: k * g.repetitions,
         repetition_objectives,
         distinct_columns,
