@@ -5,9 +5,11 @@
 //! Gaussian weights, output weights +-1) plus N(0, 0.1^2) noise, beta = 0.1. For each draw: one
 //! exact solve, then one sampled solve per gate count m = 1, 2, 4, ..., 128 (fresh gates per m).
 //! Prints the ratio sampled / exact (median, 90% quantile, max over draws; quantiles by linear interpolation) and writes
-//! out/kim_pilanci.tsv and out/kim_pilanci.svg.
+//! DIR/kim_pilanci.tsv and DIR/kim_pilanci.svg (`--out DIR`, default `out`; the plot is drawn with
+//! plotters, SVG backend). `--plot-from TSV [--draws TEXT]` redraws the plot from a saved table
+//! without solving.
 //!
-//! Run: `cargo run --release --example kim_pilanci [-- DRAWS_N20 [DRAWS_N40]]` (default 20 and 10
+//! Run: `cargo run --release --example kim_pilanci [-- DRAWS_N20 [DRAWS_N40]] [--out DIR]` (default 20 and 10
 //! draws; the n = 40 exact program has 1.5k patterns and 137k cone rows: use --release, the dev
 //! profile compiles Clarabel's generic solver at opt-level 0).
 
@@ -20,7 +22,9 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use plotters::prelude::*;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 const D: usize = 3;
@@ -64,11 +68,34 @@ struct Row {
 }
 
 fn main() {
-    // draws per size: `kim_pilanci [DRAWS_N20 [DRAWS_N40]]`, default 20 and 10
-    let arg = |k: usize, default: usize| -> usize {
-        std::env::args().nth(k).map(|s| s.parse().expect("draw counts must be numbers")).unwrap_or(default)
+    // `kim_pilanci [DRAWS_N20 [DRAWS_N40]] [--out DIR] [--plot-from TSV --draws TEXT]`
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| args.iter().position(|a| a == name).map(|i| args.get(i + 1).cloned().unwrap_or_else(|| panic!("{name} needs a value")));
+    let out = PathBuf::from(flag("--out").unwrap_or_else(|| "out".into()));
+    std::fs::create_dir_all(&out).expect("create the output directory");
+    if let Some(tsv) = flag("--plot-from") {
+        let rows = read_tsv(Path::new(&tsv));
+        let draws = flag("--draws").unwrap_or_else(|| "saved table".into());
+        let svg = out.join("kim_pilanci.svg");
+        plot(&rows, &draws, &svg).expect("plot");
+        println!("wrote {}", svg.display());
+        return;
+    }
+    let positional: Vec<&String> = {
+        let mut v = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            if args[i].starts_with("--") {
+                i += 2;
+            } else {
+                v.push(&args[i]);
+                i += 1;
+            }
+        }
+        v
     };
-    let draws_per = [arg(1, 20), arg(2, 10)];
+    let arg = |k: usize, default: usize| -> usize { positional.get(k).map(|s| s.parse().expect("draw counts must be numbers")).unwrap_or(default) };
+    let draws_per = [arg(0, 20), arg(1, 10)];
     let start = Instant::now();
     let mut rows = Vec::new();
     for (si, &n) in SIZES.iter().enumerate() {
@@ -115,55 +142,72 @@ fn main() {
     for r in &rows {
         println!("| {} | {} | {:.1} | {:.4} | {:.4} | {:.4} |", r.n, r.m, r.patterns, r.median, r.q90, r.max);
     }
-    std::fs::create_dir_all("out").expect("create out/");
-    std::fs::write("out/kim_pilanci.tsv", &table).expect("write tsv");
-    std::fs::write("out/kim_pilanci.svg", svg(&rows, &draws)).expect("write svg");
-    println!("wrote out/kim_pilanci.tsv and out/kim_pilanci.svg");
+    let (tsv, svg) = (out.join("kim_pilanci.tsv"), out.join("kim_pilanci.svg"));
+    std::fs::write(&tsv, &table).expect("write tsv");
+    plot(&rows, &draws, &svg).expect("plot");
+    println!("wrote {} and {}", tsv.display(), svg.display());
 }
 
-/// A hand-written SVG: ratio against log2(m), one colour per n; median solid, 90% dashed, max dotted.
-fn svg(rows: &[Row], draws: &str) -> String {
-    let (w, h, l, r, t, b) = (720.0, 440.0, 70.0, 170.0, 40.0, 60.0);
-    let ymax = rows.iter().map(|r| r.max).fold(1.1f64, f64::max);
-    let lmax = ymax.log10() * 1.02;
-    let xs = |m: usize| l + (m as f64).log2() / 7.0 * (w - l - r);
-    // logarithmic ratio axis from 1 to ymax
-    let ys = |v: f64| t + (lmax - v.max(1.0).log10()) / lmax * (h - t - b);
-    let mut s = String::new();
-    writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#).unwrap();
-    writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#).unwrap();
-    writeln!(s, r#"<text x="{}" y="22" text-anchor="middle" font-size="14">Sampled C-ReLU / exact optimum (d = {D}, beta = {BETA}, {draws})</text>"#, (w - r + l) / 2.0).unwrap();
-    // axes and grid
-    writeln!(s, r#"<line x1="{l}" y1="{}" x2="{}" y2="{}" stroke="black"/>"#, h - b, w - r, h - b).unwrap();
-    writeln!(s, r#"<line x1="{l}" y1="{t}" x2="{l}" y2="{}" stroke="black"/>"#, h - b).unwrap();
-    for &m in &GATES {
-        let x = xs(m);
-        writeln!(s, r#"<line x1="{x}" y1="{}" x2="{x}" y2="{}" stroke="black"/><text x="{x}" y="{}" text-anchor="middle">{m}</text>"#, h - b, h - b + 5.0, h - b + 20.0).unwrap();
-    }
-    for v in [1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0] {
-        if v > ymax * 1.02 {
-            break;
-        }
-        let y = ys(v);
-        writeln!(s, r##"<line x1="{l}" y1="{y}" x2="{}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">{v}</text>"##, w - r, l - 6.0, y + 4.0).unwrap();
-    }
-    writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">number of Gaussian gates m (log scale)</text>"#, (l + w - r) / 2.0, h - 15.0).unwrap();
-    writeln!(s, r#"<text x="18" y="{}" text-anchor="middle" transform="rotate(-90 18 {})">sampled / exact (log scale)</text>"#, (t + h - b) / 2.0, (t + h - b) / 2.0).unwrap();
-    let colours = ["#1f77b4", "#d62728"];
-    let mut ly = t + 10.0;
+/// The ratio plot (plotters, SVG backend): ratio against m on log-log axes, one colour per n;
+/// median (solid, circles), 90% quantile (triangles), maximum (thin, crosses).
+fn plot(rows: &[Row], draws: &str, path: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let root = SVGBackend::new(path, (820, 480)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let ymax = rows.iter().map(|r| r.max).fold(1.1f64, f64::max) * 1.3;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("Sampled C-ReLU / exact optimum (d = {D}, beta = {BETA}, {draws})"), ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            (0.8f64..160.0).log_scale().with_key_points(GATES.iter().map(|&m| m as f64).collect()),
+            (0.95f64..ymax).log_scale().with_key_points([1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0].into_iter().filter(|&v| v < ymax).collect()),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("number of Gaussian gates m (log scale)")
+        .y_desc("sampled / exact (log scale)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y}"))
+        .draw()?;
+    let colours = [BLUE, RED];
     for (ci, &n) in SIZES.iter().enumerate() {
         let c = colours[ci % colours.len()];
-        for (label, dash, f) in [
-            ("median", "", (|r: &Row| r.median) as fn(&Row) -> f64),
-            ("90%", "6,4", |r: &Row| r.q90),
-            ("max", "2,3", |r: &Row| r.max),
-        ] {
-            let pts: Vec<String> = rows.iter().filter(|r| r.n == n).map(|r| format!("{:.1},{:.1}", xs(r.m), ys(f(r)))).collect();
-            writeln!(s, r#"<polyline fill="none" stroke="{c}" stroke-width="2" stroke-dasharray="{dash}" points="{}"/>"#, pts.join(" ")).unwrap();
-            writeln!(s, r#"<line x1="{}" y1="{ly}" x2="{}" y2="{ly}" stroke="{c}" stroke-width="2" stroke-dasharray="{dash}"/><text x="{}" y="{}">n = {n}, {label}</text>"#, w - r + 10.0, w - r + 40.0, w - r + 46.0, ly + 4.0).unwrap();
-            ly += 18.0;
-        }
+        let of = |f: fn(&Row) -> f64| -> Vec<(f64, f64)> { rows.iter().filter(|r| r.n == n).map(|r| (r.m as f64, f(r))).collect() };
+        let med = of(|r| r.median);
+        chart.draw_series(LineSeries::new(med.clone(), c.stroke_width(2)))?.label(format!("n = {n}, median")).legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+        });
+        chart.draw_series(med.iter().map(|&(x, y)| Circle::new((x, y), 4, c.filled())))?;
+        let q = of(|r| r.q90);
+        chart.draw_series(LineSeries::new(q.clone(), c.mix(0.7).stroke_width(1)))?.label(format!("n = {n}, 90% quantile")).legend(move |(x, y)| {
+            TriangleMarker::new((x + 10, y), 5, c.filled())
+        });
+        chart.draw_series(q.iter().map(|&(x, y)| TriangleMarker::new((x, y), 5, c.filled())))?;
+        let mx = of(|r| r.max);
+        chart.draw_series(LineSeries::new(mx.clone(), c.mix(0.4).stroke_width(1)))?.label(format!("n = {n}, max")).legend(move |(x, y)| {
+            Cross::new((x + 10, y), 4, c.stroke_width(2))
+        });
+        chart.draw_series(mx.iter().map(|&(x, y)| Cross::new((x, y), 4, c.stroke_width(2))))?;
     }
-    writeln!(s, "</svg>").unwrap();
-    s
+    chart.draw_series(LineSeries::new(vec![(0.8, 1.0), (160.0, 1.0)], BLACK.mix(0.5)))?;
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// Rows of a TSV written by this example (`n gates patterns median q90 max`).
+fn read_tsv(path: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split('\t').collect();
+            assert_eq!(f.len(), 6, "{} line {}: expected 6 tab-separated fields, found {}", path.display(), i + 1, f.len());
+            let num = |k: usize| -> f64 { f[k].parse().unwrap_or_else(|_| panic!("{} line {}: field {} is not a number: {:?}", path.display(), i + 1, k + 1, f[k])) };
+            Row { n: num(0) as usize, m: num(1) as usize, patterns: num(2), median: num(3), q90: num(4), max: num(5) }
+        })
+        .collect()
 }

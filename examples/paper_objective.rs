@@ -7,10 +7,21 @@
 //! cargo run --release --example paper_objective -- --part spiral                 # (b)
 //! ```
 //!
-//! Options: `--part random|spiral|all` (default all), `--count N` random data sets (default 10,
+//! Options: `--part random|spiral|all|scalar` (default all; `scalar` is the c = 1 variant of the
+//! planted teacher, where the exact optimum p* is computed by C-ReLU over every pattern, only run
+//! when asked for), `--count N` random data sets (default 10,
 //! seeds 1..=N), `--betas 0.1,0.01`, `--widths 5,10,100,300`, `--restarts 3`,
 //! `--iterations 2000`, `--polish 300`, `--noise 0` (teacher noise), `--time-limit 300`
-//! (Clarabel, seconds), `--plot-beta 0.01`, `--out out/paper`.
+//! (Clarabel, seconds), `--first-seed 1`, `--plot-beta 0.01` (the beta of the tightness plot,
+//! drawn with plotters into `OUT/objective-random-beta{B}.svg`), `--out out/paper`,
+//! `--from-csv FILE` (no solving: summary and plot again from a CSV this program wrote).
+//!
+//! Per data set and beta: the staged rounding's stage values (`sampled`, `refitted`,
+//! `unpolished` = best before the polish, `polished` = the returned network), local training at
+//! the polished network's width (`local same`) and with further batches of restarts until the SDP
+//! route's wall time is used (`local eq`, restarts in brackets), and local training at each of
+//! `--widths` (width 300 is the paper's wide baseline). The summary counts wins / ties / losses of
+//! the polished network against each of them (tie: relative difference <= 1e-4).
 //!
 //! Every reported objective is the training objective `L(U, V)` (docs/background.md, section 0) of a real
 //! network, hence an upper bound on p*; `LB` is the *certified* lower bound of the relaxation
@@ -29,6 +40,8 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 const TOL: f64 = 1e-3;
+/// Relative difference below which two training objectives count as a tie.
+const TIE: f64 = 1e-4;
 
 struct Row {
     name: String,
@@ -42,6 +55,18 @@ struct Row {
     rounded_width: usize,
     trained: Vec<f64>,
     seconds: f64,
+    /// Staged rounding: best network read off Lambda, best group-lasso refit, best unpolished
+    /// (min of the two; also the C-ReLU refit when c = 1), seconds of the SDP route (relaxation
+    /// with its certificate + rounding + polish). `rounded` is the polished (returned) network.
+    sampled: f64,
+    refitted: f64,
+    unpolished: f64,
+    route_seconds: f64,
+    /// Local training at the polished network's width (same settings as the other widths).
+    local_same: f64,
+    /// Local training at that width with further batches of restarts until `route_seconds`.
+    local_equal: f64,
+    local_equal_restarts: usize,
 }
 
 impl Row {
@@ -56,7 +81,26 @@ fn run_one(name: &str, data: &Dataset, beta: f64, widths: &[usize], ts: &TrainSe
     let relax = convex_relu::pipeline::solve_relaxation(data, beta, SdpForm::Reduced, BackendKind::Clarabel, &settings, &[]).expect("sdp solve");
     let sdp_seconds = start.elapsed().as_secs_f64();
     let rounding = round(&relax.lambda, data, beta, &RoundingSettings::default()).expect("rounding");
-    let mut nets: Vec<Network> = vec![rounding.network.clone()];
+    let route_seconds = start.elapsed().as_secs_f64();
+    let st = rounding.stages.as_ref().expect("gaussian rounding reports its stages");
+    let crelu = st.crelu.as_ref().map_or(f64::INFINITY, |c| c.objective);
+    let unpolished = st.sampled.min(st.refitted).min(crelu);
+    let (sampled, refitted) = (st.sampled, st.refitted);
+    // Local training at the polished network's width, then at equal time: further batches of
+    // the same restarts (seeds 1, 2, ...) until the SDP route's wall time is used.
+    let t_local = Instant::now();
+    let same = TrainSettings { width: rounding.width.max(1), beta, ..ts.clone() };
+    let local = train(data, &same).expect("train");
+    let mut best_equal = local.objective;
+    let mut restarts = same.restarts;
+    let mut batch = 0u64;
+    while t_local.elapsed().as_secs_f64() < route_seconds && restarts < 100_000 {
+        batch += 1;
+        let more = train(data, &TrainSettings { seed: same.seed.wrapping_add(batch), ..same.clone() }).expect("train");
+        restarts += same.restarts;
+        best_equal = best_equal.min(more.objective);
+    }
+    let mut nets: Vec<Network> = vec![rounding.network.clone(), local.network.clone()];
     let mut trained = Vec::new();
     for &w in widths {
         let s = TrainSettings { width: w, beta, ..ts.clone() };
@@ -83,6 +127,13 @@ fn run_one(name: &str, data: &Dataset, beta: f64, widths: &[usize], ts: &TrainSe
         rounded_width: rounding.width,
         trained,
         seconds: start.elapsed().as_secs_f64(),
+        sampled,
+        refitted,
+        unpolished,
+        route_seconds,
+        local_same: local.objective,
+        local_equal: best_equal,
+        local_equal_restarts: restarts,
     }
 }
 
@@ -100,6 +151,11 @@ fn print_row(r: &Row, widths: &[usize]) {
         r.rounded_width,
         r.gap(r.rounded)
     );
+    let _ = write!(
+        s,
+        " {:>11.6} {:>11.6} {:>11.6} {:>11.6} {:>11.6} ({:>4}) {:>7.1}",
+        r.sampled, r.refitted, r.unpolished, r.local_same, r.local_equal, r.local_equal_restarts, r.route_seconds
+    );
     for (k, _) in widths.iter().enumerate() {
         let _ = write!(s, " {:>11.6} {:>9.2e}", r.trained[k], r.gap(r.trained[k]));
     }
@@ -110,8 +166,9 @@ fn print_row(r: &Row, widths: &[usize]) {
 fn header(widths: &[usize]) {
     let mut s = format!(
         "{:<14} {:>5} {:<11} {:>7} {:>12} {:>11} {:>17} {:>9}",
-        "data", "beta", "sdp-status", "sdp-s", "certLB", "sdp-primal", "rounded (width)", "gap"
+        "data", "beta", "sdp-status", "sdp-s", "certLB", "sdp-primal", "polished (width)", "gap"
     );
+    let _ = write!(s, " {:>11} {:>11} {:>11} {:>11} {:>18} {:>7}", "sampled", "refitted", "unpolished", "local same", "local eq (rst)", "route-s");
     for w in widths {
         let _ = write!(s, " {:>11} {:>9}", format!("train m={w}"), "gap");
     }
@@ -139,7 +196,12 @@ fn summary(rows: &[Row], widths: &[usize], betas: &[f64], label: &str) {
         if rs.is_empty() {
             continue;
         }
-        let mut methods: Vec<(String, Vec<f64>)> = vec![("rounded".into(), rs.iter().map(|r| r.gap(r.rounded)).collect())];
+        let mut methods: Vec<(String, Vec<f64>)> = vec![
+            ("unpolished".into(), rs.iter().map(|r| r.gap(r.unpolished)).collect()),
+            ("polished".into(), rs.iter().map(|r| r.gap(r.rounded)).collect()),
+            ("local same m".into(), rs.iter().map(|r| r.gap(r.local_same)).collect()),
+            ("local eq time".into(), rs.iter().map(|r| r.gap(r.local_equal)).collect()),
+        ];
         for (k, w) in widths.iter().enumerate() {
             methods.push((format!("train m={w}"), rs.iter().map(|r| r.gap(r.trained[k])).collect()));
         }
@@ -149,6 +211,39 @@ fn summary(rows: &[Row], widths: &[usize], betas: &[f64], label: &str) {
             let opt = gaps.iter().filter(|&&g| g <= TOL).count();
             println!("{:>5} {:>4} {:<12} {:>10.3e} {:>10.3e} {:>10.3e} {:>4}/{:<3}", beta, rs.len(), name, mean, median(gaps.clone()), max, opt, rs.len());
         }
+        // Wins / ties / losses of the polished SDP network (training objective, relative tie
+        // tolerance TIE) against local training at the same width, at equal time, and at each width.
+        let wtl = |other: &dyn Fn(&Row) -> f64| -> (usize, usize, usize) {
+            let mut c = (0, 0, 0);
+            for r in &rs {
+                let (a, b) = (r.rounded, other(r));
+                if (a - b).abs() <= TIE * a.abs().max(b.abs()) {
+                    c.1 += 1;
+                } else if a < b {
+                    c.0 += 1;
+                } else {
+                    c.2 += 1;
+                }
+            }
+            c
+        };
+        println!("      polished SDP network vs (wins / ties / losses; tie = relative difference <= {TIE:e}):");
+        let (w, t, l) = wtl(&|r: &Row| r.local_same);
+        println!("        local training, same width:        {w:>3} / {t:>3} / {l:>3}");
+        let (w, t, l) = wtl(&|r: &Row| r.local_equal);
+        println!("        local training, same width, equal time: {w:>3} / {t:>3} / {l:>3}  (restarts: median {:.0})", median(rs.iter().map(|r| r.local_equal_restarts as f64).collect()));
+        for (k, wd) in widths.iter().enumerate() {
+            let (w, t, l) = wtl(&|r: &Row| r.trained[k]);
+            println!("        local training, width {wd:<4}             {w:>3} / {t:>3} / {l:>3}");
+        }
+        let never_worse = rs.iter().filter(|r| r.rounded <= r.unpolished).count();
+        let improved = rs.iter().filter(|r| r.rounded < r.unpolished * (1.0 - TIE)).count();
+        println!(
+            "      polish: never worse than the unpolished rounding on {never_worse}/{}, improved it (by > {TIE:e} relative) on {improved}; median improvement {:.2e}; median route {:.1} s",
+            rs.len(),
+            median(rs.iter().map(|r| (r.unpolished - r.rounded) / r.unpolished).collect()),
+            median(rs.iter().map(|r| r.route_seconds).collect())
+        );
         let mut statuses: Vec<String> = rs.iter().map(|r| r.status.clone()).collect();
         statuses.sort();
         statuses.dedup();
@@ -167,67 +262,68 @@ fn summary(rows: &[Row], widths: &[usize], betas: &[f64], label: &str) {
     }
 }
 
-/// Hand-written SVG: log10 relative gap per data set for every method, at one beta.
-fn write_svg(rows: &[Row], widths: &[usize], beta: f64, path: &std::path::Path) -> std::io::Result<()> {
-    let rs: Vec<&Row> = rows.iter().filter(|r| r.beta == beta).collect();
+/// The tightness plot (plotters, SVG backend), one beta: per data set (sorted by the polished
+/// network's gap), the relative gap `(objective - LB) / LB` of the unpolished and polished SDP
+/// networks and of local training (same width, equal time, and each of `--widths`), log scale.
+fn write_svg(rows: &[Row], widths: &[usize], beta: f64, path: &std::path::Path) -> Result<(), Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+    let mut rs: Vec<&Row> = rows.iter().filter(|r| r.beta == beta).collect();
     if rs.is_empty() {
         return Ok(());
     }
-    let (w, h, ml, mr, mt, mb) = (760.0, 420.0, 70.0, 170.0, 40.0, 50.0);
-    let floor = 1e-7f64;
-    let gaps: Vec<Vec<f64>> = rs
-        .iter()
-        .map(|r| std::iter::once(r.gap(r.rounded)).chain(r.trained.iter().map(|&t| r.gap(t))).map(|g| g.max(floor)).collect())
-        .collect();
-    let ymax = gaps.iter().flatten().cloned().fold(1e-3, f64::max).log10().ceil();
-    let ymin = floor.log10();
-    let px = |i: usize| ml + (i as f64 + 0.5) * (w - ml - mr) / rs.len() as f64;
-    let py = |g: f64| mt + (ymax - g.log10()) / (ymax - ymin) * (h - mt - mb);
-    let colors = ["#000000", "#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b"];
-    let mut s = String::new();
-    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#);
-    let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        s,
-        r#"<text x="{}" y="20" text-anchor="middle" font-size="14">Relative gap to the certified SDP lower bound, beta = {beta} (floor {floor:e})</text>"#,
-        (ml + w - mr) / 2.0
-    );
-    let mut e = ymin as i32;
-    while e as f64 <= ymax {
-        let y = py(10f64.powi(e));
-        let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{y}" y2="{y}" stroke="#ddd"/><text x="{}" y="{}" text-anchor="end">1e{e}</text>"##, w - mr, ml - 6.0, y + 4.0);
-        e += 1;
+    rs.sort_by(|a, b| a.gap(a.rounded).total_cmp(&b.gap(b.rounded)));
+    type Get = Box<dyn Fn(&Row) -> f64>;
+    let mut series: Vec<(String, RGBColor, Get)> = vec![
+        ("SDP + rounding (unpolished)".into(), RGBColor(214, 39, 40), Box::new(|r: &Row| r.unpolished)),
+        ("SDP + rounding + polish".into(), RGBColor(0, 0, 0), Box::new(|r: &Row| r.rounded)),
+        ("local, same width".into(), RGBColor(44, 160, 44), Box::new(|r: &Row| r.local_same)),
+        ("local, same width, equal time".into(), RGBColor(148, 103, 189), Box::new(|r: &Row| r.local_equal)),
+    ];
+    let palette = [RGBColor(255, 127, 14), RGBColor(31, 119, 180), RGBColor(140, 86, 75), RGBColor(23, 190, 207), RGBColor(127, 127, 127)];
+    for (k, w) in widths.iter().enumerate() {
+        series.push((format!("local, width {w}"), palette[k % palette.len()], Box::new(move |r: &Row| r.trained[k])));
     }
-    let yt = py(TOL);
-    let _ = writeln!(s, r##"<line x1="{ml}" x2="{}" y1="{yt}" y2="{yt}" stroke="#888" stroke-dasharray="5,4"/>"##, w - mr);
-    let _ = writeln!(s, r##"<rect x="{ml}" y="{mt}" width="{}" height="{}" fill="none" stroke="#000"/>"##, w - ml - mr, h - mt - mb);
-    let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">data set (seed)</text>"#, (ml + w - mr) / 2.0, h - 12.0);
-    let _ = writeln!(s, r#"<text x="16" y="{}" transform="rotate(-90 16 {})" text-anchor="middle">(objective - LB) / LB</text>"#, h / 2.0, h / 2.0);
-    for (i, r) in rs.iter().enumerate() {
-        if rs.len() <= 30 || i % 5 == 0 {
-            let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>"#, px(i), h - mb + 14.0, r.name.trim_start_matches("planted-"));
+    let floor = 1e-4f64;
+    let vals: Vec<f64> = rs.iter().flat_map(|r| series.iter().map(move |(_, _, f)| r.gap(f(r)))).filter(|v| v.is_finite()).collect();
+    let ymax = vals.iter().cloned().fold(1e-2, f64::max) * 1.5;
+    let ymin = vals.iter().cloned().filter(|v| *v > 0.0).fold(1.0, f64::min).max(floor) / 1.5;
+    let root = SVGBackend::new(path, (1000, 520)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let n = rs.len() as f64;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("Planted teacher, beta = {beta}: relative gap to the certified lower bound ({} data sets)", rs.len()), ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(70)
+        .build_cartesian_2d(
+            -0.5..n - 0.5,
+            (ymin..ymax).log_scale().with_key_points(
+                [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0].into_iter().filter(|v| *v >= ymin && *v <= ymax).collect(),
+            ),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("data set, sorted by the polished network's gap")
+        .y_desc("(objective - LB) / LB (log scale)")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y}"))
+        .draw()?;
+    for (si, (name, c, f)) in series.iter().enumerate() {
+        let c = *c;
+        let pts: Vec<(f64, f64)> = rs.iter().enumerate().map(|(i, r)| (i as f64, r.gap(f(r)).max(ymin))).filter(|p| p.1.is_finite()).collect();
+        if si == 1 {
+            chart.draw_series(pts.iter().map(|&(x, y)| Rectangle::new([(x - 0.3, y * 0.985), (x + 0.3, y / 0.985)], c.filled())))?
+                .label(name.as_str())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 3), (x + 8, y + 3)], c.filled()));
+        } else {
+            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 3, c.stroke_width(1))))?
+                .label(name.as_str())
+                .legend(move |(x, y)| Circle::new((x + 4, y), 3, c.stroke_width(1)));
         }
     }
-    let mut names = vec!["rounded SDP".to_string()];
-    names.extend(widths.iter().map(|w| format!("train m={w}")));
-    for (m, name) in names.iter().enumerate() {
-        let c = colors[m % colors.len()];
-        let dx = (m as f64 - names.len() as f64 / 2.0) * 2.0;
-        for (i, g) in gaps.iter().enumerate() {
-            let (x, y) = (px(i) + dx, py(g[m]));
-            if m == 0 {
-                let _ = writeln!(s, r#"<rect x="{}" y="{}" width="7" height="7" fill="{c}"/>"#, x - 3.5, y - 3.5);
-            } else {
-                let _ = writeln!(s, r#"<circle cx="{x}" cy="{y}" r="3.5" fill="none" stroke="{c}" stroke-width="1.5"/>"#);
-            }
-        }
-        let ly = mt + 10.0 + 18.0 * m as f64;
-        let _ = writeln!(s, r#"<circle cx="{}" cy="{ly}" r="4" fill="{c}"/><text x="{}" y="{}">{name}</text>"#, w - mr + 15.0, w - mr + 25.0, ly + 4.0);
-    }
-    let ly = mt + 10.0 + 18.0 * names.len() as f64;
-    let _ = writeln!(s, r##"<line x1="{}" x2="{}" y1="{ly}" y2="{ly}" stroke="#888" stroke-dasharray="5,4"/><text x="{}" y="{}">gap = 1e-3</text>"##, w - mr + 8.0, w - mr + 22.0, w - mr + 25.0, ly + 4.0);
-    s.push_str("</svg>\n");
-    std::fs::write(path, s)
+    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+    root.present()?;
+    Ok(())
 }
 
 fn write_csv(rows: &[Row], widths: &[usize], path: &std::path::Path) -> std::io::Result<()> {
@@ -235,15 +331,99 @@ fn write_csv(rows: &[Row], widths: &[usize], path: &std::path::Path) -> std::io:
     for w in widths {
         let _ = write!(s, ",train_m{w}");
     }
-    s.push_str(",seconds\n");
+    s.push_str(",seconds,sampled,refitted,unpolished,route_seconds,local_same,local_equal,local_equal_restarts\n");
     for r in rows {
         let _ = write!(s, "{},{},{},{:.3},{:.10},{},{:.10},{:.10},{}", r.name, r.beta, r.status, r.sdp_seconds, r.lb, r.certified, r.primal, r.rounded, r.rounded_width);
         for t in &r.trained {
             let _ = write!(s, ",{t:.10}");
         }
-        let _ = writeln!(s, ",{:.2}", r.seconds);
+        let _ = writeln!(
+            s,
+            ",{:.2},{:.10},{:.10},{:.10},{:.2},{:.10},{:.10},{}",
+            r.seconds, r.sampled, r.refitted, r.unpolished, r.route_seconds, r.local_same, r.local_equal, r.local_equal_restarts
+        );
     }
     std::fs::write(path, s)
+}
+
+/// (c) Scalar-output planted teacher: here the exact optimum p* is computable (C-ReLU over every
+/// activation pattern), which separates the relaxation's gap (p* - LB) from the rounding's
+/// (network - p*). Prints one row per data set and beta, then counts.
+fn scalar_part(count: usize, first_seed: u64, betas: &[f64], noise: f64, ts: &TrainSettings, time_limit: f64) {
+    use convex_relu::backend::{self, BackendKind as BK};
+    use convex_relu::formulation::crelu;
+    use convex_relu::patterns::Budget;
+    println!("\n(c) planted teacher, scalar output: n = 25, d = 2, c = 1, teacher width 100, noise {noise}, seeds {first_seed}..={}", first_seed + count as u64 - 1);
+    println!(
+        "{:<12} {:>5} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>6}",
+        "data", "beta", "certLB", "p*", "sampled", "refitted", "c-relu", "polished", "local m", "m=300", "pats"
+    );
+    let mut rows: Vec<(f64, f64, f64, f64, f64, f64, f64, f64)> = Vec::new();
+    for seed in first_seed..first_seed + count as u64 {
+        let (data, _) = synth::planted_relu(25, 2, 100, 1, noise, seed).expect("data");
+        for &beta in betas {
+            let ex = crelu::exact(&data, beta, &Budget::default()).expect("exact program");
+            let sol = backend::solve(&ex.problem, BK::Clarabel, &SolveSettings { tolerance: Some(1e-9), ..Default::default() }).expect("exact solve");
+            assert!(sol.status.has_solution(), "exact solve: {}", sol.status);
+            let pstar = ex.layout.crelu_objective(&data, &sol.x).expect("objective");
+            let settings = SolveSettings { time_limit_seconds: Some(time_limit), ..Default::default() };
+            let relax = convex_relu::pipeline::solve_relaxation(&data, beta, SdpForm::Reduced, BackendKind::Clarabel, &settings, &[]).expect("sdp solve");
+            let r = round(&relax.lambda, &data, beta, &RoundingSettings::default()).expect("rounding");
+            let st = r.stages.as_ref().expect("stages");
+            let cr = st.crelu.as_ref().expect("c = 1: C-ReLU stage");
+            let local = train(&data, &TrainSettings { width: r.width.max(1), beta, ..ts.clone() }).expect("train");
+            let wide = train(&data, &TrainSettings { width: 300, beta, ..ts.clone() }).expect("train");
+            let b = certify_solution(&relax.compiled, &relax.solution, &[r.network.clone(), local.network.clone(), wide.network.clone()]);
+            let lb = if b.certified && (!relax.bound.certified || b.value >= relax.bound.value) { b.value } else { relax.bound.value };
+            println!(
+                "{:<12} {:>5} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>3}/{:<3}",
+                format!("scalar-{seed}"),
+                beta,
+                lb,
+                pstar,
+                st.sampled,
+                st.refitted,
+                cr.objective,
+                r.objective,
+                local.objective,
+                wide.objective,
+                cr.patterns,
+                ex.layout.patterns.len()
+            );
+            rows.push((beta, lb, pstar, st.refitted, cr.objective, r.objective, local.objective, wide.objective));
+        }
+    }
+    const AT: f64 = 1e-6;
+    println!("\nSummary (c): relative to p*; 'at p*' = within {AT:e} of p* (relative); 'tight' = relaxation gap <= {AT:e}");
+    for &beta in betas {
+        let rs: Vec<_> = rows.iter().filter(|r| r.0 == beta).collect();
+        if rs.is_empty() {
+            continue;
+        }
+        let rel = |f: &dyn Fn(&(f64, f64, f64, f64, f64, f64, f64, f64)) -> f64| -> (f64, f64, usize) {
+            let v: Vec<f64> = rs.iter().map(|r| (f(r) - r.2) / r.2).collect();
+            let at = v.iter().filter(|x| **x <= AT).count();
+            (median(v.clone()), v.iter().cloned().fold(f64::NEG_INFINITY, f64::max), at)
+        };
+        let relax: Vec<f64> = rs.iter().map(|r| (r.2 - r.1) / r.2).collect();
+        println!(
+            "  beta {beta}: {} sets; relaxation gap (p* - LB) / p*: median {:.2e}, max {:.2e}, tight on {}",
+            rs.len(),
+            median(relax.clone()),
+            relax.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            relax.iter().filter(|x| **x <= AT).count()
+        );
+        for (name, f) in [
+            ("group-lasso refit", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.3) as Box<dyn Fn(&(f64, f64, f64, f64, f64, f64, f64, f64)) -> f64>),
+            ("c-relu refit", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.4)),
+            ("polished (returned)", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.5)),
+            ("local, same width", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.6)),
+            ("local, width 300", Box::new(|r: &(f64, f64, f64, f64, f64, f64, f64, f64)| r.7)),
+        ] {
+            let (med, max, at) = rel(&*f);
+            println!("    {name:<20} (objective - p*) / p*: median {med:.2e}, max {max:.2e}, at p* on {at}/{}", rs.len());
+        }
+    }
 }
 
 fn main() {
@@ -273,6 +453,8 @@ fn main() {
             .map(|l| {
                 let f: Vec<&str> = l.split(',').collect();
                 let p = |i: usize| f[i].parse::<f64>().unwrap();
+                // columns added with the staged rounding (NaN in older CSVs)
+                let named = |name: &str| head.iter().position(|h| *h == name).map_or(f64::NAN, |i| p(i));
                 Row {
                     name: f[0].into(),
                     beta: p(1),
@@ -285,6 +467,13 @@ fn main() {
                     rounded_width: f[8].parse().unwrap(),
                     trained: (0..widths.len()).map(|k| p(9 + k)).collect(),
                     seconds: p(9 + widths.len()),
+                    sampled: named("sampled"),
+                    refitted: named("refitted"),
+                    unpolished: named("unpolished"),
+                    route_seconds: named("route_seconds"),
+                    local_same: named("local_same"),
+                    local_equal: named("local_equal"),
+                    local_equal_restarts: named("local_equal_restarts") as usize,
                 }
             })
             .collect();
@@ -298,7 +487,7 @@ fn main() {
     let ts = TrainSettings { restarts, iterations, polish, seed: 0, ..Default::default() };
     println!(
         "non-convex baseline: Adam, {iterations} full-batch iterations + {polish} L-BFGS polish, best of {restarts} restarts (seed 0); \
-         rounding: Gaussian, default settings (seed 0); SDP: reduced form, Clarabel, time limit {time_limit} s"
+         rounding: staged (Gaussian + eigen candidates, group-lasso refit, polish of the best 3), default settings (seed 0); SDP: reduced form, Clarabel, time limit {time_limit} s"
     );
     let t0 = Instant::now();
     if part == "random" || part == "all" {
@@ -318,6 +507,9 @@ fn main() {
         let svg = out.join(format!("objective-random-beta{plot_beta}.svg"));
         write_svg(&rows, &widths, plot_beta, &svg).expect("svg");
         println!("wrote {} and {}", out.join("objective-random.csv").display(), svg.display());
+    }
+    if part == "scalar" {
+        scalar_part(count, first_seed, &betas, noise, &ts, time_limit);
     }
     if part == "spiral" || part == "all" {
         let data = synth::spirals(60, 3, 0.2, 1).expect("spirals");

@@ -15,7 +15,8 @@
 //! (default 120), `--polish N` (rounded networks polished, default 3), `--out DIR` (plots, default
 //! none), `--tag NAME` (plot file suffix), `--force` (overwrite plots), `--plot-from a.md,b.md`
 //! (no solving: plot the rows of tables this program printed earlier, saved to files),
-//! `--equal-time` (also local training with as many restarts as fit in the SDP route's time).
+//! `--equal-time` (also local training with as many restarts as fit in the SDP route's time),
+//! `--wide M` (also local training at width M, the paper's wide baseline; default 300, 0 = off).
 //!
 //! Protocol (nothing is chosen on test data): 50/50 stratified split (seed 0), features
 //! standardised with the training half's statistics, one-hot targets, the bias column appended
@@ -38,6 +39,8 @@ struct Row {
     test_accuracy: [f64; 5],
     /// Local training at equal time (objective), when run.
     equal_time: Option<f64>,
+    /// Wide local training (objective), when run.
+    wide: Option<f64>,
 }
 
 impl Row {
@@ -47,7 +50,8 @@ impl Row {
             lb: o.lower_bound,
             objectives: [o.methods[0].objective, o.methods[1].objective, o.methods[2].objective],
             test_accuracy: [0, 1, 2, 3, 4].map(|i| o.methods[i].test_accuracy),
-            equal_time: o.methods.get(5).and_then(|m| m.objective),
+            equal_time: o.methods.iter().find(|m| m.method == "local training (equal time)").and_then(|m| m.objective),
+            wide: o.methods.iter().find(|m| m.method == "local training (wide)").and_then(|m| m.objective),
         }
     }
 
@@ -65,6 +69,7 @@ impl Row {
             objectives: [num(cells[6]), num(cells[7]), num(cells[8])],
             test_accuracy: [te(cells[10]), te(cells[11]), te(cells[12]), te(cells[13]), te(cells[14])],
             equal_time: cells.get(16).and_then(|c| num(c)),
+            wide: cells.get(19).and_then(|c| num(c)),
         })
     }
 }
@@ -82,6 +87,7 @@ fn main() {
     let tag = get("--tag").unwrap_or_else(|| datasets.join("-"));
     let force = args.iter().any(|a| a == "--force");
     let equal_time = args.iter().any(|a| a == "--equal-time");
+    let wide: usize = get("--wide").map(|v| v.parse().expect("--wide: an integer (0 = off)")).unwrap_or(300);
     let biases: Vec<bool> = match get("--bias").as_deref() {
         Some("yes") => vec![true],
         Some("no") => vec![false],
@@ -108,8 +114,8 @@ fn main() {
         return;
     }
     println!("beta = {beta}; split seed 0 (50/50 stratified); subsample seed 1; relaxation time limit {time_limit} s; polish {polish}");
-    println!("| data | bias | rows | backend | status | LB | round | polish | local | gap | round tr/te | polish tr/te | local tr/te | NNGP tr/te | NTK tr/te | s: sdp+round / +polish / local / nngp / ntk | local, equal time: obj | tr/te | restarts |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("| data | bias | rows | backend | status | LB | round | polish | local | gap | round tr/te | polish tr/te | local tr/te | NNGP tr/te | NTK tr/te | s: sdp+round / +polish / local / nngp / ntk | local, equal time: obj | tr/te | restarts | local, wide: obj | tr/te | s |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let t0 = Instant::now();
     for name in &datasets {
         let opts = CsvOptions { encoding: TargetEncoding::Onehot, ..Default::default() };
@@ -143,6 +149,7 @@ fn main() {
                 solve: SolveSettings { time_limit_seconds: Some(time_limit), ..Default::default() },
                 polish_candidates: polish,
                 equal_time,
+                wide_width: wide,
                 ..Default::default()
             };
             let out = evaluate_split(&tr, &te_b, &s).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -151,9 +158,12 @@ fn main() {
             let f = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.4}"));
             let gap = lb.map_or("-".to_string(), |l| format!("{:.3}", (out.upper_bound - l) / l));
             let tt = |i: usize| format!("{:.3}/{:.3}", m[i].train_accuracy, m[i].test_accuracy);
-            let eq = m.get(5).map_or("- | - | -".to_string(), |e| format!("{} | {} | {}", f(e.objective), tt(5), e.detail.rsplit(", ").next().unwrap_or("")));
+            let named = |name: &str| m.iter().position(|x| x.method == name);
+            let eq = named("local training (equal time)")
+                .map_or("- | - | -".to_string(), |i| format!("{} | {} | {}", f(m[i].objective), tt(i), m[i].detail.rsplit(", ").next().unwrap_or("")));
+            let wd = named("local training (wide)").map_or("- | - | -".to_string(), |i| format!("{} | {} | {:.1}", f(m[i].objective), tt(i), m[i].seconds));
             println!(
-                "| {name} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {gap} | {} | {} | {} | {} | {} | {:.1} / {:.1} / {:.1} / {:.2} / {:.2} | {eq} |",
+                "| {name} | {} | {}/{} | {} | {} | {} | {} | {} | {} | {gap} | {} | {} | {} | {} | {} | {:.1} / {:.1} / {:.1} / {:.2} / {:.2} | {eq} | {wd} |",
                 if bias { "yes" } else { "no" },
                 tr.n(),
                 tr_h.n(),
@@ -247,6 +257,7 @@ fn tightness_plot(path: &Path, rows: &[Row]) -> Result<(), Box<dyn std::error::E
         ("SDP + rounding + polish", BLUE, Box::new(|o: &Row| o.objectives[1])),
         ("local training (same width)", GREEN, Box::new(|o: &Row| o.objectives[2])),
         ("local training (equal time)", MAGENTA, Box::new(|o: &Row| o.equal_time)),
+        ("local training (wide)", CYAN, Box::new(|o: &Row| o.wide)),
     ];
     dot_plot(path, rows, "Training objective: certified lower bound and networks", "training objective", series, 0.0)
 }

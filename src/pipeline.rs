@@ -142,6 +142,12 @@ pub struct RoundingInfo {
     /// Gaussian: best training objective after the group-lasso refit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refitted_objective: Option<f64>,
+    /// Gaussian, scalar output: training objective of the C-ReLU refit on the candidates' patterns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crelu_objective: Option<f64>,
+    /// Gaussian, scalar output: why the C-ReLU refit did not run (memory limit, solver failure).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crelu_skipped: Option<String>,
     /// Gaussian: best training objective after the local polish (absent when the polish is off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub polished_objective: Option<f64>,
@@ -158,6 +164,8 @@ impl RoundingInfo {
             seed: r.seed,
             sampled_objective: st.map(|s| s.sampled).filter(|v| v.is_finite()),
             refitted_objective: st.map(|s| s.refitted),
+            crelu_objective: st.and_then(|s| s.crelu.as_ref()).map(|c| c.objective),
+            crelu_skipped: st.and_then(|s| s.crelu_skipped.clone()),
             polished_objective: st.and_then(|s| s.polished),
         }
     }

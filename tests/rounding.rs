@@ -216,8 +216,8 @@ fn gaussian_rounding_of_a_rank_one_lift_finds_the_best_second_layer_for_its_dire
         settings.refit = tight();
         settings.gaussian.samples = Some(20);
         settings.gaussian.both_signs = false;
-        // the refit alone (no eigen candidates, no polish): tests/rounding_staged.rs covers those
-        settings.staged = convex_relu::rounding::StagedSettings { eigen: false, polish_candidates: 0, ..Default::default() };
+        // the refit alone (no eigen candidates, no C-ReLU refit, no polish): tests/rounding_staged.rs covers those
+        settings.staged = convex_relu::rounding::StagedSettings { eigen: false, polish_candidates: 0, crelu: false, ..Default::default() };
         let r = round(&lambda, &data, beta, &settings).unwrap();
         // Independent optimum for this direction: the closed-form one-group lasso.
         let u = net.u.column(0).to_owned();

@@ -49,6 +49,19 @@ fn polishing_never_increases_the_objective() {
             }
         }
     }
+    // A start that is already the global optimum (c = 1, p* from the exact program): every step
+    // can only move away from it, so a trainer that returned its last iterate instead of its best
+    // one would be caught here (large and moderate steps, with and without L-BFGS).
+    for data in [convex_relu::data::synth::reference_1d(), random_data(10, 2, 1, 40)] {
+        let (pstar, opt) = exact_optimum(&data, beta);
+        let before = opt.objective(&data, beta);
+        assert!((before - pstar).abs() <= 1e-6 * pstar);
+        for (iterations, lbfgs, lr) in [(50, 0, 0.1), (300, 0, 0.02), (50, 20, 0.5)] {
+            let ts = TrainSettings { beta, iterations, polish: lbfgs, learning_rate: Some(lr), ..Default::default() };
+            let out = train_from(&data, &ts, opt.clone()).unwrap();
+            assert!(out.objective <= before, "optimal start, {iterations} Adam at {lr}, {lbfgs} L-BFGS: {} > {before}", out.objective);
+        }
+    }
     // Inside the rounding: every polished candidate is at most its refitted value, and the
     // returned objective is the smallest stage value.
     let data = random_data(12, 3, 2, 20);
@@ -102,12 +115,132 @@ fn rounding_the_lift_of_a_single_neuron_network_returns_its_objective() {
         let lambda = lift(&net, data.x.view());
         let mut s = RoundingSettings { refit: tight.clone(), ..Default::default() };
         s.staged.polish_candidates = 0;
+        // For c = 1 the C-ReLU stage may move the direction inside its pattern cone and do
+        // better than the neuron (checked below); the read-off and group-lasso path is checked
+        // without it.
+        s.staged.crelu = false;
         let r = round(&lambda, &data, beta, &s).unwrap();
         let st = r.stages.as_ref().unwrap();
         assert!((st.sampled - want).abs() <= 1e-9 * (1.0 + want), "d {d} c {c}: read-off {} vs {want}", st.sampled);
         assert!((r.objective - want).abs() <= 1e-7 * (1.0 + want), "d {d} c {c}: {} vs {want}", r.objective);
+        if c == 1 {
+            s.staged.crelu = true;
+            let rc = round(&lambda, &data, beta, &s).unwrap();
+            let cr = rc.stages.as_ref().unwrap().crelu.as_ref().expect("c = 1: C-ReLU stage").objective;
+            assert!(cr <= want + 1e-7 * (1.0 + want) && rc.objective <= r.objective, "c-relu stage {cr} / {} above the neuron's {want}", rc.objective);
+        }
         s.staged = StagedSettings::default();
         let rp = round(&lambda, &data, beta, &s).unwrap();
         assert!(rp.objective <= r.objective, "polish made it worse: {} > {}", rp.objective, r.objective);
     }
+}
+
+/// p* (the exact C-ReLU optimum over every pattern, Clarabel at 1e-9) and an optimal network.
+fn exact_optimum(data: &Dataset, beta: f64) -> (f64, Network) {
+    use convex_relu::backend::{self, BackendKind, SolveSettings};
+    use convex_relu::formulation::crelu;
+    use convex_relu::patterns::Budget;
+    let c = crelu::exact(data, beta, &Budget::default()).unwrap();
+    let sol = backend::solve(&c.problem, BackendKind::Clarabel, &SolveSettings { tolerance: Some(1e-9), ..Default::default() }).unwrap();
+    assert!(sol.status.has_solution(), "exact solve: {}", sol.status);
+    let p = c.layout.crelu_objective(data, &sol.x).unwrap();
+    (p, c.layout.recover_network(&sol.x).unwrap())
+}
+
+fn tight_refit() -> RefitSettings {
+    RefitSettings { solve: convex_relu::backend::SolveSettings { tolerance: Some(1e-9), ..Default::default() }, ..Default::default() }
+}
+
+/// The C-ReLU refit on the candidates' patterns (c = 1) returns a real network, so its objective
+/// is never below p* (computed independently by the exact program over every pattern); it is at
+/// most the group-lasso refit on the same directions; and when the candidates contain the
+/// directions of an optimal network it reaches p* (to 1e-6).
+#[test]
+fn crelu_refit_is_above_p_star_and_reaches_it_on_the_patterns_of_an_optimal_network() {
+    use convex_relu::rounding::crelu_refit;
+    let beta = 0.1;
+    let mut cases = vec![(convex_relu::data::synth::reference_1d(), 0u64)];
+    for seed in [30u64, 31, 32] {
+        cases.push((random_data(10, 2, 1, seed), seed));
+    }
+    let mut group_lasso_above = 0;
+    for (data, seed) in cases {
+        let (pstar, opt) = exact_optimum(&data, beta);
+        assert!((opt.objective(&data, beta) - pstar).abs() <= 1e-6 * pstar, "seed {seed}: recovered optimum");
+        let mut rng = ChaCha8Rng::seed_from_u64(seed + 7);
+        // Random directions only: a network, hence >= p*; and <= the group lasso on them.
+        for k in [1usize, 3, 8] {
+            let dirs = gaussian(data.d(), k, &mut rng);
+            let gl = refit(&data, dirs.view(), beta, &tight_refit()).unwrap();
+            let Some(cr) = crelu_refit(&data, dirs.view(), beta, &tight_refit(), 100).unwrap() else { continue };
+            assert_eq!(cr.refit.objective, cr.refit.network.objective(&data, beta));
+            assert!(cr.refit.objective >= pstar - 1e-8 * (1.0 + pstar), "seed {seed} k {k}: {} < p* {pstar}", cr.refit.objective);
+            assert!(cr.refit.objective <= gl.objective + 1e-7 * (1.0 + gl.objective), "seed {seed} k {k}: c-relu {} > group lasso {}", cr.refit.objective, gl.objective);
+        }
+        // Directions with the patterns of an optimal network (its directions, perturbed inside
+        // their pattern cones so that the group lasso, which keeps directions fixed, cannot
+        // reach p*), among random ones: the C-ReLU refit reaches p*.
+        let mut moved = opt.u.clone();
+        for mut col in moved.columns_mut() {
+            let want = convex_relu::patterns::Pattern::of_direction(data.x.view(), &col.to_vec());
+            let norm = col.dot(&col).sqrt();
+            for scale in [0.3, 0.1, 0.03, 0.01, 0.0] {
+                let cand = &col + &(gaussian(data.d(), 1, &mut rng).column(0).to_owned() * (scale * norm));
+                if convex_relu::patterns::Pattern::of_direction(data.x.view(), &cand.to_vec()) == want {
+                    col.assign(&cand);
+                    break;
+                }
+            }
+        }
+        let extra = gaussian(data.d(), 5, &mut rng);
+        let dirs = ndarray::concatenate(ndarray::Axis(1), &[extra.view(), moved.view()]).unwrap();
+        let cr = crelu_refit(&data, dirs.view(), beta, &tight_refit(), 100).unwrap().unwrap();
+        assert!(cr.refit.objective >= pstar - 1e-8 * (1.0 + pstar));
+        assert!((cr.refit.objective - pstar).abs() <= 1e-6 * pstar, "seed {seed}: c-relu refit {} vs p* {pstar}", cr.refit.objective);
+        // The group lasso on the same directions does not move them: typically above p*.
+        let gl = refit(&data, dirs.view(), beta, &tight_refit()).unwrap();
+        eprintln!("seed {seed}: p* {pstar:.8} c-relu {:.8} group lasso {:.8} ({} patterns)", cr.refit.objective, gl.objective, cr.patterns);
+        if gl.objective > pstar + 1e-5 * pstar {
+            group_lasso_above += 1;
+        }
+    }
+    assert!(group_lasso_above >= 2, "the perturbed directions should keep the group lasso above p* on most cases");
+}
+
+/// Inside the staged rounding (c = 1, reference-1d): the C-ReLU stage is reported, is a real
+/// network's objective >= p*, competes with the refits (the returned objective is the smallest
+/// stage value), and once the candidates cover every pattern of the data it equals p*.
+#[test]
+fn staged_rounding_reports_the_crelu_stage_and_reaches_p_star_with_all_patterns() {
+    use convex_relu::patterns::{enumerate, Budget};
+    let beta = 0.1;
+    let data = convex_relu::data::synth::reference_1d();
+    let (pstar, opt) = exact_optimum(&data, beta);
+    let all = enumerate(data.x.view(), &Budget::default()).unwrap().len();
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let p = LiftBlocks { n: data.n(), d: data.d(), c: 1 }.order();
+    let g = DMatrix::<f64>::from_fn(p, 2, |_, _| {
+        let v: f64 = StandardNormal.sample(&mut rng);
+        v
+    });
+    let lambda = lift(&opt, data.x.view()) + &g * g.transpose() * 0.01;
+    let mut s = RoundingSettings { refit: tight_refit(), ..Default::default() };
+    s.staged.polish_candidates = 0;
+    for samples in [20usize, 2000] {
+        s.gaussian.samples = Some(samples);
+        let r = round(&lambda, &data, beta, &s).unwrap();
+        let st = r.stages.as_ref().unwrap();
+        let cr = st.crelu.as_ref().expect("c = 1: the C-ReLU stage runs");
+        assert!(cr.objective >= pstar - 1e-8, "{samples} samples: c-relu {} < p* {pstar}", cr.objective);
+        assert!(cr.objective <= st.refitted + 1e-7, "{samples}: c-relu {} > group lasso {}", cr.objective, st.refitted);
+        assert_eq!(r.objective, st.sampled.min(st.refitted).min(cr.objective));
+        assert_eq!(r.objective, r.network.objective(&data, beta));
+        eprintln!("{samples} samples: patterns {} of {all}, c-relu {} refitted {} p* {pstar}", cr.patterns, cr.objective, st.refitted);
+        if samples == 2000 {
+            assert_eq!(cr.patterns, all, "2000 samples cover every pattern");
+            assert!((cr.objective - pstar).abs() <= 1e-6 * pstar, "all patterns: {} vs p* {pstar}", cr.objective);
+        }
+    }
+    s.staged.crelu = false;
+    assert!(round(&lambda, &data, beta, &s).unwrap().stages.unwrap().crelu.is_none());
 }

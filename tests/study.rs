@@ -1,5 +1,5 @@
 //! The study row never reads test labels: permuting them leaves every chosen model (rounded,
-//! polished and locally trained networks, kernel ridges) and every training number unchanged,
+//! polished and locally trained networks, the wide local network, kernel ridges) and every training number unchanged,
 //! while the test accuracies are recomputed on the permuted labels.
 
 use convex_relu::data::{Dataset, TargetKind};
@@ -36,13 +36,14 @@ fn selection_never_reads_test_data() {
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(3));
     permuted.y = test.y.select(ndarray::Axis(0), &order);
     assert_ne!(permuted.y, test.y);
-    let s = StudySettings { train: TrainSettings { restarts: 2, iterations: 300, polish: 50, ..Default::default() }, ..Default::default() };
+    let s = StudySettings { train: TrainSettings { restarts: 2, iterations: 300, polish: 50, ..Default::default() }, wide_width: 30, ..Default::default() };
     let a = evaluate_split(&train, &test, &s).unwrap();
     let b = evaluate_split(&train, &permuted, &s).unwrap();
     assert_eq!(a.networks, b.networks, "a chosen network depends on the test labels");
     assert_eq!(a.ridges, b.ridges);
     assert_eq!(a.lower_bound, b.lower_bound);
     assert_eq!(a.upper_bound, b.upper_bound);
+    assert_eq!(a.methods.last().unwrap().method, "local training (wide)");
     for (ma, mb) in a.methods.iter().zip(&b.methods) {
         assert_eq!(ma.objective, mb.objective, "{}", ma.method);
         assert_eq!(ma.train_accuracy, mb.train_accuracy, "{}", ma.method);

@@ -9,13 +9,15 @@
 //! * [`Rounding::Gaussian`] (primary): staged ([`staged`]): networks read off `Lambda`
 //!   (sampled), Gaussian samples of the lifted neuron and the leading eigenvectors, their U parts
 //!   (both signs) as first-layer directions, an exact convex refit of the second layer (group
-//!   lasso, refitted), then a local polish of the best few by the trainer (polished); see
+//!   lasso, refitted; for scalar output also C-ReLU on the candidates' activation patterns,
+//!   [`crelu_refit`]), then a local polish of the best few by the trainer (polished); see
 //!   [`gaussian`], [`refit`] and [`staged`]. The stage values are in [`RoundingResult::stages`].
 //! * [`Rounding::Tos`] (comparison, the reference code's): Davis-Yin three-operator splitting on
 //!   the factorisation `W W' ~ Lambda` with the ReLU constraints; see [`tos`].
 //!
 //! Formulas, defaults and the tests are described in docs/rounding.md.
 
+pub mod crelu_refit;
 pub mod eigen;
 pub mod gaussian;
 pub mod refit;
@@ -24,7 +26,8 @@ pub mod tos;
 
 pub use gaussian::{gaussian_rounding, GaussianRounding};
 pub use refit::{group_lasso, group_lasso_value, refit, Refit, RefitSettings};
-pub use staged::{staged_rounding, Stages, StagedSettings};
+pub use crelu_refit::{crelu_refit, CreluRefit};
+pub use staged::{staged_rounding, CreluStage, Stages, StagedSettings};
 pub use tos::{tos_rounding, TosRounding};
 
 use crate::data::Dataset;

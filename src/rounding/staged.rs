@@ -21,6 +21,14 @@
 //!    * the U parts of the leading eigenvectors (all kept components, at most `K`), both signs;
 //!    * the union of the first Gaussian repetition's and the eigen directions.
 //!    The stage value is the smallest refitted objective.
+//! 2b. **C-ReLU refit** (scalar output only, [`StagedSettings::crelu`]): the exact convex
+//!    C-ReLU program restricted to the distinct activation patterns `1[X u >= 0]` of all the
+//!    candidate directions of stage 2 ([`super::crelu_refit`]); it also moves each neuron's
+//!    direction inside its pattern cone, so it is at most the group-lasso refit on the same
+//!    directions (to solver accuracy). Its network competes with the group-lasso refits (it is
+//!    one more refitted candidate, and can be polished); its value is reported on its own
+//!    ([`Stages::crelu`]). It is optional: if it hits the memory limit or its solver fails, the
+//!    rounding continues without it and says why ([`Stages::crelu_skipped`]).
 //! 3. **polished**: the best [`StagedSettings::polish_candidates`] refitted networks (distinct
 //!    objectives) are each used as the start of one run of the local trainer
 //!    ([`crate::train::train_from`]: Adam with the budget below, then L-BFGS, then balancing),
@@ -34,6 +42,7 @@
 //! good), L-BFGS 500 iterations. Cost of the polish: `O(iterations * n * m * (d + c))` per
 //! candidate, seconds for the data sets of docs/reproduction.md.
 
+use super::crelu_refit::crelu_refit;
 use super::gaussian::{sample_directions, Factor, GaussianRounding};
 use super::refit::{refit, Refit, RefitSettings};
 use crate::data::Dataset;
@@ -62,11 +71,26 @@ pub struct StagedSettings {
     pub polish_lbfgs: usize,
     /// Adam learning rate of the polish (default 0.005).
     pub polish_learning_rate: f64,
+    /// For scalar output: also solve C-ReLU on the candidates' activation patterns (default true).
+    #[serde(default = "default_true")]
+    pub crelu: bool,
+    /// Cap on the distinct patterns of the C-ReLU refit (default 2 000; the first ones in
+    /// candidate order are kept).
+    #[serde(default = "default_max_patterns")]
+    pub crelu_max_patterns: usize,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_patterns() -> usize {
+    super::crelu_refit::DEFAULT_MAX_PATTERNS
 }
 
 impl Default for StagedSettings {
     fn default() -> Self {
-        Self { eigen: true, polish_candidates: 3, polish_iterations: 1_000, polish_lbfgs: 500, polish_learning_rate: 0.005 }
+        Self { eigen: true, polish_candidates: 3, polish_iterations: 1_000, polish_lbfgs: 500, polish_learning_rate: 0.005, crelu: true, crelu_max_patterns: super::crelu_refit::DEFAULT_MAX_PATTERNS }
     }
 }
 
@@ -83,13 +107,32 @@ pub struct Candidate {
     pub polished: Option<f64>,
 }
 
+/// What the C-ReLU refit (stage 2b) did.
+#[derive(Clone, Debug, Serialize)]
+pub struct CreluStage {
+    /// Training objective of its network.
+    pub objective: f64,
+    /// Distinct patterns the program was solved on.
+    pub patterns: usize,
+    /// Distinct patterns of the candidates before the cap.
+    pub patterns_found: usize,
+    /// Seconds spent.
+    pub seconds: f64,
+}
+
 /// The stage values (training objectives) of a staged rounding.
 #[derive(Clone, Debug, Serialize)]
 pub struct Stages {
     /// Best network read off `Lambda` without fitting (module docs, stage 1).
     pub sampled: f64,
-    /// Best refitted network (stage 2).
+    /// Best group-lasso refitted network (stage 2).
     pub refitted: f64,
+    /// The C-ReLU refit on the candidates' patterns (stage 2b; `None` for vector output or when
+    /// turned off).
+    pub crelu: Option<CreluStage>,
+    /// Why the C-ReLU refit did not run although it was on and the output is scalar (memory
+    /// limit, solver failure, no active direction); `None` otherwise.
+    pub crelu_skipped: Option<String>,
     /// Best polished network (stage 3); `None` when the polish is off.
     pub polished: Option<f64>,
     /// Every refitted candidate, best first.
@@ -185,14 +228,16 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     let mut refits: Vec<(String, Refit)> = Vec::new();
     let mut repetition_objectives = Vec::with_capacity(g.repetitions);
     let mut first_dirs: Option<Array2<f64>> = None;
+    let mut all_dirs: Vec<Array2<f64>> = Vec::new();
     for rep in 0..g.repetitions {
         let dirs = sample_directions(&f, k, g.both_signs, &mut rng);
         let rf = refit(data, dirs.view(), beta, rs)?;
         repetition_objectives.push(rf.objective);
         refits.push((format!("gaussian {rep}"), rf));
         if first_dirs.is_none() {
-            first_dirs = Some(dirs);
+            first_dirs = Some(dirs.clone());
         }
+        all_dirs.push(dirs);
     }
     if s.eigen && r > 0 {
         // Leading eigenvectors first (largest mu), at most K of them, both signs.
@@ -215,11 +260,31 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             let rf = refit(data, union.view(), beta, rs)?;
             refits.push(("gaussian 0 + eigen".into(), rf));
         }
+        all_dirs.push(eig_dirs);
+    }
+    let refitted = refits.iter().map(|(_, rf)| rf.objective).fold(f64::INFINITY, f64::min);
+    // Stage 2b: C-ReLU on the candidates' patterns (scalar output).
+    let mut crelu_stage = None;
+    let mut crelu_skipped: Option<String> = None;
+    if s.crelu && blocks.c == 1 {
+        let t = Instant::now();
+        let views: Vec<_> = all_dirs.iter().map(|a| a.view()).collect();
+        let dirs = ndarray::concatenate(ndarray::Axis(1), &views).expect("same number of rows");
+        // An optional extra candidate: when it cannot run (memory limit, solver failure) the
+        // rounding goes on without it and the reason is reported in `Stages::crelu_skipped`.
+        match crelu_refit(data, dirs.view(), beta, rs, s.crelu_max_patterns) {
+            Ok(Some(cr)) => {
+                crelu_stage = Some(CreluStage { objective: cr.refit.objective, patterns: cr.patterns, patterns_found: cr.patterns_found, seconds: t.elapsed().as_secs_f64() });
+                refits.push((format!("c-relu on {} candidate patterns", cr.patterns), cr.refit));
+            }
+            Ok(None) => crelu_skipped = Some("no candidate direction is active on any training row".into()),
+            Err(e @ (crate::error::Error::TooLarge(_) | crate::error::Error::Backend { .. })) => crelu_skipped = Some(e.to_string()),
+            Err(e) => return Err(e),
+        }
     }
     refits.sort_by(|a, b| a.1.objective.total_cmp(&b.1.objective));
     let (mut best_net, mut best_obj) = (refits[0].1.network.clone(), refits[0].1.objective);
     let distinct_columns = refits[0].1.distinct_columns;
-    let refitted = best_obj;
     let sampled = best_raw.as_ref().map_or(f64::INFINITY, |(_, o)| *o);
     if let Some((net, o)) = best_raw {
         if o < best_obj {
@@ -266,7 +331,7 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     Ok(StagedOutcome {
         objective: best_net.objective(data, beta),
         network: best_net,
-        stages: Stages { sampled, refitted, polished: polished_best, candidates, polish_seconds },
+        stages: Stages { sampled, refitted, crelu: crelu_stage, crelu_skipped, polished: polished_best, candidates, polish_seconds },
         samples_drawn: k * g.repetitions,
         repetition_objectives,
         distinct_columns,
