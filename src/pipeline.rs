@@ -120,8 +120,16 @@ impl PipelineSettings {
         r.gaussian.seed = self.seed;
         r.tos.seed = self.seed;
         r.staged.polish_candidates = self.polish_candidates;
+        // A solve under a wall-clock limit keeps the rounding after it bounded too.
+        r.staged.time_budget_seconds = self.solve.time_limit_seconds.map(rounding_budget);
         r
     }
+}
+
+/// The wall-clock budget of the rounding (refits and polish) after a solve limited to `limit`
+/// seconds: a quarter of it, at least 10 s.
+pub fn rounding_budget(limit: f64) -> f64 {
+    (0.25 * limit).max(10.0)
 }
 
 /// How the SDP solution was rounded.
@@ -151,6 +159,10 @@ pub struct RoundingInfo {
     /// Gaussian: best training objective after the local polish (absent when the polish is off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub polished_objective: Option<f64>,
+    /// Gaussian: stages skipped because the rounding's time budget (a quarter of `--time-limit`,
+    /// at least 10 s) ran out; absent when nothing was skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_for_time: Vec<String>,
 }
 
 impl RoundingInfo {
@@ -167,6 +179,7 @@ impl RoundingInfo {
             crelu_objective: st.and_then(|s| s.crelu.as_ref()).map(|c| c.objective),
             crelu_skipped: st.and_then(|s| s.crelu_skipped.clone()),
             polished_objective: st.and_then(|s| s.polished),
+            skipped_for_time: st.map(|s| s.skipped_for_time.clone()).unwrap_or_default(),
         }
     }
 }

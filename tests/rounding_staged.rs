@@ -244,3 +244,32 @@ fn staged_rounding_reports_the_crelu_stage_and_reaches_p_star_with_all_patterns(
     s.staged.crelu = false;
     assert!(round(&lambda, &data, beta, &s).unwrap().stages.unwrap().crelu.is_none());
 }
+
+/// A rounding whose time budget is already spent runs the first Gaussian refit only, lists
+/// every skipped stage, returns a real network (its objective recomputed here), and is never
+/// better than the same rounding without a budget (it considers a subset of the candidates).
+#[test]
+fn a_spent_time_budget_skips_the_later_stages_and_still_returns_a_network() {
+    let beta = 0.1;
+    let data = random_data(12, 3, 2, 21);
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let net = Network { u: gaussian(3, 4, &mut rng), v: gaussian(2, 4, &mut rng) };
+    let lambda = lift(&net, data.x.view());
+    let mut s = RoundingSettings::default();
+    s.staged.polish_iterations = 50;
+    s.staged.polish_lbfgs = 20;
+    let free = round(&lambda, &data, beta, &s).unwrap();
+    assert!(free.stages.as_ref().unwrap().skipped_for_time.is_empty());
+    s.staged.time_budget_seconds = Some(1e-9);
+    let bounded = round(&lambda, &data, beta, &s).unwrap();
+    let st = bounded.stages.as_ref().unwrap();
+    for stage in ["eigen refits", "polish of 3 candidate(s)"] {
+        assert!(st.skipped_for_time.iter().any(|x| x == stage), "{stage} not skipped: {:?}", st.skipped_for_time);
+    }
+    assert!(st.polished.is_none(), "a polish ran after the budget");
+    let recomputed = bounded.network.objective(&data, beta);
+    assert!((recomputed - bounded.objective).abs() <= 1e-12 * (1.0 + recomputed), "{recomputed} vs {}", bounded.objective);
+    assert!(bounded.objective >= free.objective - 1e-12, "bounded {} better than unbounded {}", bounded.objective, free.objective);
+    s.staged.time_budget_seconds = Some(-1.0);
+    assert!(round(&lambda, &data, beta, &s).is_err(), "a negative budget must be refused");
+}

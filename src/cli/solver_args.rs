@@ -18,7 +18,8 @@ pub struct SolverArgs {
     /// Iteration limit (default: the solver's own, Clarabel 200, SCS 100000).
     #[arg(long, value_name = "N")]
     pub max_iterations: Option<u32>,
-    /// Wall-clock limit for each solve, in seconds (default: none).
+    /// Wall-clock limit for each solve, in seconds (default: none). After an SDP solve, the
+    /// rounding (refits and polish) gets a further quarter of it, at least 10 s.
     #[arg(long, value_name = "S")]
     pub time_limit: Option<f64>,
     /// Print the solver's iteration log to stdout.

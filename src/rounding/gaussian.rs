@@ -22,7 +22,11 @@
 //!    ([`super::refit`]); with `repetitions = R > 1` this is repeated with fresh samples from the
 //!    same seeded stream and the network with the smallest **training** objective is kept.
 //!
-//! Default number of samples: `max(100, 2 (n + d + c))`, resolved from the data. An optimal
+//! Default number of samples: `max(100, min(2 (n + d + c), 4e6 / (2 n c)))`, resolved from the
+//! data; the second term ([`REFIT_NONZEROS`]) keeps the refit's constraint matrix, which has
+//! `2 K n c` nonzeros, below four million (it binds only on large multi-class sets: 200 samples
+//! for n = 1000, c = 10, where `2 q` would give a matrix of 41 million nonzeros whose ordering
+//! alone took Clarabel minutes). An optimal
 //! network needs at most `n c + 1` neurons (docs/background.md, section 2); twice the order `q = n + d + c` of
 //! the reduced lifted matrix gives every direction of its range several draws, and the floor of
 //! 100 matters for tiny sets (on the docs/background.md, section 6 set, 22 samples gave 0.7504, 100 gave
@@ -40,10 +44,14 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+/// Budget of nonzeros of the refit's constraint matrix that the default number of samples
+/// respects: `2 K` columns (both signs) times the `n c` residual rows.
+pub const REFIT_NONZEROS: usize = 4_000_000;
+
 /// Settings of the Gaussian rounding.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GaussianRounding {
-    /// Samples per repetition; `None` (default) means `max(100, 2 (n + d + c))`.
+    /// Samples per repetition; `None` (default) means `max(100, min(2 (n + d + c), 4e6 / (2 n c)))`.
     pub samples: Option<usize>,
     /// Independent repetitions (best training objective kept); default 1.
     pub repetitions: usize,
@@ -60,9 +68,14 @@ impl Default for GaussianRounding {
 }
 
 impl GaussianRounding {
-    /// Samples per repetition for `blocks`.
+    /// Samples per repetition for `blocks`: the explicit count, or
+    /// `max(100, min(2 q, REFIT_NONZEROS / (2 n c)))` (module docs).
     pub fn samples_for(&self, blocks: LiftBlocks) -> usize {
-        self.samples.unwrap_or((2 * (blocks.n + blocks.d + blocks.c)).max(100))
+        self.samples.unwrap_or_else(|| {
+            let q = blocks.n.saturating_add(blocks.d).saturating_add(blocks.c);
+            let per_sample = 2usize.saturating_mul(blocks.n).saturating_mul(blocks.c).max(1);
+            q.saturating_mul(2).min(REFIT_NONZEROS / per_sample).max(100)
+        })
     }
 
     /// Rejects zero samples or repetitions.

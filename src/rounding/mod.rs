@@ -20,6 +20,7 @@
 pub mod crelu_refit;
 pub mod eigen;
 pub mod gaussian;
+pub mod group_lasso_apg;
 pub mod refit;
 pub mod staged;
 pub mod tos;

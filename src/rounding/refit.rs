@@ -62,11 +62,21 @@ pub struct RefitSettings {
     pub dedup_tolerance: f64,
     /// Newton polish of the backend's solution on its support (default true).
     pub polish: bool,
+    /// Refits whose conic form would have more than this many nonzeros (`n c K`) are solved by
+    /// the accelerated proximal gradient method of [`super::group_lasso_apg`] instead of
+    /// `backend` (default 1 000 000; `usize::MAX` keeps every refit on the backend). Which solver
+    /// ran is in [`GroupLassoSolution::solver`].
+    #[serde(default = "default_first_order_above")]
+    pub first_order_above: usize,
+}
+
+fn default_first_order_above() -> usize {
+    1_000_000
 }
 
 impl Default for RefitSettings {
     fn default() -> Self {
-        Self { backend: BackendKind::Clarabel, solve: SolveSettings::default(), drop_relative: 1e-6, dedup_tolerance: 1e-10, polish: true }
+        Self { backend: BackendKind::Clarabel, solve: SolveSettings::default(), drop_relative: 1e-6, dedup_tolerance: 1e-10, polish: true, first_order_above: default_first_order_above() }
     }
 }
 
@@ -95,6 +105,8 @@ pub struct GroupLassoSolution {
     pub solver_objective: f64,
     /// Whether the Newton polish ([`newton_polish`]) was accepted.
     pub polished: bool,
+    /// The solver that ran: the backend's name, or `proximal-gradient`.
+    pub solver: &'static str,
 }
 
 /// `1/2 ||H W - Y||_F^2 + beta * sum_k ||w_k||_2`, computed directly.
@@ -153,14 +165,23 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
     if k == 0 {
         let w = Array2::zeros((0, c));
         let v = group_lasso_value(h, w.view(), y, beta);
-        return Ok(GroupLassoSolution { w, status: Status::Solved, solver_objective: v, polished: false });
+        return Ok(GroupLassoSolution { w, status: Status::Solved, solver_objective: v, polished: false, solver: "none" });
     }
-    let problem = group_lasso_problem(h, y, beta);
-    let sol = backend::solve(&problem, settings.backend, &settings.solve)?;
-    if !sol.status.has_solution() {
-        return Err(Error::Backend { backend: settings.backend.name(), message: format!("group-lasso refit ended with status {}", sol.status) });
-    }
-    let mut w = Array2::from_shape_fn((k, c), |(g, l)| sol.x[g * c + l]);
+    let nonzeros = n.saturating_mul(c).saturating_mul(k);
+    let (mut w, status, solver_objective, solver) = if nonzeros > settings.first_order_above {
+        let apg = super::group_lasso_apg::solve(h, y, beta, &super::group_lasso_apg::ApgSettings::default())?;
+        // Any W is a network; an unconverged one is reported as inaccurate.
+        let status = if apg.converged { Status::Solved } else { Status::Inaccurate };
+        let v = group_lasso_value(h, apg.w.view(), y, beta);
+        (apg.w, status, v, "proximal-gradient")
+    } else {
+        let problem = group_lasso_problem(h, y, beta);
+        let sol = backend::solve(&problem, settings.backend, &settings.solve)?;
+        if !sol.status.has_solution() {
+            return Err(Error::Backend { backend: settings.backend.name(), message: format!("group-lasso refit ended with status {}", sol.status) });
+        }
+        (Array2::from_shape_fn((k, c), |(g, l)| sol.x[g * c + l]), sol.status, sol.primal_objective, settings.backend.name())
+    };
     let mut polished = false;
     if settings.polish {
         if let Some(p) = newton_polish(h, y, beta, w.view(), settings.drop_relative) {
@@ -168,7 +189,7 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
             polished = true;
         }
     }
-    Ok(GroupLassoSolution { w, status: sol.status, solver_objective: sol.primal_objective, polished })
+    Ok(GroupLassoSolution { w, status, solver_objective, polished, solver })
 }
 
 /// Largest `|S| c` the Newton polish factors densely.

@@ -78,6 +78,12 @@ pub struct StagedSettings {
     /// candidate order are kept).
     #[serde(default = "default_max_patterns")]
     pub crelu_max_patterns: usize,
+    /// Wall-clock budget of the whole rounding in seconds (default none). The first Gaussian
+    /// refit always runs (its solver gets the budget as its time limit); the further refits, the
+    /// C-ReLU refit and each polish run start only while the budget lasts, and what was skipped
+    /// is listed in [`Stages::skipped_for_time`].
+    #[serde(default)]
+    pub time_budget_seconds: Option<f64>,
 }
 
 fn default_true() -> bool {
@@ -90,7 +96,7 @@ fn default_max_patterns() -> usize {
 
 impl Default for StagedSettings {
     fn default() -> Self {
-        Self { eigen: true, polish_candidates: 3, polish_iterations: 1_000, polish_lbfgs: 500, polish_learning_rate: 0.005, crelu: true, crelu_max_patterns: super::crelu_refit::DEFAULT_MAX_PATTERNS }
+        Self { eigen: true, polish_candidates: 3, polish_iterations: 1_000, polish_lbfgs: 500, polish_learning_rate: 0.005, crelu: true, crelu_max_patterns: super::crelu_refit::DEFAULT_MAX_PATTERNS, time_budget_seconds: None }
     }
 }
 
@@ -139,6 +145,9 @@ pub struct Stages {
     pub candidates: Vec<Candidate>,
     /// Seconds spent in the polish.
     pub polish_seconds: f64,
+    /// Stages skipped because [`StagedSettings::time_budget_seconds`] ran out (empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_for_time: Vec<String>,
 }
 
 /// Outcome of [`staged_rounding`].
@@ -178,6 +187,24 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     if !(s.polish_learning_rate.is_finite() && s.polish_learning_rate > 0.0) {
         return Err(crate::error::Error::InvalidArgument(format!("polish learning rate must be finite and > 0, found {}", s.polish_learning_rate)));
     }
+    if let Some(b) = s.time_budget_seconds {
+        if !(b.is_finite() && b > 0.0) {
+            return Err(crate::error::Error::InvalidArgument(format!("rounding time budget must be a positive number of seconds, found {b}")));
+        }
+    }
+    let clock = Instant::now();
+    let left = || s.time_budget_seconds.map(|b| b - clock.elapsed().as_secs_f64());
+    let over = || left().is_some_and(|l| l <= 0.0);
+    // Each refit's solver gets what is left of the budget as its time limit.
+    let budgeted = || {
+        let mut r = rs.clone();
+        if let Some(l) = left() {
+            let l = l.max(1.0);
+            r.solve.time_limit_seconds = Some(r.solve.time_limit_seconds.map_or(l, |t| t.min(l)));
+        }
+        r
+    };
+    let mut skipped_for_time: Vec<String> = Vec::new();
     let blocks = LiftBlocks { n: data.n(), d: data.d(), c: data.c() };
     let (vals, vecs) = positive_eigen(lambda);
     let r = vals.len();
@@ -230,8 +257,12 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     let mut first_dirs: Option<Array2<f64>> = None;
     let mut all_dirs: Vec<Array2<f64>> = Vec::new();
     for rep in 0..g.repetitions {
+        if rep > 0 && over() {
+            skipped_for_time.push(format!("gaussian refits {rep}..{}", g.repetitions));
+            break;
+        }
         let dirs = sample_directions(&f, k, g.both_signs, &mut rng);
-        let rf = refit(data, dirs.view(), beta, rs)?;
+        let rf = refit(data, dirs.view(), beta, &budgeted())?;
         repetition_objectives.push(rf.objective);
         refits.push((format!("gaussian {rep}"), rf));
         if first_dirs.is_none() {
@@ -239,7 +270,9 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
         }
         all_dirs.push(dirs);
     }
-    if s.eigen && r > 0 {
+    if s.eigen && r > 0 && over() {
+        skipped_for_time.push("eigen refits".into());
+    } else if s.eigen && r > 0 {
         // Leading eigenvectors first (largest mu), at most K of them, both signs.
         let mut order: Vec<usize> = (0..r).collect();
         order.sort_by(|&a, &b| vals[b].total_cmp(&vals[a]));
@@ -253,12 +286,16 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             }
         }
         let eig_dirs = Array2::from_shape_fn((blocks.d, cols.len()), |(i, j)| cols[j][i]);
-        let rf = refit(data, eig_dirs.view(), beta, rs)?;
+        let rf = refit(data, eig_dirs.view(), beta, &budgeted())?;
         refits.push(("eigen".into(), rf));
         if let Some(fd) = &first_dirs {
             let union = ndarray::concatenate(ndarray::Axis(1), &[fd.view(), eig_dirs.view()]).expect("same number of rows");
-            let rf = refit(data, union.view(), beta, rs)?;
-            refits.push(("gaussian 0 + eigen".into(), rf));
+            if over() {
+                skipped_for_time.push("gaussian 0 + eigen refit".into());
+            } else {
+                let rf = refit(data, union.view(), beta, &budgeted())?;
+                refits.push(("gaussian 0 + eigen".into(), rf));
+            }
         }
         all_dirs.push(eig_dirs);
     }
@@ -266,13 +303,16 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     // Stage 2b: C-ReLU on the candidates' patterns (scalar output).
     let mut crelu_stage = None;
     let mut crelu_skipped: Option<String> = None;
-    if s.crelu && blocks.c == 1 {
+    if s.crelu && blocks.c == 1 && over() {
+        skipped_for_time.push("c-relu refit".into());
+        crelu_skipped = Some("the rounding's time budget ran out".into());
+    } else if s.crelu && blocks.c == 1 {
         let t = Instant::now();
         let views: Vec<_> = all_dirs.iter().map(|a| a.view()).collect();
         let dirs = ndarray::concatenate(ndarray::Axis(1), &views).expect("same number of rows");
         // An optional extra candidate: when it cannot run (memory limit, solver failure) the
         // rounding goes on without it and the reason is reported in `Stages::crelu_skipped`.
-        match crelu_refit(data, dirs.view(), beta, rs, s.crelu_max_patterns) {
+        match crelu_refit(data, dirs.view(), beta, &budgeted(), s.crelu_max_patterns) {
             Ok(Some(cr)) => {
                 crelu_stage = Some(CreluStage { objective: cr.refit.objective, patterns: cr.patterns, patterns_found: cr.patterns_found, seconds: t.elapsed().as_secs_f64() });
                 refits.push((format!("c-relu on {} candidate patterns", cr.patterns), cr.refit));
@@ -317,6 +357,10 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             if done.iter().any(|o| (o - rf.objective).abs() <= 1e-12 * (1.0 + o.abs())) {
                 continue;
             }
+            if over() {
+                skipped_for_time.push(format!("polish of {} candidate(s)", s.polish_candidates - done.len()));
+                break;
+            }
             done.push(rf.objective);
             let out = train_from(data, &ts, rf.network.clone())?;
             candidates[idx].polished = Some(out.objective);
@@ -331,7 +375,7 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     Ok(StagedOutcome {
         objective: best_net.objective(data, beta),
         network: best_net,
-        stages: Stages { sampled, refitted, crelu: crelu_stage, crelu_skipped, polished: polished_best, candidates, polish_seconds },
+        stages: Stages { sampled, refitted, crelu: crelu_stage, crelu_skipped, polished: polished_best, candidates, polish_seconds, skipped_for_time },
         samples_drawn: k * g.repetitions,
         repetition_objectives,
         distinct_columns,
