@@ -48,6 +48,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{loglog_exponent, loglog_plot};
+
 const ALL_INSTANCES: [&str; 7] = ["spiral60", "iris-head75", "iris-half", "iris", "ionosphere-half", "banknote-half", "digits-pca20"];
 const DEFAULT_INSTANCES: &str = "spiral60,iris-half,iris,ionosphere-half,banknote-half,digits-pca20";
 const ALL_ROUTES: [&str; 5] = ["clarabel", "scs", "dnn", "paper", "cvxpy-clarabel"];
@@ -318,62 +321,16 @@ fn table(rows: &[Row]) -> String {
 
 /// Least-squares slope of log(time) against log(n); needs at least three instances (two
 /// points of different data sets say nothing about scaling).
-fn exponent(points: &[(f64, f64)]) -> Option<f64> {
-    if points.len() < 3 {
-        return None;
-    }
-    let k = points.len() as f64;
-    let (lx, ly): (Vec<f64>, Vec<f64>) = points.iter().map(|&(n, t)| (n.ln(), t.ln())).unzip();
-    let mx = lx.iter().sum::<f64>() / k;
-    let my = ly.iter().sum::<f64>() / k;
-    let sxx: f64 = lx.iter().map(|x| (x - mx).powi(2)).sum();
-    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
-
 fn finished(r: &Row) -> bool {
     matches!(r.status.as_str(), "solved" | "inaccurate" | "optimal" | "optimal_inaccurate")
 }
 
 fn plot(rows: &[Row], routes: &[String], path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    use plotters::prelude::*;
     let series: Vec<(String, Vec<(f64, f64)>)> = routes
         .iter()
         .map(|r| (r.clone(), rows.iter().filter(|x| &x.route == r && finished(x)).filter_map(|x| Some((x.n as f64, x.wall?.max(1e-2)))).collect()))
-        .filter(|(_, p): &(String, Vec<(f64, f64)>)| !p.is_empty())
         .collect();
-    if series.is_empty() {
-        return Ok(());
-    }
-    let all: Vec<(f64, f64)> = series.iter().flat_map(|(_, p)| p.iter().copied()).collect();
-    let (nmin, nmax) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), &(n, _)| (a.min(n), b.max(n)));
-    let (tmin, tmax) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), &(_, t)| (a.min(t), b.max(t)));
-    let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("SDP relaxation: wall time against n (log-log)", ("sans-serif", 20))
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d((nmin * 0.8..nmax * 1.25).log_scale(), (tmin * 0.5..tmax * 2.0).log_scale())?;
-    chart.configure_mesh().x_desc("n (rows)").y_desc("wall seconds").draw()?;
-    let colours = [RED, BLUE, GREEN, MAGENTA, BLACK, CYAN];
-    for (i, (route, pts)) in series.iter().enumerate() {
-        let colour = colours[i % colours.len()];
-        let label = match exponent(pts) {
-            Some(e) => format!("{route} (time ~ n^{e:.2})"),
-            None => route.clone(),
-        };
-        let mut sorted = pts.clone();
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-        chart.draw_series(LineSeries::new(sorted.clone(), colour.stroke_width(2)))?.label(label).legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-        });
-        chart.draw_series(sorted.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
-    }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
-    root.present()?;
-    Ok(())
+    loglog_plot(path, "SDP relaxation: wall time against n (log-log)", "n (rows)", "wall seconds", "n", &series)
 }
 
 fn load_average() -> String {
@@ -467,7 +424,7 @@ fn report(rows: &[Row], routes: &[String], plot_path: Option<String>) {
     println!("\n{}", table(rows));
     for route in routes {
         let pts: Vec<(f64, f64)> = rows.iter().filter(|r| &r.route == route && finished(r)).filter_map(|r| Some((r.n as f64, r.wall?))).collect();
-        match exponent(&pts) {
+        match loglog_exponent(&pts) {
             Some(e) => println!("{route}: wall time ~ n^{e:.2} over {} instances", pts.len()),
             None => println!("{route}: {} finished instance(s), no exponent (needs 3)", pts.len()),
         }

@@ -21,56 +21,8 @@ use convex_relu::dnn::{self, DnnProblem, DnnSettings};
 use std::path::Path;
 use std::time::Instant;
 
-/// Least-squares slope of `ln y` against `ln x`.
-fn exponent(points: &[(f64, f64)]) -> Option<f64> {
-    if points.len() < 3 {
-        return None;
-    }
-    let k = points.len() as f64;
-    let (lx, ly): (Vec<f64>, Vec<f64>) = points.iter().map(|&(x, y)| (x.ln(), y.ln())).unzip();
-    let mx = lx.iter().sum::<f64>() / k;
-    let my = ly.iter().sum::<f64>() / k;
-    let sxx: f64 = lx.iter().map(|x| (x - mx).powi(2)).sum();
-    let sxy: f64 = lx.iter().zip(&ly).map(|(x, y)| (x - mx) * (y - my)).sum();
-    (sxx > 0.0).then(|| sxy / sxx)
-}
-
-fn plot(series: &[(&str, Vec<(f64, f64)>)], path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    use plotters::prelude::*;
-    let all: Vec<(f64, f64)> = series.iter().flat_map(|(_, p)| p.iter().copied()).collect();
-    if all.is_empty() {
-        return Ok(());
-    }
-    let (xmin, xmax) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), &(x, _)| (a.min(x), b.max(x)));
-    let (ymin, ymax) = all.iter().fold((f64::MAX, f64::MIN), |(a, b), &(_, y)| (a.min(y), b.max(y)));
-    let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("dnn: seconds against the order q of the relaxation (log-log)", ("sans-serif", 20))
-        .margin(15)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d((xmin * 0.8..xmax * 1.25).log_scale(), (ymin * 0.5..ymax * 2.0).log_scale())?;
-    chart.configure_mesh().x_desc("q = n + d + c").y_desc("seconds").draw()?;
-    let colours = [RED, BLUE, GREEN, MAGENTA];
-    for (i, (name, pts)) in series.iter().enumerate() {
-        let colour = colours[i % colours.len()];
-        let label = match exponent(pts) {
-            Some(e) => format!("{name} (~ q^{e:.2})"),
-            None => name.to_string(),
-        };
-        let mut sorted = pts.clone();
-        sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-        chart
-            .draw_series(LineSeries::new(sorted.clone(), colour.stroke_width(2)))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-        chart.draw_series(sorted.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
-    }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft).background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
-    root.present()?;
-    Ok(())
-}
+mod common;
+use common::{loglog_exponent, loglog_plot};
 
 fn main() -> convex_relu::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -117,13 +69,14 @@ fn main() -> convex_relu::Result<()> {
     }
     println!();
     for (name, pts) in [("s / iteration", &per_iteration), ("certificate s", &certificate)] {
-        match exponent(pts) {
+        match loglog_exponent(pts) {
             Some(e) => println!("{name}: least-squares exponent in q: {e:.2}"),
             None => println!("{name}: fewer than 3 instances, no exponent"),
         }
     }
     if let Some(p) = get("--plot") {
-        plot(&[("s / iteration", per_iteration), ("certificate s", certificate)], Path::new(&p))
+        let series = [("s / iteration".to_string(), per_iteration), ("certificate s".to_string(), certificate)];
+        loglog_plot(Path::new(&p), "dnn: seconds against the order q of the relaxation (log-log)", "q = n + d + c", "seconds", "q", &series)
             .map_err(|e| convex_relu::Error::InvalidArgument(format!("plot {p}: {e}")))?;
         println!("plot: {p}");
     }
