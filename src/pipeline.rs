@@ -78,6 +78,9 @@ pub struct PipelineSettings {
     pub exact_optimum: bool,
     /// Rounded networks polished by local training (default 3; 0 = none); see rounding::staged.
     pub polish_candidates: usize,
+    /// With a solve time limit, bound the rounding after an SDP solve by [`rounding_budget`] of
+    /// it (default true; studies that time the rounding themselves turn it off).
+    pub bound_rounding: bool,
 }
 
 impl Default for PipelineSettings {
@@ -95,6 +98,7 @@ impl Default for PipelineSettings {
             certify: true,
             exact_optimum: false,
             polish_candidates: crate::rounding::StagedSettings::default().polish_candidates,
+            bound_rounding: true,
         }
     }
 }
@@ -121,7 +125,9 @@ impl PipelineSettings {
         r.tos.seed = self.seed;
         r.staged.polish_candidates = self.polish_candidates;
         // A solve under a wall-clock limit keeps the rounding after it bounded too.
-        r.staged.time_budget_seconds = self.solve.time_limit_seconds.map(rounding_budget);
+        if self.bound_rounding {
+            r.staged.time_budget_seconds = self.solve.time_limit_seconds.map(rounding_budget);
+        }
         r
     }
 }

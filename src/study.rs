@@ -126,6 +126,8 @@ pub fn evaluate_split(train_set: &Dataset, test: &Dataset, s: &StudySettings) ->
         solve: s.solve.clone(),
         seed: s.seed,
         polish_candidates: s.polish_candidates,
+        // The study times the rounding itself (and compares it with a second, unbounded one).
+        bound_rounding: false,
         ..Default::default()
     };
     let out = pipeline::run(train_set, &ps)?;

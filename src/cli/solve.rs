@@ -127,6 +127,7 @@ pub fn run(args: &Args) -> Result<()> {
         certify: !args.no_certify,
         exact_optimum: args.exact_optimum,
         polish_candidates: args.polish,
+        bound_rounding: true,
     };
     let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     if args.beta.len() > 1 {

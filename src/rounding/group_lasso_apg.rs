@@ -5,7 +5,8 @@
 //! The conic form of the refit ([`super::refit::group_lasso_problem`]) has `n c` equality rows
 //! with `K` nonzeros each; at `n = 1000`, `c = 10` and `K = 400` that is four million nonzeros,
 //! and the interior-point solver spends tens of seconds on its ordering and factorisations. Here
-//! one iteration costs two products with the `K x K` Gram matrix `G = H'H` (formed once):
+//! one iteration costs two products with the Gram matrix `G = H'H` (formed once when `K <= n`,
+//! otherwise applied as `H'(H W)`):
 //!
 //! ```text
 //!     V = Z - (G Z - H'Y) / L,        W+ = prox(V),   prox(v)_k = max(0, 1 - beta / (L ||v_k||)) v_k
@@ -15,7 +16,8 @@
 //! (FISTA) with `L >= lambda_max(G)` from a power iteration (times 1.1, then doubled whenever
 //! the descent condition of the step fails), and the gradient restart of O'Donoghue & Candes
 //! (momentum reset when `<Z - W+, W+ - W> > 0`). It stops when the fixed-point residual
-//! `L ||W+ - Z||` is at most `tolerance (1 + ||H'Y||)`, which bounds the distance of `0` to the
+//! `L ||W+ - Z||` is at most `tolerance (1 + ||H'Y||)` (default 1e-8), or at its iteration or
+//! time limit, which bounds the distance of `0` to the
 //! subdifferential at `W+` by twice that amount. The refit then runs its Newton polish on the
 //! support, as after a conic solve.
 
@@ -29,13 +31,17 @@ use ndarray::{Array2, ArrayView2};
 pub struct ApgSettings {
     /// Iteration limit (default 20 000).
     pub max_iterations: u32,
-    /// Relative fixed-point residual at which it stops (default 1e-9).
+    /// Relative fixed-point residual at which it stops (default 1e-8; the refit's Newton
+    /// polish then solves the problem on the support to machine precision).
     pub tolerance: f64,
+    /// Wall-clock limit in seconds (default none); the iterate at the limit is returned,
+    /// marked as not converged.
+    pub time_limit_seconds: Option<f64>,
 }
 
 impl Default for ApgSettings {
     fn default() -> Self {
-        Self { max_iterations: 20_000, tolerance: 1e-9 }
+        Self { max_iterations: 20_000, tolerance: 1e-8, time_limit_seconds: None }
     }
 }
 
@@ -52,9 +58,25 @@ pub struct ApgOutcome {
     pub converged: bool,
 }
 
-/// `1/2 <W, G W> - <B, W>` (the smooth part up to the constant `1/2 ||Y||^2`).
-fn smooth(g: &DMatrix<f64>, b: &DMatrix<f64>, w: &DMatrix<f64>) -> Result<(f64, DMatrix<f64>)> {
-    let gw = matmul(g, Op::N, w, Op::N)?;
+/// `H'H`, either formed (when `K <= n`) or applied through `H` (two products of `n K c`
+/// flops instead of one of `K^2 c`).
+enum Gram {
+    Formed(DMatrix<f64>),
+    Through(DMatrix<f64>),
+}
+
+impl Gram {
+    fn apply(&self, w: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        match self {
+            Gram::Formed(g) => matmul(g, Op::N, w, Op::N),
+            Gram::Through(h) => matmul(h, Op::T, &matmul(h, Op::N, w, Op::N)?, Op::N),
+        }
+    }
+}
+
+/// `1/2 <W, G W> - <B, W>` (the smooth part up to the constant `1/2 ||Y||^2`) and its gradient.
+fn smooth(g: &Gram, b: &DMatrix<f64>, w: &DMatrix<f64>) -> Result<(f64, DMatrix<f64>)> {
+    let gw = g.apply(w)?;
     let val = 0.5 * gw.dot(w) - b.dot(w);
     Ok((val, gw - b))
 }
@@ -85,14 +107,14 @@ pub fn solve(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, s: &ApgSettings)
     }
     let hd = DMatrix::from_fn(n, k, |i, j| h[(i, j)]);
     let yd = DMatrix::from_fn(n, c, |i, j| y[(i, j)]);
-    let g = matmul(&hd, Op::T, &hd, Op::N)?;
     let b = matmul(&hd, Op::T, &yd, Op::N)?;
+    let g = if k <= n { Gram::Formed(matmul(&hd, Op::T, &hd, Op::N)?) } else { Gram::Through(hd) };
     let scale = 1.0 + b.norm();
     // lambda_max(G) by power iteration from a fixed start.
     let mut v = DMatrix::from_element(k, 1, 1.0 / (k as f64).sqrt());
     let mut lmax: f64 = 0.0;
     for _ in 0..100 {
-        let gv = matmul(&g, Op::N, &v, Op::N)?;
+        let gv = g.apply(&v)?;
         let nrm = gv.norm();
         if nrm == 0.0 {
             break;
@@ -106,6 +128,7 @@ pub fn solve(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, s: &ApgSettings)
     let mut t = 1.0f64;
     let mut residual = f64::INFINITY;
     let mut iterations = 0;
+    let clock = std::time::Instant::now();
     for it in 1..=s.max_iterations {
         iterations = it;
         let (fz, grad) = smooth(&g, &b, &z)?;
@@ -124,6 +147,10 @@ pub fn solve(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, s: &ApgSettings)
             return Err(Error::Backend { backend: "group-lasso apg", message: "non-finite iterate".into() });
         }
         if residual <= s.tolerance {
+            w = w_new;
+            break;
+        }
+        if s.time_limit_seconds.is_some_and(|l| clock.elapsed().as_secs_f64() >= l) {
             w = w_new;
             break;
         }

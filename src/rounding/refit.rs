@@ -169,7 +169,8 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
     }
     let nonzeros = n.saturating_mul(c).saturating_mul(k);
     let (mut w, status, solver_objective, solver) = if nonzeros > settings.first_order_above {
-        let apg = super::group_lasso_apg::solve(h, y, beta, &super::group_lasso_apg::ApgSettings::default())?;
+        let apg_settings = super::group_lasso_apg::ApgSettings { time_limit_seconds: settings.solve.time_limit_seconds, ..Default::default() };
+        let apg = super::group_lasso_apg::solve(h, y, beta, &apg_settings)?;
         // Any W is a network; an unconverged one is reported as inaccurate.
         let status = if apg.converged { Status::Solved } else { Status::Inaccurate };
         let v = group_lasso_value(h, apg.w.view(), y, beta);
