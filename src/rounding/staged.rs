@@ -262,7 +262,15 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             break;
         }
         let dirs = sample_directions(&f, k, g.both_signs, &mut rng);
-        let rf = refit(data, dirs.view(), beta, &budgeted())?;
+        let rf = match refit(data, dirs.view(), beta, &budgeted()) {
+            Ok(rf) => rf,
+            // Only the first refit is required; a later one stopped by the budget is skipped.
+            Err(crate::error::Error::Backend { .. }) if rep > 0 && s.time_budget_seconds.is_some() => {
+                skipped_for_time.push(format!("gaussian refit {rep} (stopped at the time budget)"));
+                break;
+            }
+            Err(e) => return Err(e),
+        };
         repetition_objectives.push(rf.objective);
         refits.push((format!("gaussian {rep}"), rf));
         if first_dirs.is_none() {
@@ -286,15 +294,24 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             }
         }
         let eig_dirs = Array2::from_shape_fn((blocks.d, cols.len()), |(i, j)| cols[j][i]);
-        let rf = refit(data, eig_dirs.view(), beta, &budgeted())?;
-        refits.push(("eigen".into(), rf));
+        // A later refit stopped by the budget's time limit is skipped, not an error.
+        match refit(data, eig_dirs.view(), beta, &budgeted()) {
+            Ok(rf) => refits.push(("eigen".into(), rf)),
+            Err(crate::error::Error::Backend { .. }) if s.time_budget_seconds.is_some() => skipped_for_time.push("eigen refits (stopped at the time budget)".into()),
+            Err(e) => return Err(e),
+        }
         if let Some(fd) = &first_dirs {
             let union = ndarray::concatenate(ndarray::Axis(1), &[fd.view(), eig_dirs.view()]).expect("same number of rows");
             if over() {
                 skipped_for_time.push("gaussian 0 + eigen refit".into());
             } else {
-                let rf = refit(data, union.view(), beta, &budgeted())?;
-                refits.push(("gaussian 0 + eigen".into(), rf));
+                match refit(data, union.view(), beta, &budgeted()) {
+                    Ok(rf) => refits.push(("gaussian 0 + eigen".into(), rf)),
+                    Err(crate::error::Error::Backend { .. }) if s.time_budget_seconds.is_some() => {
+                        skipped_for_time.push("gaussian 0 + eigen refit (stopped at the time budget)".into())
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         all_dirs.push(eig_dirs);
