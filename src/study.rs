@@ -107,6 +107,20 @@ fn acc(v: Option<f64>) -> f64 {
     v.unwrap_or(f64::NAN)
 }
 
+impl MethodScore {
+    /// The scores of a network with training objective `objective`.
+    fn network(method: &str, net: &Network, objective: f64, train: &Dataset, test: &Dataset, seconds: f64, detail: String) -> Self {
+        Self {
+            method: method.into(),
+            objective: Some(objective),
+            train_accuracy: acc(net.accuracy(train)),
+            test_accuracy: acc(net.accuracy(test)),
+            seconds,
+            detail,
+        }
+    }
+}
+
 /// Runs every method on `train` and scores it on `train` and `test` (module docs).
 pub fn evaluate_split(train_set: &Dataset, test: &Dataset, s: &StudySettings) -> Result<SplitOutcome> {
     if train_set.d() != test.d() || train_set.c() != test.c() {
@@ -143,34 +157,29 @@ pub fn evaluate_split(train_set: &Dataset, test: &Dataset, s: &StudySettings) ->
     let stages = out.report.rounding.as_ref();
     let polish_obj = polished.objective(train_set, s.beta);
     let mut methods = vec![
-        MethodScore {
-            method: "sdp+round".into(),
-            objective: Some(rounded.objective),
-            train_accuracy: acc(rounded.network.accuracy(train_set)),
-            test_accuracy: acc(rounded.network.accuracy(test)),
-            seconds: out.report.compile_seconds + out.report.solve_seconds + round_only,
-            detail: format!("m = {}", rounded.width),
-        },
-        MethodScore {
-            method: "sdp+round+polish".into(),
-            objective: Some(polish_obj),
-            train_accuracy: acc(polished.accuracy(train_set)),
-            test_accuracy: acc(polished.accuracy(test)),
-            seconds: sdp_total - out.report.certify_seconds.unwrap_or(0.0),
-            detail: format!("m = {}", polished.width()),
-        },
+        MethodScore::network(
+            "sdp+round",
+            &rounded.network,
+            rounded.objective,
+            train_set,
+            test,
+            out.report.compile_seconds + out.report.solve_seconds + round_only,
+            format!("m = {}", rounded.width),
+        ),
+        MethodScore::network(
+            "sdp+round+polish",
+            &polished,
+            polish_obj,
+            train_set,
+            test,
+            sdp_total - out.report.certify_seconds.unwrap_or(0.0),
+            format!("m = {}", polished.width()),
+        ),
     ];
     let t2 = Instant::now();
     let ts = TrainSettings { width: polished.width().max(1), beta: s.beta, ..s.train.clone() };
     let local = train(train_set, &ts)?;
-    methods.push(MethodScore {
-        method: "local training".into(),
-        objective: Some(local.objective),
-        train_accuracy: acc(local.network.accuracy(train_set)),
-        test_accuracy: acc(local.network.accuracy(test)),
-        seconds: t2.elapsed().as_secs_f64(),
-        detail: format!("m = {}", ts.width),
-    });
+    methods.push(MethodScore::network("local training", &local.network, local.objective, train_set, test, t2.elapsed().as_secs_f64(), format!("m = {}", ts.width)));
     let mut ridges = [0.0; 2];
     for (i, kernel) in [Kernel::Nngp, Kernel::Ntk].into_iter().enumerate() {
         let t = Instant::now();
@@ -203,28 +212,16 @@ pub fn evaluate_split(train_set: &Dataset, test: &Dataset, s: &StudySettings) ->
             }
         }
         upper_bound = upper_bound.min(best.objective);
-        methods.push(MethodScore {
-            method: "local training (equal time)".into(),
-            objective: Some(best.objective),
-            train_accuracy: acc(best.network.accuracy(train_set)),
-            test_accuracy: acc(best.network.accuracy(test)),
-            seconds: t.elapsed().as_secs_f64() + methods[2].seconds,
-            detail: format!("m = {}, {restarts} restarts", ts.width),
-        });
+        let seconds = t.elapsed().as_secs_f64() + methods[2].seconds;
+        methods.push(MethodScore::network("local training (equal time)", &best.network, best.objective, train_set, test, seconds, format!("m = {}, {restarts} restarts", ts.width)));
     }
     if s.wide_width > 0 {
         let t = Instant::now();
         let ws = TrainSettings { width: s.wide_width, beta: s.beta, ..s.train.clone() };
         let wide = train(train_set, &ws)?;
         upper_bound = upper_bound.min(wide.objective);
-        methods.push(MethodScore {
-            method: "local training (wide)".into(),
-            objective: Some(wide.objective),
-            train_accuracy: acc(wide.network.accuracy(train_set)),
-            test_accuracy: acc(wide.network.accuracy(test)),
-            seconds: t.elapsed().as_secs_f64(),
-            detail: format!("m = {}, {} restarts", ws.width, ws.restarts),
-        });
+        let detail = format!("m = {}, {} restarts", ws.width, ws.restarts);
+        methods.push(MethodScore::network("local training (wide)", &wide.network, wide.objective, train_set, test, t.elapsed().as_secs_f64(), detail));
     }
     Ok(SplitOutcome {
         methods,

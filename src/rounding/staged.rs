@@ -205,6 +205,18 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
         r
     };
     let mut skipped_for_time: Vec<String> = Vec::new();
+    // A refit after the first that its solver stopped at the budget's time limit is skipped
+    // (`None`, reported), not an error.
+    let optional = |res: Result<Refit>, label: &str, skipped: &mut Vec<String>| -> Result<Option<Refit>> {
+        match res {
+            Ok(rf) => Ok(Some(rf)),
+            Err(crate::error::Error::Backend { .. }) if s.time_budget_seconds.is_some() => {
+                skipped.push(format!("{label} (stopped at the time budget)"));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    };
     let blocks = LiftBlocks { n: data.n(), d: data.d(), c: data.c() };
     let (vals, vecs) = positive_eigen(lambda);
     let r = vals.len();
@@ -262,14 +274,13 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             break;
         }
         let dirs = sample_directions(&f, k, g.both_signs, &mut rng);
-        let rf = match refit(data, dirs.view(), beta, &budgeted()) {
-            Ok(rf) => rf,
-            // Only the first refit is required; a later one stopped by the budget is skipped.
-            Err(crate::error::Error::Backend { .. }) if rep > 0 && s.time_budget_seconds.is_some() => {
-                skipped_for_time.push(format!("gaussian refit {rep} (stopped at the time budget)"));
-                break;
+        let res = refit(data, dirs.view(), beta, &budgeted());
+        // Only the first refit is required.
+        let rf = if rep == 0 { res? } else {
+            match optional(res, &format!("gaussian refit {rep}"), &mut skipped_for_time)? {
+                Some(rf) => rf,
+                None => break,
             }
-            Err(e) => return Err(e),
         };
         repetition_objectives.push(rf.objective);
         refits.push((format!("gaussian {rep}"), rf));
@@ -294,23 +305,16 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
             }
         }
         let eig_dirs = Array2::from_shape_fn((blocks.d, cols.len()), |(i, j)| cols[j][i]);
-        // A later refit stopped by the budget's time limit is skipped, not an error.
-        match refit(data, eig_dirs.view(), beta, &budgeted()) {
-            Ok(rf) => refits.push(("eigen".into(), rf)),
-            Err(crate::error::Error::Backend { .. }) if s.time_budget_seconds.is_some() => skipped_for_time.push("eigen refits (stopped at the time budget)".into()),
-            Err(e) => return Err(e),
+        if let Some(rf) = optional(refit(data, eig_dirs.view(), beta, &budgeted()), "eigen refits", &mut skipped_for_time)? {
+            refits.push(("eigen".into(), rf));
         }
         if let Some(fd) = &first_dirs {
             let union = ndarray::concatenate(ndarray::Axis(1), &[fd.view(), eig_dirs.view()]).expect("same number of rows");
             if over() {
                 skipped_for_time.push("gaussian 0 + eigen refit".into());
             } else {
-                match refit(data, union.view(), beta, &budgeted()) {
-                    Ok(rf) => refits.push(("gaussian 0 + eigen".into(), rf)),
-                    Err(crate::error::Error::Backend { .. }) if s.time_budget_seconds.is_some() => {
-                        skipped_for_time.push("gaussian 0 + eigen refit (stopped at the time budget)".into())
-                    }
-                    Err(e) => return Err(e),
+                if let Some(rf) = optional(refit(data, union.view(), beta, &budgeted()), "gaussian 0 + eigen refit", &mut skipped_for_time)? {
+                    refits.push(("gaussian 0 + eigen".into(), rf));
                 }
             }
         }
