@@ -5,7 +5,7 @@
 //!
 //! `csv` reads `CSV=path` (last column the class, one-hot, standardised). Solver knobs from the
 //! environment (defaults otherwise): `KAPPA`, `RHO`, `ADAPT` (rebalance period), `MAXIT`, `TL`
-//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block).
+//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm; default admm), `BIAS` (append a bias column), `RAW` (csv: no standardisation).
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
 use convex_relu::dnn::{self, DnnProblem, DnnSettings};
@@ -26,11 +26,17 @@ fn main() -> convex_relu::Result<()> {
             let path = std::env::var("CSV").expect("CSV=path");
             let opts = convex_relu::data::csv::CsvOptions { encoding: convex_relu::data::TargetEncoding::Onehot, ..Default::default() };
             let mut d = convex_relu::data::csv::read_csv(&path, &opts)?;
-            convex_relu::data::transform::standardize(&mut d)?;
+            if std::env::var("RAW").is_err() {
+                convex_relu::data::transform::standardize(&mut d)?;
+            }
             d
         }
         _ => convex_relu::data::synth::reference_1d(),
     };
+    let mut data = data;
+    if std::env::var("BIAS").is_ok() {
+        convex_relu::data::transform::append_bias(&mut data);
+    }
     println!("data {kind} n={} d={} c={} beta={beta}", data.n(), data.d(), data.c());
     let prob = DnnProblem::new(&data, beta)?;
     let kappa = std::env::var("KAPPA").ok().and_then(|s| s.parse().ok());
@@ -41,14 +47,15 @@ fn main() -> convex_relu::Result<()> {
     let anderson_memory = std::env::var("AA").ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     let time_limit_seconds = std::env::var("TL").ok().and_then(|s| s.parse().ok());
     let scale_a = std::env::var("SCALEA").ok().and_then(|s| s.parse().ok());
-    let st = DnnSettings { scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    let method = dnn::DnnMethod::parse(&std::env::var("METHOD").unwrap_or_else(|_| "admm".into()))?;
+    let st = DnnSettings { method, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;
     let b = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
     println!(
-        "dnn: {} it={} {:.2}s pobj={:.9} dobj={:.9} rp={:.1e} rd={:.1e} gap={:.1e} | LB={:.9} ({}) mu={:.3e} nu={:.3e} ub={:.6} [{:.2}s total]",
-        sol.status, sol.iterations, sol.solve_seconds, sol.primal_objective, sol.dual_objective, sol.primal_residual, sol.dual_residual, sol.gap,
+        "dnn {}: {} it={} {:.2}s pobj={:.9} dobj={:.9} rp={:.1e} rd={:.1e} gap={:.1e} | LB={:.9} ({}) mu={:.3e} nu={:.3e} ub={:.6} [{:.2}s total]",
+        sol.method.name(), sol.status, sol.iterations, sol.solve_seconds, sol.primal_objective, sol.dual_objective, sol.primal_residual, sol.dual_residual, sol.gap,
         b.value, b.certified, b.details.mu, b.details.nu, b.details.upper_bound_used, t0.elapsed().as_secs_f64()
     );
     if args.iter().any(|a| a == "--scs") {

@@ -221,6 +221,50 @@ pub fn cholesky_succeeds(a: &DMatrix<f64>) -> Result<bool> {
     Ok(info == 0)
 }
 
+/// Cholesky factorisation `A = L L'` in place (LAPACK `dpotrf`, lower triangle; the strict upper
+/// triangle is left as it was). `Ok(false)` when `A` is not numerically positive definite (the
+/// matrix is then partly overwritten).
+pub fn cholesky_in_place(a: &mut DMatrix<f64>) -> Result<bool> {
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::InvalidArgument(format!("cholesky: matrix is {} x {}, not square", n, a.ncols())));
+    }
+    if n == 0 {
+        return Ok(true);
+    }
+    let ni = dim(n)?;
+    let mut info = 0i32;
+    // SAFETY: `a` is an n x n column-major buffer with leading dimension n.
+    unsafe {
+        lapack::dpotrf(b'L', ni, a.as_mut_slice(), ni, &mut info);
+    }
+    if info < 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dpotrf argument {} invalid", -info) });
+    }
+    Ok(info == 0)
+}
+
+/// Solves `A X = B` in place of `B` from the factor of [`cholesky_in_place`] (LAPACK `dpotrs`).
+pub fn cholesky_solve(factor: &DMatrix<f64>, b: &mut DMatrix<f64>) -> Result<()> {
+    let n = factor.nrows();
+    if factor.ncols() != n || b.nrows() != n {
+        return Err(Error::InvalidArgument(format!("cholesky_solve: factor is {} x {}, right-hand side has {} rows", n, factor.ncols(), b.nrows())));
+    }
+    if n == 0 || b.ncols() == 0 {
+        return Ok(());
+    }
+    let (ni, nrhs) = (dim(n)?, dim(b.ncols())?);
+    let mut info = 0i32;
+    // SAFETY: shapes checked above; column-major buffers with leading dimension n.
+    unsafe {
+        lapack::dpotrs(b'L', ni, nrhs, factor.as_slice(), ni, b.as_mut_slice(), ni, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dpotrs failed (info = {info})") });
+    }
+    Ok(())
+}
+
 extern "C" {
     fn openblas_get_num_threads() -> i32;
     fn openblas_set_num_threads(n: i32);

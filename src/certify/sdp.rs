@@ -281,6 +281,13 @@ pub fn certify_dnn(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&DMatr
     for i in n..n + d + c {
         e[(i, i)] += 0.5 * beta;
     }
+    // Zero rows and equal rows of X tie rows of S together on the whole feasible set
+    // (`dnn::reduce`): every feasible S is P M P', so P'EP PSD suffices.
+    let reduction = crate::dnn::reduce::RowReduction::of(problem);
+    if !reduction.is_trivial() {
+        let ek = reduction.compress(&e);
+        return shifted(ell, &ek, ShiftBlocks { na: reduction.groups.len(), d, c }, t.x(), beta, ub, clipped);
+    }
     shifted(ell, &e, ShiftBlocks { na: n, d, c }, t.x(), beta, ub, clipped)
 }
 

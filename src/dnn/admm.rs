@@ -56,7 +56,7 @@ fn prox_h(problem: &DnnProblem, kappa: f64, rho: f64, m: &mut DMatrix<f64>) {
 }
 
 /// `W = -2 Z_AV` for `Z = kappa Lambda2`, and the dual objective `<W, Y> - 1/2 ||W||^2`.
-fn dual_objective(problem: &DnnProblem, z: &DMatrix<f64>) -> f64 {
+pub(super) fn dual_objective(problem: &DnnProblem, z: &DMatrix<f64>) -> f64 {
     let (n, d, c) = (problem.t.n(), problem.t.d(), problem.t.c());
     let lv = 2 * n + d;
     let mut val = 0.0;
@@ -415,6 +415,7 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
     let primal_objective = problem.objective(&pm);
     let dual_objective = dual_objective(problem, &z);
     Ok(DnnSolution {
+        method: super::DnnMethod::Admm,
         status,
         s: pm,
         z,

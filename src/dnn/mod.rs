@@ -65,8 +65,9 @@
 
 pub mod admm;
 pub mod congruence;
+pub mod ipm;
+pub mod reduce;
 
-pub use admm::solve;
 pub use congruence::Congruence;
 
 use crate::backend::{SolveSettings, Status};
@@ -134,9 +135,75 @@ impl DnnProblem {
     }
 }
 
+/// Which method the `dnn` solver runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DnnMethod {
+    /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER` and its memory estimate fits the
+    /// limit, the ADMM otherwise (the choice is made before solving, from the sizes alone, and
+    /// reported).
+    Auto,
+    /// The ADMM ([`admm`]): memory `O(p^2)`, moderate accuracy.
+    Admm,
+    /// The primal-dual interior-point method ([`ipm`]): memory `O(q^4)`, high accuracy.
+    InteriorPoint,
+}
+
+/// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
+/// matrix then has at most `12 880^2` entries (1.3 GB) and an iteration costs about 15 s on a
+/// two-core machine.
+pub const AUTO_IPM_MAX_ORDER: usize = 160;
+
+impl DnnMethod {
+    /// Name as printed and parsed (`auto`, `admm`, `ipm`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DnnMethod::Auto => "auto",
+            DnnMethod::Admm => "admm",
+            DnnMethod::InteriorPoint => "ipm",
+        }
+    }
+
+    /// Parses a name of [`DnnMethod::name`].
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(DnnMethod::Auto),
+            "admm" => Ok(DnnMethod::Admm),
+            "ipm" => Ok(DnnMethod::InteriorPoint),
+            other => Err(Error::InvalidArgument(format!("unknown dnn method `{other}`; expected auto, admm or ipm"))),
+        }
+    }
+
+    /// The method `Auto` resolves to on `problem` (the others resolve to themselves).
+    pub fn resolve(self, problem: &DnnProblem, settings: &DnnSettings) -> DnnMethod {
+        match self {
+            DnnMethod::Auto => {
+                let fits = ipm::memory_estimate(problem).map(|m| m <= settings.memory_limit_bytes).unwrap_or(false);
+                if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits {
+                    DnnMethod::InteriorPoint
+                } else {
+                    DnnMethod::Admm
+                }
+            }
+            m => m,
+        }
+    }
+}
+
+/// Solves the relaxation with the method of `settings.method` (resolved by
+/// [`DnnMethod::resolve`]); `warm` is used by the ADMM only.
+pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnState>) -> Result<DnnSolution> {
+    match settings.method.resolve(problem, settings) {
+        DnnMethod::InteriorPoint => ipm::solve(problem, settings),
+        _ => admm::solve(problem, settings, warm),
+    }
+}
+
 /// Settings of the `dnn` solver. Defaults are in [`DnnSettings::default`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DnnSettings {
+    /// The method (default [`DnnMethod::Auto`]).
+    pub method: DnnMethod,
     /// Relative KKT tolerance (default 1e-6).
     pub tolerance: f64,
     /// Iteration limit (default 200000; the wall-clock limit is the usual control on large data).
@@ -178,6 +245,7 @@ pub struct DnnSettings {
 impl Default for DnnSettings {
     fn default() -> Self {
         Self {
+            method: DnnMethod::Auto,
             tolerance: 1e-6,
             max_iterations: 200_000,
             time_limit_seconds: None,
@@ -277,6 +345,8 @@ pub struct DnnState {
 /// The result of a `dnn` solve.
 #[derive(Clone, Debug)]
 pub struct DnnSolution {
+    /// The method that ran.
+    pub method: DnnMethod,
     /// Outcome, in the backends' vocabulary.
     pub status: Status,
     /// The PSD iterate `P` (the primal point returned; PSD to working precision).

@@ -1,0 +1,852 @@
+//! A primal-dual interior-point method for the relaxation, with the normal equations formed
+//! densely in the coordinates of `S` (the `dnn` solver's high-accuracy method).
+//!
+//! # The program in inequality form
+//!
+//! With `Lambda = T S T'` (see [`super::congruence`]) and `t_r` the rows of `T`, every constraint
+//! is an inner product with a matrix of rank at most two, `Lambda_rs = <sym(t_r t_s'), S>`:
+//!
+//! ```text
+//!     minimise   f(S) = 1/2 ||S_av - Y||^2 + beta/2 (tr S_uu + tr S_vv)
+//!     subject to g(S) = (Lambda_{A_i A_j}, Lambda_{B_i B_j} (i < j),  Lambda_{A_i B_j} (i != j))  >= 0
+//!                h(S) = (Lambda_{A_i B_i})_i = 0,            S PSD.
+//! ```
+//!
+//! The diagonals of `Lambda_AA` and `Lambda_BB` are left out: `S` PSD implies them. There are
+//! `m = 2 n (n - 1)` inequalities and `n` equalities on `N = q (q + 1) / 2` unknowns.
+//!
+//! # The method
+//!
+//! Infeasible primal-dual path following with Mehrotra's predictor-corrector, on the variables
+//! `S` (PSD), the slacks `s = g(S) >= 0`, and the multipliers `z >= 0` (of `g`), `y` (of `h`) and
+//! `Z` (PSD, of `S`). The complementarity of the PSD pair uses the Nesterov-Todd scaling:
+//! with `S = L_S L_S'`, `Z = L_Z L_Z'` (Cholesky) and the SVD `L_Z' L_S = U Sigma V'`, the matrix
+//! `G = L_S V Sigma^(-1/2)` gives `G^(-1) S G^(-T) = G' Z G = Sigma` (diagonal), `W = G G'` and
+//! `W Z W = S`. A search direction solves the linearised optimality conditions
+//!
+//! ```text
+//!     Hf dS + W^(-1) dS W^(-1) + g' D g dS - h' dy = W^(-1) R_c W^(-1) - r_d + g'((r_c - z o p_g) / s)
+//!     h dS = -h(S)
+//! ```
+//!
+//! with `D = diag(z / s)`, the dual residual `r_d = grad f(S) - g'z - h'y - Z`, the primal
+//! residual `p_g = g(S) - s`, and right-hand sides `R_c` (PSD cone) and `r_c` (slacks) that are
+//! `-S` and `-s o z` for the predictor, and carry the centring term `sigma mu` and Mehrotra's
+//! second-order correction (computed in the scaled frame where `Sigma` is diagonal) for the
+//! corrector. The other components follow: `ds = g dS + p_g`, `dz = (r_c - z o ds) / s`,
+//! `dZ = W^(-1) (R_c - dS) W^(-1)`.
+//!
+//! The normal matrix `M = Hf + W^(-1) (x)s W^(-1) + g' D g` (order `N`) is formed explicitly:
+//! the Kronecker part entry by entry in `svec` coordinates (off-diagonal entries times `sqrt 2`),
+//! the constraint part as a sum of sparse rank-one terms (the row of `Lambda_{A_i A_j}` has one
+//! nonzero, that of `Lambda_{A_i B_j}` has `d + 1`, that of `Lambda_{B_i B_j}` about `d^2 / 2`),
+//! and `Hf` is `1/2` on the `av` coordinates. `M` is factored by LAPACK `dpotrf` (both cores
+//! through OpenBLAS); the `n` equalities are eliminated through the `n x n` Schur complement
+//! `h M^(-1) h'`. Each solve is followed by one step of iterative refinement in which `M` is
+//! applied through the congruence (never from the factored copy).
+//!
+//! The cost of an iteration is dominated by the factorisation, `N^3 / 3` flops: about 0.2 s at
+//! `q = 65`, 15 s at `q = 158` on this project's two-core reference machine; the memory by
+//! the `N x N` matrix, `8 N^2` bytes (1.3 GB at `q = 158`). That is why this method is for
+//! small and medium relaxations, and the ADMM ([`super::admm`]) for the rest.
+//!
+//! # Stopping
+//!
+//! ```text
+//!     primal  sqrt(||g(S) - s||^2 + ||h(S)||^2) / (1 + ||g(S)||)
+//!     dual    ||r_d||_F / (1 + ||grad f(S)||_F)
+//!     gap     (<S, Z> + s'z) / (1 + |f(S)|)
+//! ```
+//!
+//! all below the tolerance: `solved`. The wall-clock limit is checked before each iteration
+//! against the duration of the previous one (the first is predicted from the flop count), so a
+//! solve stops with `time_limit` before the limit rather than after it. Steps that stall (a step
+//! length below 1e-8 three times in a row) or a factorisation that fails even after
+//! regularisation stop with `inaccurate` when the residuals are within 1e3 times the tolerance,
+//! `numerical_error` otherwise.
+//!
+//! # Multiplier of the lifted constraints
+//!
+//! The certificate ([`crate::certify::sdp::certify_dnn`]) takes the multiplier `Z~` of
+//! `Lambda = T S T'` (order `p`): `-z_k / 2` at both positions of each inequality's entry,
+//! `-y_i / 2` at both positions of `Lambda_{A_i B_i}`, and `(S_av - Y) / 2` on the `AV` and `VA`
+//! blocks, so that `C0 + T' Z~ T = grad f(S) - g'z - h'y = Z + r_d`.
+
+use super::reduce::RowReduction;
+use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
+use crate::backend::Status;
+use crate::error::{Error, Result};
+use crate::linalg::{cholesky_in_place, cholesky_solve, sym_eigen, symmetrize, EigenRange};
+use nalgebra::DMatrix;
+use std::time::Instant;
+
+const SQRT2: f64 = std::f64::consts::SQRT_2;
+
+/// Most refinement steps per direction (each costs one pair of triangular solves, `O(N^2)`).
+const REFINEMENT_STEPS: usize = 4;
+
+/// `svec` index of the entry `(i, j)`, `i <= j` (upper triangle packed by columns).
+#[inline]
+fn sv(i: usize, j: usize) -> usize {
+    debug_assert!(i <= j);
+    j * (j + 1) / 2 + i
+}
+
+/// `svec(A)`: the upper triangle by columns, off-diagonal entries times `sqrt 2`.
+fn svec(a: &DMatrix<f64>) -> Vec<f64> {
+    let q = a.nrows();
+    let mut out = Vec::with_capacity(q * (q + 1) / 2);
+    for j in 0..q {
+        for i in 0..=j {
+            out.push(if i == j { a[(i, i)] } else { SQRT2 * 0.5 * (a[(i, j)] + a[(j, i)]) });
+        }
+    }
+    out
+}
+
+/// The inverse of [`svec`].
+fn smat(v: &[f64], q: usize) -> DMatrix<f64> {
+    let mut a = DMatrix::zeros(q, q);
+    for j in 0..q {
+        for i in 0..=j {
+            let x = v[sv(i, j)];
+            if i == j {
+                a[(i, i)] = x;
+            } else {
+                a[(i, j)] = x / SQRT2;
+                a[(j, i)] = x / SQRT2;
+            }
+        }
+    }
+    a
+}
+
+/// Number of bytes the interior-point method holds at once for a problem with the given sizes:
+/// the normal matrix (`8 N^2`), the `N x n` block `M^(-1) h'`, and `O(p^2 + m)` vectors.
+/// `Err(TooLarge)` when the count overflows.
+pub fn memory_estimate(problem: &DnnProblem) -> Result<u64> {
+    let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
+    let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
+    let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
+    let words = nsv
+        .checked_mul(nsv)
+        .and_then(|a| a.checked_add(nsv.checked_mul(n + 8)?))
+        .and_then(|a| a.checked_add(p.checked_mul(p)?.checked_mul(12)?))
+        .and_then(|a| a.checked_add(n.checked_mul(n)?.checked_mul(20)?))
+        .ok_or_else(too_large)?;
+    words.checked_mul(8).ok_or_else(too_large)
+}
+
+/// One constraint: the pair of rows `(r, s)` of `Lambda` (row `i < n` is `A_i`, `n + i` is `B_i`).
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    r: usize,
+    s: usize,
+}
+
+/// The constraint structure of one problem.
+struct Constraints<'a> {
+    problem: &'a DnnProblem,
+    /// Inequalities in a fixed order: `AA (i < j)`, `BB (i < j)`, `AB (i != j)`.
+    ineq: Vec<Entry>,
+}
+
+impl<'a> Constraints<'a> {
+    fn new(problem: &'a DnnProblem) -> Self {
+        let n = problem.t.n();
+        let mut ineq = Vec::with_capacity(2 * n * n.saturating_sub(1));
+        for j in 0..n {
+            for i in 0..j {
+                ineq.push(Entry { r: i, s: j });
+            }
+        }
+        for j in 0..n {
+            for i in 0..j {
+                ineq.push(Entry { r: n + i, s: n + j });
+            }
+        }
+        for i in 0..n {
+            for j in 0..n {
+                if i != j {
+                    ineq.push(Entry { r: i, s: n + j });
+                }
+            }
+        }
+        Self { problem, ineq }
+    }
+
+    fn m(&self) -> usize {
+        self.ineq.len()
+    }
+
+    /// `g(S)` from `Lambda = T S T'`.
+    fn g_of(&self, lambda: &DMatrix<f64>) -> Vec<f64> {
+        self.ineq.iter().map(|e| lambda[(e.r, e.s)]).collect()
+    }
+
+    /// `h(S)` from `Lambda`.
+    fn h_of(&self, lambda: &DMatrix<f64>) -> Vec<f64> {
+        let n = self.problem.t.n();
+        (0..n).map(|i| lambda[(i, n + i)]).collect()
+    }
+
+    /// The lifted matrix `-(sum_k w_k E_k + sum_i y_i F_i) / 2`, symmetrised, with `E_k`, `F_i`
+    /// the two positions of each entry (the multiplier convention of the certificate).
+    fn lifted_multiplier(&self, w: &[f64], y: &[f64]) -> DMatrix<f64> {
+        let p = self.problem.t.p();
+        let n = self.problem.t.n();
+        let mut m = DMatrix::zeros(p, p);
+        for (e, &v) in self.ineq.iter().zip(w) {
+            m[(e.r, e.s)] -= 0.5 * v;
+            m[(e.s, e.r)] -= 0.5 * v;
+        }
+        for (i, &v) in y.iter().enumerate() {
+            m[(i, n + i)] -= 0.5 * v;
+            m[(n + i, i)] -= 0.5 * v;
+        }
+        m
+    }
+
+    /// `g'w + h'y` (q x q).
+    fn adjoint(&self, w: &[f64], y: &[f64]) -> Result<DMatrix<f64>> {
+        let m = self.lifted_multiplier(w, y);
+        Ok(-self.problem.t.adjoint(&m)?)
+    }
+
+    /// The sparse `svec` row of `<sym(t_r t_s'), S>`, merged into `out` (cleared first) using the
+    /// dense scratch `acc` (all zeros on entry and on return).
+    fn row(&self, e: Entry, acc: &mut [f64], touched: &mut Vec<usize>, out: &mut Vec<(usize, f64)>) {
+        let (n, d) = (self.problem.t.n(), self.problem.t.d());
+        let x = self.problem.t.x();
+        let trow = |r: usize, buf: &mut Vec<(usize, f64)>| {
+            buf.clear();
+            if r < n {
+                buf.push((r, 1.0));
+            } else {
+                let i = r - n;
+                buf.push((i, 1.0));
+                for k in 0..d {
+                    let v = x[(i, k)];
+                    if v != 0.0 {
+                        buf.push((n + k, -v));
+                    }
+                }
+            }
+        };
+        let mut tr = Vec::with_capacity(d + 1);
+        let mut ts = Vec::with_capacity(d + 1);
+        trow(e.r, &mut tr);
+        trow(e.s, &mut ts);
+        touched.clear();
+        for &(k, a) in &tr {
+            for &(l, b) in &ts {
+                let (idx, v) = if k == l { (sv(k, k), a * b) } else { (sv(k.min(l), k.max(l)), a * b / SQRT2) };
+                touched.push(idx);
+                acc[idx] += v;
+            }
+        }
+        out.clear();
+        touched.sort_unstable();
+        touched.dedup();
+        for &idx in touched.iter() {
+            out.push((idx, acc[idx]));
+            acc[idx] = 0.0;
+        }
+    }
+}
+
+/// The objective's pieces: `grad f(S)` (q x q) and `f(S)`.
+fn gradient(problem: &DnnProblem, s: &DMatrix<f64>) -> DMatrix<f64> {
+    let (n, d, c, q) = (problem.t.n(), problem.t.d(), problem.t.c(), problem.t.q());
+    let mut g = DMatrix::zeros(q, q);
+    for i in n..q {
+        g[(i, i)] = 0.5 * problem.beta;
+    }
+    let v0 = n + d;
+    for k in 0..c {
+        for i in 0..n {
+            let r = 0.5 * (s[(i, v0 + k)] - problem.y[(i, k)]);
+            g[(i, v0 + k)] = r;
+            g[(v0 + k, i)] = r;
+        }
+    }
+    g
+}
+
+/// `Hf dS`: half of `dS_av` on the `av` and `va` blocks.
+fn hess_f(problem: &DnnProblem, ds: &DMatrix<f64>) -> DMatrix<f64> {
+    let (n, d, c, q) = (problem.t.n(), problem.t.d(), problem.t.c(), problem.t.q());
+    let mut h = DMatrix::zeros(q, q);
+    let v0 = n + d;
+    for k in 0..c {
+        for i in 0..n {
+            let r = 0.5 * ds[(i, v0 + k)];
+            h[(i, v0 + k)] = r;
+            h[(v0 + k, i)] = r;
+        }
+    }
+    h
+}
+
+fn inner(a: &DMatrix<f64>, b: &DMatrix<f64>) -> f64 {
+    a.iter().zip(b.iter()).map(|(x, y)| x * y).sum()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+/// The Nesterov-Todd scaling at `(S, Z)`.
+struct NtScaling {
+    /// `G` with `G^(-1) S G^(-T) = G' Z G = diag(lambda)`.
+    g: DMatrix<f64>,
+    /// `G^(-1)`.
+    g_inv: DMatrix<f64>,
+    /// `W^(-1) = G^(-T) G^(-1)`.
+    w_inv: DMatrix<f64>,
+    /// The scaled point `lambda` (the singular values of `L_Z' L_S`).
+    lambda: Vec<f64>,
+}
+
+fn nt_scaling(s: &DMatrix<f64>, z: &DMatrix<f64>) -> Option<NtScaling> {
+    let ls = s.clone().cholesky()?.l();
+    let lz = z.clone().cholesky()?.l();
+    let prod = lz.transpose() * &ls;
+    let svd = prod.svd(false, true);
+    let vt = svd.v_t?;
+    let lam: Vec<f64> = svd.singular_values.iter().copied().collect();
+    if lam.iter().any(|&v| !(v > 0.0 && v.is_finite())) {
+        return None;
+    }
+    let q = s.nrows();
+    // G = L_S V Sigma^(-1/2);  G^(-1) = Sigma^(1/2) V' L_S^(-1).
+    let v = vt.transpose();
+    let mut g = &ls * &v;
+    for j in 0..q {
+        let f = 1.0 / lam[j].sqrt();
+        g.column_mut(j).scale_mut(f);
+    }
+    let ls_inv = ls.solve_lower_triangular(&DMatrix::identity(q, q))?;
+    let mut g_inv = &vt * &ls_inv;
+    for i in 0..q {
+        let f = lam[i].sqrt();
+        g_inv.row_mut(i).scale_mut(f);
+    }
+    let mut w_inv = g_inv.transpose() * &g_inv;
+    symmetrize(&mut w_inv);
+    Some(NtScaling { g, g_inv, w_inv, lambda: lam })
+}
+
+/// Largest `alpha` with `X + alpha dX` PSD (infinity when `dX` is PSD), from the Cholesky factor
+/// of `X`.
+fn psd_step(x: &DMatrix<f64>, dx: &DMatrix<f64>) -> Result<f64> {
+    let Some(ch) = x.clone().cholesky() else { return Ok(0.0) };
+    let l = ch.l();
+    let q = x.nrows();
+    let Some(li) = l.solve_lower_triangular(&DMatrix::identity(q, q)) else { return Ok(0.0) };
+    let mut m = &li * dx * li.transpose();
+    symmetrize(&mut m);
+    let e = sym_eigen(&m, EigenRange::All)?;
+    let lo = e.values.first().copied().unwrap_or(0.0);
+    Ok(if lo < 0.0 { -1.0 / lo } else { f64::INFINITY })
+}
+
+fn nonneg_step(x: &[f64], dx: &[f64]) -> f64 {
+    let mut a = f64::INFINITY;
+    for (v, dv) in x.iter().zip(dx) {
+        if *dv < 0.0 {
+            a = a.min(-v / dv);
+        }
+    }
+    a
+}
+
+/// A search direction.
+struct Direction {
+    ds_mat: DMatrix<f64>,
+    dy: Vec<f64>,
+    dslack: Vec<f64>,
+    dz: Vec<f64>,
+    dz_mat: DMatrix<f64>,
+}
+
+/// The factored normal equations of one iteration.
+struct Normal {
+    /// Cholesky factor of `M` (order `N`).
+    factor: DMatrix<f64>,
+    /// `M^(-1) h'` (N x n).
+    k_eq: DMatrix<f64>,
+    /// Cholesky factor of `h M^(-1) h'` (n x n).
+    schur: nalgebra::Cholesky<f64, nalgebra::Dyn>,
+    /// Sparse rows of `h`.
+    h_rows: Vec<Vec<(usize, f64)>>,
+    /// Regularisation added to the diagonal of `M`.
+    reg: f64,
+}
+
+/// Solves the relaxation by the interior-point method. The warm start of the ADMM does not
+/// apply (an interior-point method starts from an interior point); the returned `state` is one
+/// the ADMM can continue from.
+///
+/// Zero rows and groups of equal rows of `X` are solved out first ([`super::reduce`]): the
+/// method runs on the reduced program (which has strictly feasible points where the original has
+/// none) and the solution and multiplier are mapped back.
+pub fn solve(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
+    let reduction = RowReduction::of(problem);
+    if reduction.is_trivial() {
+        return solve_interior(problem, settings);
+    }
+    let start = Instant::now();
+    let (reduced, _) = reduction.reduced_problem(problem);
+    let mut sol = solve_interior(&reduced, settings)?;
+    let z = reduction.expand_multiplier(problem, &sol.z);
+    let s = reduction.expand(&sol.s);
+    let mut l = problem.t.forward(&s)?;
+    let (n, d) = (problem.t.n(), problem.t.d());
+    for i in 2 * n..2 * n + d {
+        l.row_mut(i).fill(0.0);
+        l.column_mut(i).fill(0.0);
+    }
+    let lambda1 = -reduction.expand(&(-&sol.state.lambda1));
+    sol.state = DnnState { s: s.clone(), p: s.clone(), l, lambda1, lambda2: z.clone(), ..sol.state.clone() };
+    sol.primal_objective = problem.objective(&s);
+    sol.dual_objective = super::admm::dual_objective(problem, &z);
+    sol.s = s;
+    sol.z = z;
+    sol.solve_seconds = start.elapsed().as_secs_f64();
+    Ok(sol)
+}
+
+fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
+    settings.validate()?;
+    let start = Instant::now();
+    let mem = memory_estimate(problem)?;
+    if mem > settings.memory_limit_bytes {
+        return Err(Error::TooLarge(format!(
+            "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}), above the limit of {:.2} GB; \
+             the ADMM (method admm) needs about {:.2} GB",
+            mem as f64 / 1e9,
+            problem.t.q(),
+            problem.t.n(),
+            settings.memory_limit_bytes as f64 / 1e9,
+            problem.memory_estimate()? as f64 / 1e9
+        )));
+    }
+    let t = &problem.t;
+    let (n, q) = (t.n(), t.q());
+    let nsv = q * (q + 1) / 2;
+    let cons = Constraints::new(problem);
+    let m = cons.m();
+    let nu = (q + m) as f64;
+
+    // Starting point: S = Z = I, s = z = 1, y = 0 (infeasible start).
+    let xi: f64 = std::env::var("IPM_S0").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+    let eta: f64 = std::env::var("IPM_Z0").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+    let mut s_mat = DMatrix::<f64>::identity(q, q) * xi;
+    let mut z_mat = DMatrix::<f64>::identity(q, q) * eta;
+    let mut slack = vec![xi; m];
+    let mut z = vec![eta; m];
+    let mut y = vec![0.0; n];
+
+    let mut status = Status::IterationLimit;
+    let mut iterations = 0u32;
+    let (mut pres, mut dres, mut gap) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    let mut last_iter_seconds = (nsv as f64).powi(3) / 3.0 / 1e10;
+    let mut stalls = 0;
+    let max_iterations = settings.max_iterations;
+
+    loop {
+        // Residuals at the current point.
+        let lambda = t.forward(&s_mat)?;
+        let gv = cons.g_of(&lambda);
+        let hv = cons.h_of(&lambda);
+        let p_g: Vec<f64> = gv.iter().zip(&slack).map(|(a, b)| a - b).collect();
+        let grad = gradient(problem, &s_mat);
+        let r_d = &grad - cons.adjoint(&z, &y)? - &z_mat;
+        let pobj = problem.objective(&s_mat);
+        let comp = inner(&s_mat, &z_mat) + dot(&slack, &z);
+        let mu = comp / nu;
+        pres = (dot(&p_g, &p_g) + dot(&hv, &hv)).sqrt() / (1.0 + norm(&gv));
+        dres = r_d.norm() / (1.0 + grad.norm());
+        gap = comp / (1.0 + pobj.abs());
+        let elapsed = start.elapsed().as_secs_f64();
+        if settings.verbose || (!settings.quiet && elapsed > 3.0) {
+            eprintln!("dnn-ipm: iter {iterations:>3}  pobj {pobj:.10e}  primal {pres:.2e}  dual {dres:.2e}  gap {gap:.2e}  mu {mu:.2e}  {elapsed:.1} s");
+        }
+        if !(pres.is_finite() && dres.is_finite() && gap.is_finite()) {
+            status = Status::NumericalError;
+            break;
+        }
+        if pres <= settings.tolerance && dres <= settings.tolerance && gap <= settings.tolerance {
+            status = Status::Solved;
+            break;
+        }
+        if iterations >= max_iterations {
+            status = Status::IterationLimit;
+            break;
+        }
+        if let Some(limit) = settings.time_limit_seconds {
+            if elapsed + last_iter_seconds > limit {
+                status = Status::TimeLimit;
+                break;
+            }
+        }
+        let it_start = Instant::now();
+        iterations += 1;
+
+        let Some(nt) = nt_scaling(&s_mat, &z_mat) else {
+            status = near_status(pres, dres, gap, settings.tolerance);
+            break;
+        };
+        if settings.verbose {
+            let lmin = nt.lambda.iter().fold(f64::INFINITY, |a, &b| a.min(b * b));
+            let lmax = nt.lambda.iter().fold(0.0f64, |a, &b| a.max(b * b));
+            let cmin = slack.iter().zip(&z).fold(f64::INFINITY, |a, (x, w)| a.min(x * w));
+            let cmax = slack.iter().zip(&z).fold(0.0f64, |a, (x, w)| a.max(x * w));
+            eprintln!("dnn-ipm:   centrality psd [{:.2e}, {:.2e}]  nonneg [{:.2e}, {:.2e}] (times mu)", lmin / mu, lmax / mu, cmin / mu, cmax / mu);
+        }
+        let dvec: Vec<f64> = z.iter().zip(&slack).map(|(a, b)| a / b).collect();
+        let normal = match factor_normal(&cons, &nt.w_inv, &dvec, nsv)? {
+            Some(f) => f,
+            None => {
+                status = near_status(pres, dres, gap, settings.tolerance);
+                break;
+            }
+        };
+        let ctx = Context { problem, cons: &cons, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &slack, z: &z };
+
+        // Predictor.
+        let rc_aff = -&s_mat;
+        let rcs_aff: Vec<f64> = slack.iter().zip(&z).map(|(a, b)| -a * b).collect();
+        let aff = ctx.direction(&rc_aff, &rcs_aff)?;
+        let a_aff = step_length(&s_mat, &z_mat, &slack, &z, &aff)?.min(1.0);
+        let mu_aff = (inner(&(&s_mat + &aff.ds_mat * a_aff), &(&z_mat + &aff.dz_mat * a_aff))
+            + slack.iter().zip(&aff.dslack).zip(z.iter().zip(&aff.dz)).map(|((s0, ds), (z0, dz))| (s0 + a_aff * ds) * (z0 + a_aff * dz)).sum::<f64>())
+            / nu;
+        let sigma = (mu_aff.max(0.0) / mu).powi(3).clamp(0.0, 1.0);
+
+        // Corrector: the second-order term in the scaled frame.
+        let ds_t = &nt.g_inv * &aff.ds_mat * nt.g_inv.transpose();
+        let dz_t = nt.g.transpose() * &aff.dz_mat * &nt.g;
+        let prod = &ds_t * &dz_t;
+        let mut rhs = DMatrix::zeros(q, q);
+        for j in 0..q {
+            for i in 0..q {
+                let jordan = 0.5 * (prod[(i, j)] + prod[(j, i)]);
+                let mut v = -jordan;
+                if i == j {
+                    v += sigma * mu - nt.lambda[i] * nt.lambda[i];
+                }
+                rhs[(i, j)] = 2.0 * v / (nt.lambda[i] + nt.lambda[j]);
+            }
+        }
+        let mut rc = &nt.g * rhs * nt.g.transpose();
+        symmetrize(&mut rc);
+        let rcs: Vec<f64> = (0..m).map(|k| sigma * mu - slack[k] * z[k] - aff.dslack[k] * aff.dz[k]).collect();
+        let dir = ctx.direction(&rc, &rcs)?;
+        let a_max = step_length(&s_mat, &z_mat, &slack, &z, &dir)?;
+        let alpha = (0.99 * a_max).min(1.0);
+        if settings.verbose {
+            eprintln!(
+                "dnn-ipm:   limits: S {:.3e}  Z {:.3e}  s {:.3e}  z {:.3e}",
+                psd_step(&s_mat, &dir.ds_mat)?,
+                psd_step(&z_mat, &dir.dz_mat)?,
+                nonneg_step(&slack, &dir.dslack),
+                nonneg_step(&z, &dir.dz)
+            );
+        }
+        if !(alpha > 1e-8) {
+            stalls += 1;
+            if stalls >= 3 {
+                status = near_status(pres, dres, gap, settings.tolerance);
+                break;
+            }
+        } else {
+            stalls = 0;
+        }
+        s_mat += &dir.ds_mat * alpha;
+        symmetrize(&mut s_mat);
+        z_mat += &dir.dz_mat * alpha;
+        symmetrize(&mut z_mat);
+        for k in 0..m {
+            slack[k] += alpha * dir.dslack[k];
+            z[k] += alpha * dir.dz[k];
+        }
+        for i in 0..n {
+            y[i] += alpha * dir.dy[i];
+        }
+        if settings.verbose {
+            eprintln!("dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  reg {:.1e}  {:.2} s", normal.reg, it_start.elapsed().as_secs_f64());
+        }
+        last_iter_seconds = it_start.elapsed().as_secs_f64();
+    }
+
+    // The multiplier of the lifted constraints, in the certificate's convention.
+    let (d, c) = (t.d(), t.c());
+    let mut zl = cons.lifted_multiplier(&z, &y);
+    let lv = 2 * n + d;
+    for k in 0..c {
+        for i in 0..n {
+            let v = 0.5 * (s_mat[(i, n + d + k)] - problem.y[(i, k)]);
+            zl[(i, lv + k)] = v;
+            zl[(lv + k, i)] = v;
+        }
+    }
+    if std::env::var("IPM_DEBUG").is_ok() {
+        let mut e = t.adjoint(&zl)?;
+        for i in n..q {
+            e[(i, i)] += 0.5 * problem.beta;
+        }
+        let emin = crate::linalg::min_eigenvalue(&e)?;
+        let zmin = crate::linalg::min_eigenvalue(&z_mat)?;
+        eprintln!(
+            "debug: |Z| {:.3e} min eig Z {:.3e}  |E| {:.3e} min eig E {:.3e}  |E - Z| {:.3e}  max z {:.3e} max |y| {:.3e}",
+            z_mat.norm(),
+            zmin,
+            e.norm(),
+            emin,
+            (&e - &z_mat).norm(),
+            z.iter().fold(0.0f64, |a, &b| a.max(b)),
+            y.iter().fold(0.0f64, |a, &b| a.max(b.abs()))
+        );
+    }
+    let primal_objective = problem.objective(&s_mat);
+    let dual_objective = super::admm::dual_objective(problem, &zl);
+    // A state the ADMM can continue from (kappa = 1, no scaling of the a block).
+    let mut l = t.forward(&s_mat)?;
+    for j in 0..t.p() {
+        for i in 0..t.p() {
+            let u = |r: usize| r >= 2 * n && r < 2 * n + d;
+            if u(i) || u(j) {
+                l[(i, j)] = 0.0;
+            }
+        }
+    }
+    let state = DnnState { s: s_mat.clone(), p: s_mat.clone(), l, lambda1: -z_mat, lambda2: zl.clone(), rho: 1.0, kappa: 1.0, scale_a: 1.0 };
+    Ok(DnnSolution {
+        method: super::DnnMethod::InteriorPoint,
+        status,
+        s: s_mat,
+        z: zl,
+        primal_objective,
+        dual_objective,
+        primal_residual: pres,
+        dual_residual: dres,
+        gap,
+        iterations,
+        solve_seconds: start.elapsed().as_secs_f64(),
+        state,
+    })
+}
+
+fn near_status(pres: f64, dres: f64, gap: f64, tol: f64) -> Status {
+    if pres.max(dres).max(gap) <= 1e3 * tol {
+        Status::Inaccurate
+    } else {
+        Status::NumericalError
+    }
+}
+
+fn step_length(s: &DMatrix<f64>, zm: &DMatrix<f64>, slack: &[f64], z: &[f64], dir: &Direction) -> Result<f64> {
+    Ok(psd_step(s, &dir.ds_mat)?.min(psd_step(zm, &dir.dz_mat)?).min(nonneg_step(slack, &dir.dslack)).min(nonneg_step(z, &dir.dz)))
+}
+
+/// Forms and factors the normal matrix `M` and the Schur complement of the equalities.
+/// `Ok(None)` when `M` is not positive definite even after regularisation.
+fn factor_normal(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: usize) -> Result<Option<Normal>> {
+    let problem = cons.problem;
+    let (n, d, q) = (problem.t.n(), problem.t.d(), problem.t.q());
+    let mut acc = vec![0.0; nsv];
+    let mut touched = Vec::new();
+    let mut row = Vec::new();
+    let mut reg = 0.0;
+    for attempt in 0..4 {
+        let mut mm = DMatrix::<f64>::zeros(nsv, nsv);
+        {
+            let buf = mm.as_mut_slice();
+            // Kronecker part, lower triangle: entry (a, b), a = (i, j) >= b = (k, l).
+            for l in 0..q {
+                for k in 0..=l {
+                    let b = sv(k, l);
+                    let sb = if k == l { 1.0 / SQRT2 } else { 1.0 };
+                    let col = &mut buf[b * nsv..(b + 1) * nsv];
+                    for j in l..q {
+                        let i0 = if j == l { k } else { 0 };
+                        let pjl = w_inv[(j, l)];
+                        let pjk = w_inv[(j, k)];
+                        for i in i0..=j {
+                            let sa = if i == j { 1.0 / SQRT2 } else { 1.0 };
+                            col[sv(i, j)] = 2.0 * sa * sb * 0.5 * (w_inv[(i, k)] * pjl + w_inv[(i, l)] * pjk);
+                        }
+                    }
+                }
+            }
+            // Hf: 1/2 on the av coordinates.
+            for k in 0..problem.t.c() {
+                for i in 0..n {
+                    let a = sv(i, n + d + k);
+                    buf[a * nsv + a] += 0.5;
+                }
+            }
+            // g' D g.
+            for (e, &w) in cons.ineq.iter().zip(dvec) {
+                cons.row(*e, &mut acc, &mut touched, &mut row);
+                for (bi, &(b, vb)) in row.iter().enumerate() {
+                    let col = &mut buf[b * nsv..(b + 1) * nsv];
+                    let f = w * vb;
+                    for &(a, va) in &row[bi..] {
+                        col[a] += f * va;
+                    }
+                }
+            }
+        }
+        let maxdiag = (0..nsv).map(|a| mm[(a, a)]).fold(0.0, f64::max).max(1e-300);
+        reg = if attempt == 0 { 0.0 } else { maxdiag * 1e-14 * 100f64.powi(attempt - 1) };
+        for a in 0..nsv {
+            mm[(a, a)] += reg;
+        }
+        if !cholesky_in_place(&mut mm)? {
+            continue;
+        }
+        // Equalities.
+        let mut h_rows = Vec::with_capacity(n);
+        let mut ht = DMatrix::zeros(nsv, n);
+        for i in 0..n {
+            cons.row(Entry { r: i, s: n + i }, &mut acc, &mut touched, &mut row);
+            for &(a, v) in &row {
+                ht[(a, i)] = v;
+            }
+            h_rows.push(row.clone());
+        }
+        cholesky_solve(&mm, &mut ht)?;
+        let mut sc = DMatrix::zeros(n, n);
+        for (i, r) in h_rows.iter().enumerate() {
+            for j in 0..n {
+                sc[(i, j)] = r.iter().map(|&(a, v)| v * ht[(a, j)]).sum();
+            }
+        }
+        symmetrize(&mut sc);
+        let Some(schur) = sc.cholesky() else { continue };
+        return Ok(Some(Normal { factor: mm, k_eq: ht, schur, h_rows, reg }));
+    }
+    Ok(None)
+}
+
+/// What a direction solve needs from the current iterate.
+struct Context<'a> {
+    problem: &'a DnnProblem,
+    cons: &'a Constraints<'a>,
+    nt: &'a NtScaling,
+    dvec: &'a [f64],
+    normal: &'a Normal,
+    r_d: &'a DMatrix<f64>,
+    p_g: &'a [f64],
+    hv: &'a [f64],
+    slack: &'a [f64],
+    z: &'a [f64],
+}
+
+impl Context<'_> {
+    /// `M dS` applied through the congruence (for iterative refinement).
+    fn apply_m(&self, ds: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        let lam = self.problem.t.forward(ds)?;
+        let gd: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.dvec).map(|(a, b)| a * b).collect();
+        let mut out = hess_f(self.problem, ds) + &self.nt.w_inv * ds * &self.nt.w_inv;
+        out += self.cons.adjoint(&gd, &vec![0.0; self.problem.t.n()])?;
+        Ok(out)
+    }
+
+    /// Solves `M dS - h' dy = b`, `h dS = e` with the factors (plus `reg` on the diagonal of `M`).
+    fn solve_kkt(&self, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let nsv = b.len();
+        let mut u = DMatrix::from_column_slice(nsv, 1, b);
+        cholesky_solve(&self.normal.factor, &mut u)?;
+        let hu: Vec<f64> = self.normal.h_rows.iter().map(|r| r.iter().map(|&(a, v)| v * u[(a, 0)]).sum()).collect();
+        let rhs = nalgebra::DVector::from_iterator(e.len(), e.iter().zip(&hu).map(|(a, b)| a - b));
+        let dy = self.normal.schur.solve(&rhs);
+        let mut x: Vec<f64> = u.as_slice().to_vec();
+        let k = &self.normal.k_eq;
+        for (j, &v) in dy.iter().enumerate() {
+            for a in 0..nsv {
+                x[a] += k[(a, j)] * v;
+            }
+        }
+        Ok((x, dy.iter().copied().collect()))
+    }
+
+    fn direction(&self, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<Direction> {
+        let q = self.problem.t.q();
+        let n = self.problem.t.n();
+        let winv = &self.nt.w_inv;
+        // b = W^-1 R_c W^-1 - r_d + g'((r_c - z o p_g) / s)
+        let w: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * self.p_g[k]) / self.slack[k]).collect();
+        let bm = winv * rc * winv - self.r_d + self.cons.adjoint(&w, &vec![0.0; n])?;
+        let b = svec(&bm);
+        let e: Vec<f64> = self.hv.iter().map(|v| -v).collect();
+        let (mut x, mut dy) = self.solve_kkt(&b, &e)?;
+        // Iterative refinement with M applied through the congruence: the residual of the
+        // unregularised system (so refinement also removes the effect of `reg`), until it stops
+        // shrinking by half.
+        let bnorm = norm(&b) + norm(&e);
+        let mut last = f64::INFINITY;
+        for _ in 0..REFINEMENT_STEPS {
+            let xm = smat(&x, q);
+            let mx = self.apply_m(&xm)?;
+            let hty = self.cons.adjoint(&vec![0.0; self.slack.len()], &dy)?;
+            let r1 = svec(&(bm.clone() - (mx - hty)));
+            let lam = self.problem.t.forward(&xm)?;
+            let hx = self.cons.h_of(&lam);
+            let r2: Vec<f64> = e.iter().zip(&hx).map(|(a, b)| a - b).collect();
+            let rnorm = norm(&r1) + norm(&r2);
+            if std::env::var("IPM_DEBUG").is_ok() {
+                eprintln!("debug: refinement residual {:.3e} (rhs {:.3e})", rnorm, bnorm);
+            }
+            if !(rnorm < 0.5 * last) || rnorm <= 1e-15 * bnorm {
+                break;
+            }
+            last = rnorm;
+            let (cx, cy) = self.solve_kkt(&r1, &r2)?;
+            for (a, b) in x.iter_mut().zip(&cx) {
+                *a += b;
+            }
+            for (a, b) in dy.iter_mut().zip(&cy) {
+                *a += b;
+            }
+        }
+        let ds_mat = smat(&x, q);
+        let lam = self.problem.t.forward(&ds_mat)?;
+        let dslack: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.p_g).map(|(a, b)| a + b).collect();
+        let dz: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * dslack[k]) / self.slack[k]).collect();
+        // dZ from the dual equation (not from the complementarity), so that the dual residual
+        // shrinks exactly by the step: dZ = r_d + Hf dS - g'dz - h'dy.
+        let mut dz_mat = self.r_d + hess_f(self.problem, &ds_mat) - self.cons.adjoint(&dz, &dy)?;
+        symmetrize(&mut dz_mat);
+        if std::env::var("IPM_DEBUG").is_ok() {
+            let w = self.nt.g.clone() * self.nt.g.transpose();
+            let res = &ds_mat + &w * &dz_mat * &w - rc;
+            eprintln!("debug: complementarity residual {:.3e} / {:.3e}", res.norm(), rc.norm());
+        }
+        Ok(Direction { ds_mat, dy, dslack, dz, dz_mat })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn svec_round_trip_and_inner_product() {
+        let q = 5;
+        let a = DMatrix::from_fn(q, q, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0 + if i == j { 3.0 } else { 0.0 });
+        let a = (&a + a.transpose()) * 0.5;
+        let b = DMatrix::from_fn(q, q, |i, j| (i + j) as f64 * 0.3 - 1.0);
+        let b = (&b + b.transpose()) * 0.5;
+        let back = smat(&svec(&a), q);
+        assert!((&back - &a).norm() < 1e-14);
+        assert!((dot(&svec(&a), &svec(&b)) - inner(&a, &b)).abs() < 1e-12);
+    }
+}
