@@ -81,6 +81,9 @@ pub struct PipelineSettings {
     /// With a solve time limit, bound the rounding after an SDP solve by [`rounding_budget`] of
     /// it (default true; studies that time the rounding themselves turn it off).
     pub bound_rounding: bool,
+    /// The `dnn` backend's method (default [`dnn::DnnMethod::Auto`]: the interior-point method
+    /// up to order `q = 160`, the ADMM above).
+    pub dnn_method: dnn::DnnMethod,
 }
 
 impl Default for PipelineSettings {
@@ -99,6 +102,7 @@ impl Default for PipelineSettings {
             exact_optimum: false,
             polish_candidates: crate::rounding::StagedSettings::default().polish_candidates,
             bound_rounding: true,
+            dnn_method: dnn::DnnMethod::Auto,
         }
     }
 }
@@ -229,6 +233,8 @@ pub struct Report {
     /// Relative duality gap as the solver measured it (`dnn`; null otherwise). Not a bound:
     /// the certified `gap` is computed from `lower_bound` and `upper_bound`.
     pub solver_gap: Option<f64>,
+    /// The method the `dnn` backend ran (`ipm` or `admm`; null for the other backends).
+    pub dnn_method: Option<String>,
     pub compile_seconds: f64,
     pub solve_seconds: f64,
     pub certify_seconds: Option<f64>,
@@ -371,6 +377,7 @@ impl Report {
             primal_residual: None,
             dual_residual: None,
             solver_gap: None,
+            dnn_method: None,
             compile_seconds: 0.0,
             solve_seconds: 0.0,
             certify_seconds: None,
@@ -593,7 +600,8 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     let problem = dnn::DnnProblem::new(data, s.beta)?;
     r.compile_seconds = t0.elapsed().as_secs_f64();
     let meta = meta_for(data, s, Vec::new());
-    let sol = dnn::solve(&problem, &dnn::DnnSettings::from_solve(&s.solve), warm)?;
+    let settings = dnn::DnnSettings { method: s.dnn_method, ..dnn::DnnSettings::from_solve(&s.solve) };
+    let sol = dnn::solve(&problem, &settings, warm)?;
     r.status = sol.status.name().into();
     r.backend = BackendKind::Dnn.name().into();
     r.iterations = sol.iterations;
@@ -601,6 +609,7 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     r.primal_residual = Some(sol.primal_residual);
     r.dual_residual = Some(sol.dual_residual);
     r.solver_gap = Some(sol.gap);
+    r.dnn_method = Some(sol.method.name().into());
     r.objective_label = "relaxation value as dnn reports it (primal objective at its PSD iterate); not a bound".into();
     r.objective = sol.primal_objective.is_finite().then_some(sol.primal_objective);
     let lam = sol.lambda(&problem)?;

@@ -31,6 +31,15 @@ pub struct SolverArgs {
     /// for Clarabel at most 4G (above that each of its iterations takes minutes).
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
     pub memory_limit: Option<u64>,
+    /// The `dnn` backend's method: `ipm` (interior point: high accuracy, memory growing like
+    /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy), or
+    /// `auto` (ipm up to q = 160 when its memory estimate fits, admm above).
+    #[arg(long, value_name = "METHOD", default_value = "auto", value_parser = parse_dnn_method)]
+    pub dnn_method: convex_relu::dnn::DnnMethod,
+}
+
+fn parse_dnn_method(text: &str) -> std::result::Result<convex_relu::dnn::DnnMethod, String> {
+    convex_relu::dnn::DnnMethod::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_memory_limit(text: &str) -> std::result::Result<u64, String> {

@@ -85,6 +85,12 @@ const SQRT2: f64 = std::f64::consts::SQRT_2;
 /// Most refinement steps per direction (each costs one pair of triangular solves, `O(N^2)`).
 const REFINEMENT_STEPS: usize = 4;
 
+/// Fraction of the distance to the boundary of the cones that a step takes.
+const STEP_TO_BOUNDARY: f64 = 0.99;
+
+/// Steps shorter than this count as a stall; three stalls in a row stop the method.
+const MIN_STEP: f64 = 1e-8;
+
 /// `svec` index of the entry `(i, j)`, `i <= j` (upper triangle packed by columns).
 #[inline]
 fn sv(i: usize, j: usize) -> usize {
@@ -444,48 +450,49 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let nu = (q + m) as f64;
 
     // Starting point: S = Z = I, s = z = 1, y = 0 (infeasible start).
-    let xi: f64 = std::env::var("IPM_S0").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
-    let eta: f64 = std::env::var("IPM_Z0").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
-    let mut s_mat = DMatrix::<f64>::identity(q, q) * xi;
-    let mut z_mat = DMatrix::<f64>::identity(q, q) * eta;
-    let mut slack = vec![xi; m];
-    let mut z = vec![eta; m];
-    let mut y = vec![0.0; n];
-
-    let mut status = Status::IterationLimit;
+    let mut pt = Point { s: DMatrix::identity(q, q), zm: DMatrix::identity(q, q), slack: vec![1.0; m], z: vec![1.0; m], y: vec![0.0; n] };
+    let mut best: Option<(Point, Measures)> = None;
+    let mut status;
     let mut iterations = 0u32;
-    let (mut pres, mut dres, mut gap) = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+    // The first iteration's duration is predicted from the factorisation's flop count at a
+    // conservative 1e10 flop/s; later ones from the previous iteration.
     let mut last_iter_seconds = (nsv as f64).powi(3) / 3.0 / 1e10;
     let mut stalls = 0;
-    let max_iterations = settings.max_iterations;
 
     loop {
-        // Residuals at the current point.
-        let lambda = t.forward(&s_mat)?;
+        let lambda = t.forward(&pt.s)?;
         let gv = cons.g_of(&lambda);
         let hv = cons.h_of(&lambda);
-        let p_g: Vec<f64> = gv.iter().zip(&slack).map(|(a, b)| a - b).collect();
-        let grad = gradient(problem, &s_mat);
-        let r_d = &grad - cons.adjoint(&z, &y)? - &z_mat;
-        let pobj = problem.objective(&s_mat);
-        let comp = inner(&s_mat, &z_mat) + dot(&slack, &z);
+        let p_g: Vec<f64> = gv.iter().zip(&pt.slack).map(|(a, b)| a - b).collect();
+        let grad = gradient(problem, &pt.s);
+        let r_d = &grad - cons.adjoint(&pt.z, &pt.y)? - &pt.zm;
+        let pobj = problem.objective(&pt.s);
+        let comp = inner(&pt.s, &pt.zm) + dot(&pt.slack, &pt.z);
         let mu = comp / nu;
-        pres = (dot(&p_g, &p_g) + dot(&hv, &hv)).sqrt() / (1.0 + norm(&gv));
-        dres = r_d.norm() / (1.0 + grad.norm());
-        gap = comp / (1.0 + pobj.abs());
+        let now = Measures {
+            primal: (dot(&p_g, &p_g) + dot(&hv, &hv)).sqrt() / (1.0 + norm(&gv)),
+            dual: r_d.norm() / (1.0 + grad.norm()),
+            gap: comp / (1.0 + pobj.abs()),
+        };
         let elapsed = start.elapsed().as_secs_f64();
         if settings.verbose || (!settings.quiet && elapsed > 3.0) {
-            eprintln!("dnn-ipm: iter {iterations:>3}  pobj {pobj:.10e}  primal {pres:.2e}  dual {dres:.2e}  gap {gap:.2e}  mu {mu:.2e}  {elapsed:.1} s");
+            eprintln!(
+                "dnn-ipm: iter {iterations:>3}  pobj {pobj:.10e}  primal {:.2e}  dual {:.2e}  gap {:.2e}  mu {mu:.2e}  {elapsed:.1} s",
+                now.primal, now.dual, now.gap
+            );
         }
-        if !(pres.is_finite() && dres.is_finite() && gap.is_finite()) {
+        if !now.worst().is_finite() {
             status = Status::NumericalError;
             break;
         }
-        if pres <= settings.tolerance && dres <= settings.tolerance && gap <= settings.tolerance {
+        if best.as_ref().map_or(true, |(_, b)| now.worst() <= b.worst()) {
+            best = Some((pt.clone(), now));
+        }
+        if now.worst() <= settings.tolerance {
             status = Status::Solved;
             break;
         }
-        if iterations >= max_iterations {
+        if iterations >= settings.max_iterations {
             status = Status::IterationLimit;
             break;
         }
@@ -498,92 +505,79 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         let it_start = Instant::now();
         iterations += 1;
 
-        let Some(nt) = nt_scaling(&s_mat, &z_mat) else {
-            status = near_status(pres, dres, gap, settings.tolerance);
+        let Some(nt) = nt_scaling(&pt.s, &pt.zm) else {
+            status = Status::NumericalError;
             break;
         };
-        if settings.verbose {
-            let lmin = nt.lambda.iter().fold(f64::INFINITY, |a, &b| a.min(b * b));
-            let lmax = nt.lambda.iter().fold(0.0f64, |a, &b| a.max(b * b));
-            let cmin = slack.iter().zip(&z).fold(f64::INFINITY, |a, (x, w)| a.min(x * w));
-            let cmax = slack.iter().zip(&z).fold(0.0f64, |a, (x, w)| a.max(x * w));
-            eprintln!("dnn-ipm:   centrality psd [{:.2e}, {:.2e}]  nonneg [{:.2e}, {:.2e}] (times mu)", lmin / mu, lmax / mu, cmin / mu, cmax / mu);
-        }
-        let dvec: Vec<f64> = z.iter().zip(&slack).map(|(a, b)| a / b).collect();
-        let normal = match factor_normal(&cons, &nt.w_inv, &dvec, nsv)? {
-            Some(f) => f,
-            None => {
-                status = near_status(pres, dres, gap, settings.tolerance);
-                break;
-            }
+        let dvec: Vec<f64> = pt.z.iter().zip(&pt.slack).map(|(a, b)| a / b).collect();
+        let Some(normal) = factor_normal(&cons, &nt.w_inv, &dvec, nsv)? else {
+            status = Status::NumericalError;
+            break;
         };
-        let ctx = Context { problem, cons: &cons, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &slack, z: &z };
+        let ctx = Context { problem, cons: &cons, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
 
-        // Predictor.
-        let rc_aff = -&s_mat;
-        let rcs_aff: Vec<f64> = slack.iter().zip(&z).map(|(a, b)| -a * b).collect();
+        // Predictor (affine scaling) direction.
+        let rc_aff = -&pt.s;
+        let rcs_aff: Vec<f64> = pt.slack.iter().zip(&pt.z).map(|(a, b)| -a * b).collect();
         let aff = ctx.direction(&rc_aff, &rcs_aff)?;
-        let a_aff = step_length(&s_mat, &z_mat, &slack, &z, &aff)?.min(1.0);
-        let mu_aff = (inner(&(&s_mat + &aff.ds_mat * a_aff), &(&z_mat + &aff.dz_mat * a_aff))
-            + slack.iter().zip(&aff.dslack).zip(z.iter().zip(&aff.dz)).map(|((s0, ds), (z0, dz))| (s0 + a_aff * ds) * (z0 + a_aff * dz)).sum::<f64>())
+        let a_aff = step_length(&pt, &aff)?.min(1.0);
+        let mu_aff = (inner(&(&pt.s + &aff.ds_mat * a_aff), &(&pt.zm + &aff.dz_mat * a_aff))
+            + (0..m).map(|k| (pt.slack[k] + a_aff * aff.dslack[k]) * (pt.z[k] + a_aff * aff.dz[k])).sum::<f64>())
             / nu;
         let sigma = (mu_aff.max(0.0) / mu).powi(3).clamp(0.0, 1.0);
 
-        // Corrector: the second-order term in the scaled frame.
+        // Corrector: centring plus Mehrotra's second-order term, in the scaled frame where the
+        // scaled point is diag(lambda): solve lambda o X = sigma mu I - lambda^2 - dS~ o dZ~.
         let ds_t = &nt.g_inv * &aff.ds_mat * nt.g_inv.transpose();
         let dz_t = nt.g.transpose() * &aff.dz_mat * &nt.g;
         let prod = &ds_t * &dz_t;
-        let mut rhs = DMatrix::zeros(q, q);
+        let mut x_t = DMatrix::zeros(q, q);
         for j in 0..q {
             for i in 0..q {
-                let jordan = 0.5 * (prod[(i, j)] + prod[(j, i)]);
-                let mut v = -jordan;
+                let mut v = -0.5 * (prod[(i, j)] + prod[(j, i)]);
                 if i == j {
                     v += sigma * mu - nt.lambda[i] * nt.lambda[i];
                 }
-                rhs[(i, j)] = 2.0 * v / (nt.lambda[i] + nt.lambda[j]);
+                x_t[(i, j)] = 2.0 * v / (nt.lambda[i] + nt.lambda[j]);
             }
         }
-        let mut rc = &nt.g * rhs * nt.g.transpose();
+        let mut rc = &nt.g * x_t * nt.g.transpose();
         symmetrize(&mut rc);
-        let rcs: Vec<f64> = (0..m).map(|k| sigma * mu - slack[k] * z[k] - aff.dslack[k] * aff.dz[k]).collect();
+        let rcs: Vec<f64> = (0..m).map(|k| sigma * mu - pt.slack[k] * pt.z[k] - aff.dslack[k] * aff.dz[k]).collect();
         let dir = ctx.direction(&rc, &rcs)?;
-        let a_max = step_length(&s_mat, &z_mat, &slack, &z, &dir)?;
-        let alpha = (0.99 * a_max).min(1.0);
+        let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
         if settings.verbose {
-            eprintln!(
-                "dnn-ipm:   limits: S {:.3e}  Z {:.3e}  s {:.3e}  z {:.3e}",
-                psd_step(&s_mat, &dir.ds_mat)?,
-                psd_step(&z_mat, &dir.dz_mat)?,
-                nonneg_step(&slack, &dir.dslack),
-                nonneg_step(&z, &dir.dz)
-            );
+            eprintln!("dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:.2} s", normal.reg, it_start.elapsed().as_secs_f64());
         }
-        if !(alpha > 1e-8) {
+        if alpha > MIN_STEP {
+            stalls = 0;
+        } else {
             stalls += 1;
             if stalls >= 3 {
-                status = near_status(pres, dres, gap, settings.tolerance);
+                status = Status::NumericalError;
                 break;
             }
-        } else {
-            stalls = 0;
         }
-        s_mat += &dir.ds_mat * alpha;
-        symmetrize(&mut s_mat);
-        z_mat += &dir.dz_mat * alpha;
-        symmetrize(&mut z_mat);
-        for k in 0..m {
-            slack[k] += alpha * dir.dslack[k];
-            z[k] += alpha * dir.dz[k];
-        }
-        for i in 0..n {
-            y[i] += alpha * dir.dy[i];
-        }
-        if settings.verbose {
-            eprintln!("dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  reg {:.1e}  {:.2} s", normal.reg, it_start.elapsed().as_secs_f64());
-        }
+        pt.step(&dir, alpha);
         last_iter_seconds = it_start.elapsed().as_secs_f64();
     }
+    // On a failure, return the best iterate seen (in the worst of the three measures); its
+    // status is `inaccurate` when that is within 1e3 times the tolerance.
+    let (pt, measures) = match (status, best) {
+        (Status::Solved, _) | (_, None) => {
+            let m = Measures { primal: f64::NAN, dual: f64::NAN, gap: f64::NAN };
+            (pt, m)
+        }
+        (st, Some((b, bm))) => {
+            if st == Status::NumericalError && bm.worst() <= 1e3 * settings.tolerance {
+                status = Status::Inaccurate;
+            }
+            (b, bm)
+        }
+    };
+    let measures = if measures.primal.is_nan() { residuals(problem, &cons, &pt)? } else { measures };
+    let Point { s: s_mat, zm: z_mat, z, y, .. } = pt;
+    let (pres, dres, gap) = (measures.primal, measures.dual, measures.gap);
 
     // The multiplier of the lifted constraints, in the certificate's convention.
     let (d, c) = (t.d(), t.c());
@@ -595,24 +589,6 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             zl[(i, lv + k)] = v;
             zl[(lv + k, i)] = v;
         }
-    }
-    if std::env::var("IPM_DEBUG").is_ok() {
-        let mut e = t.adjoint(&zl)?;
-        for i in n..q {
-            e[(i, i)] += 0.5 * problem.beta;
-        }
-        let emin = crate::linalg::min_eigenvalue(&e)?;
-        let zmin = crate::linalg::min_eigenvalue(&z_mat)?;
-        eprintln!(
-            "debug: |Z| {:.3e} min eig Z {:.3e}  |E| {:.3e} min eig E {:.3e}  |E - Z| {:.3e}  max z {:.3e} max |y| {:.3e}",
-            z_mat.norm(),
-            zmin,
-            e.norm(),
-            emin,
-            (&e - &z_mat).norm(),
-            z.iter().fold(0.0f64, |a, &b| a.max(b)),
-            y.iter().fold(0.0f64, |a, &b| a.max(b.abs()))
-        );
     }
     let primal_objective = problem.objective(&s_mat);
     let dual_objective = super::admm::dual_objective(problem, &zl);
@@ -643,16 +619,67 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     })
 }
 
-fn near_status(pres: f64, dres: f64, gap: f64, tol: f64) -> Status {
-    if pres.max(dres).max(gap) <= 1e3 * tol {
-        Status::Inaccurate
-    } else {
-        Status::NumericalError
+/// The three relative measures of the stopping rule (module docs).
+#[derive(Clone, Copy, Debug)]
+struct Measures {
+    primal: f64,
+    dual: f64,
+    gap: f64,
+}
+
+impl Measures {
+    fn worst(&self) -> f64 {
+        self.primal.max(self.dual).max(self.gap)
     }
 }
 
-fn step_length(s: &DMatrix<f64>, zm: &DMatrix<f64>, slack: &[f64], z: &[f64], dir: &Direction) -> Result<f64> {
-    Ok(psd_step(s, &dir.ds_mat)?.min(psd_step(zm, &dir.dz_mat)?).min(nonneg_step(slack, &dir.dslack)).min(nonneg_step(z, &dir.dz)))
+/// An iterate: `S`, `Z`, the slacks and the multipliers of the inequalities and equalities.
+#[derive(Clone, Debug)]
+struct Point {
+    s: DMatrix<f64>,
+    zm: DMatrix<f64>,
+    slack: Vec<f64>,
+    z: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl Point {
+    fn step(&mut self, dir: &Direction, alpha: f64) {
+        self.s += &dir.ds_mat * alpha;
+        symmetrize(&mut self.s);
+        self.zm += &dir.dz_mat * alpha;
+        symmetrize(&mut self.zm);
+        for (v, dv) in self.slack.iter_mut().zip(&dir.dslack) {
+            *v += alpha * dv;
+        }
+        for (v, dv) in self.z.iter_mut().zip(&dir.dz) {
+            *v += alpha * dv;
+        }
+        for (v, dv) in self.y.iter_mut().zip(&dir.dy) {
+            *v += alpha * dv;
+        }
+    }
+}
+
+/// The measures at `pt`.
+fn residuals(problem: &DnnProblem, cons: &Constraints, pt: &Point) -> Result<Measures> {
+    let lambda = problem.t.forward(&pt.s)?;
+    let gv = cons.g_of(&lambda);
+    let hv = cons.h_of(&lambda);
+    let p_g: Vec<f64> = gv.iter().zip(&pt.slack).map(|(a, b)| a - b).collect();
+    let grad = gradient(problem, &pt.s);
+    let r_d = &grad - cons.adjoint(&pt.z, &pt.y)? - &pt.zm;
+    let comp = inner(&pt.s, &pt.zm) + dot(&pt.slack, &pt.z);
+    Ok(Measures {
+        primal: (dot(&p_g, &p_g) + dot(&hv, &hv)).sqrt() / (1.0 + norm(&gv)),
+        dual: r_d.norm() / (1.0 + grad.norm()),
+        gap: comp / (1.0 + problem.objective(&pt.s).abs()),
+    })
+}
+
+/// Largest step in `[0, inf)` that keeps every cone variable of `pt + alpha dir` in its cone.
+fn step_length(pt: &Point, dir: &Direction) -> Result<f64> {
+    Ok(psd_step(&pt.s, &dir.ds_mat)?.min(psd_step(&pt.zm, &dir.dz_mat)?).min(nonneg_step(&pt.slack, &dir.dslack)).min(nonneg_step(&pt.z, &dir.dz)))
 }
 
 /// Forms and factors the normal matrix `M` and the Schur complement of the equalities.
@@ -663,7 +690,6 @@ fn factor_normal(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: us
     let mut acc = vec![0.0; nsv];
     let mut touched = Vec::new();
     let mut row = Vec::new();
-    let mut reg = 0.0;
     for attempt in 0..4 {
         let mut mm = DMatrix::<f64>::zeros(nsv, nsv);
         {
@@ -705,7 +731,7 @@ fn factor_normal(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: us
             }
         }
         let maxdiag = (0..nsv).map(|a| mm[(a, a)]).fold(0.0, f64::max).max(1e-300);
-        reg = if attempt == 0 { 0.0 } else { maxdiag * 1e-14 * 100f64.powi(attempt - 1) };
+        let reg = if attempt == 0 { 0.0 } else { maxdiag * 1e-14 * 100f64.powi(attempt - 1) };
         for a in 0..nsv {
             mm[(a, a)] += reg;
         }
@@ -802,9 +828,6 @@ impl Context<'_> {
             let hx = self.cons.h_of(&lam);
             let r2: Vec<f64> = e.iter().zip(&hx).map(|(a, b)| a - b).collect();
             let rnorm = norm(&r1) + norm(&r2);
-            if std::env::var("IPM_DEBUG").is_ok() {
-                eprintln!("debug: refinement residual {:.3e} (rhs {:.3e})", rnorm, bnorm);
-            }
             if !(rnorm < 0.5 * last) || rnorm <= 1e-15 * bnorm {
                 break;
             }
@@ -825,11 +848,6 @@ impl Context<'_> {
         // shrinks exactly by the step: dZ = r_d + Hf dS - g'dz - h'dy.
         let mut dz_mat = self.r_d + hess_f(self.problem, &ds_mat) - self.cons.adjoint(&dz, &dy)?;
         symmetrize(&mut dz_mat);
-        if std::env::var("IPM_DEBUG").is_ok() {
-            let w = self.nt.g.clone() * self.nt.g.transpose();
-            let res = &ds_mat + &w * &dz_mat * &w - rc;
-            eprintln!("debug: complementarity residual {:.3e} / {:.3e}", res.norm(), rc.norm());
-        }
         Ok(Direction { ds_mat, dy, dslack, dz, dz_mat })
     }
 }

@@ -449,6 +449,7 @@ class Report:
     primal_residual: Optional[float]
     dual_residual: Optional[float]
     solver_gap: Optional[float]
+    dnn_method: Optional[str]
     compile_seconds: float
     solve_seconds: float
     certify_seconds: Optional[float]
