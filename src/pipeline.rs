@@ -670,7 +670,10 @@ pub fn run_path(data: &Dataset, settings: &PipelineSettings, betas: &[f64]) -> R
             s.validate()?;
             let (mut o, st) = run_dnn(data, &s, state.as_ref())?;
             if state.is_some() {
-                o.report.notes.push("warm-started from the previous beta".into());
+                o.report.notes.push(match o.report.dnn_method.as_deref() {
+                    Some("admm") => "warm-started from the previous beta".into(),
+                    _ => "solved from scratch (the interior-point method does not warm-start)".into(),
+                });
             }
             state = Some(st);
             out.push(o);

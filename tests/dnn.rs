@@ -4,7 +4,7 @@
 use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
 use convex_relu::data::{synth, Dataset, TargetKind};
-use convex_relu::dnn::{self, DnnProblem, DnnSettings};
+use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
 use convex_relu::formulation::sdp::{compile, SdpForm};
 use convex_relu::network::Network;
 use convex_relu::pipeline::{self, PipelineSettings};
@@ -27,8 +27,9 @@ fn random_data(seed: u64, n: usize, d: usize, c: usize) -> Dataset {
     Dataset::from_arrays(x, gaussian(&mut rng, n, c), TargetKind::Numeric, "random")
 }
 
+/// The ADMM (these tests are about it; the interior-point method has tests/dnn_ipm.rs).
 fn tight(tol: f64) -> DnnSettings {
-    DnnSettings { tolerance: tol, quiet: true, ..Default::default() }
+    DnnSettings { method: DnnMethod::Admm, tolerance: tol, quiet: true, ..Default::default() }
 }
 
 /// Clarabel's value and certified bound on the same relaxation (reduced form).
@@ -143,7 +144,13 @@ fn the_certified_bound_is_below_every_network_tried() {
 #[test]
 fn warm_started_path_gives_the_cold_values() {
     let data = synth::reference_1d();
-    let base = PipelineSettings { formulation: Formulation::Sdp, backend: BackendKind::Dnn, solve: SolveSettings { tolerance: Some(1e-7), ..Default::default() }, ..Default::default() };
+    let base = PipelineSettings {
+        formulation: Formulation::Sdp,
+        backend: BackendKind::Dnn,
+        dnn_method: DnnMethod::Admm,
+        solve: SolveSettings { tolerance: Some(1e-7), ..Default::default() },
+        ..Default::default()
+    };
     let betas = [1.0, 0.3, 0.1];
     let path = pipeline::run_path(&data, &base, &betas).unwrap();
     assert_eq!(path.len(), 3);
@@ -164,6 +171,7 @@ fn time_limit_returns_on_time_with_a_certified_bound() {
         formulation: Formulation::Sdp,
         backend: BackendKind::Dnn,
         solve: SolveSettings { time_limit_seconds: Some(0.5), tolerance: Some(1e-12), ..Default::default() },
+        dnn_method: DnnMethod::Admm,
         ..Default::default()
     };
     let t0 = Instant::now();

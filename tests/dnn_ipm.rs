@@ -1,0 +1,187 @@
+//! The `dnn` backend's interior-point method against independent references: Clarabel on the
+//! same relaxation (compiled as a sparse conic problem), the exact optimum p* of scalar instances,
+//! the objectives of real networks, and its own limits.
+
+use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
+use convex_relu::certify::sdp::{certify_dnn, certify_solution};
+use convex_relu::data::{synth, transform, Dataset, TargetKind};
+use convex_relu::dnn::reduce::RowReduction;
+use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
+use convex_relu::formulation::sdp::{compile, SdpForm};
+use convex_relu::formulation::Formulation;
+use convex_relu::network::Network;
+use convex_relu::pipeline::{self, PipelineSettings};
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
+    Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
+}
+
+/// Gaussian data with a bias column (no two rows equal, none zero).
+fn random_data(seed: u64, n: usize, d: usize, c: usize) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut x = gaussian(&mut rng, n, d);
+    x.column_mut(d - 1).fill(1.0);
+    Dataset::from_arrays(x, gaussian(&mut rng, n, c), TargetKind::Numeric, "random")
+}
+
+fn ipm(tol: f64) -> DnnSettings {
+    DnnSettings { method: DnnMethod::InteriorPoint, tolerance: tol, quiet: true, ..Default::default() }
+}
+
+/// Clarabel's status, value and certified bound on the reduced relaxation of `data`.
+fn clarabel(data: &Dataset, beta: f64) -> (Status, f64, f64) {
+    let comp = compile(data, beta, SdpForm::Reduced).unwrap();
+    let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
+    let lb = certify_solution(&comp, &sol, &[]);
+    assert!(lb.certified);
+    (sol.status, sol.primal_objective, lb.value)
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / b.abs().max(1e-12)
+}
+
+#[test]
+fn ipm_matches_clarabel_and_certifies_within_1e_6() {
+    let cases: Vec<(Dataset, f64)> = vec![
+        (synth::reference_1d(), 0.1),
+        (synth::reference_1d(), 1.0),
+        (synth::planted_relu(8, 2, 3, 5, 0.1, 2).unwrap().0, 0.5),
+        (random_data(5, 12, 3, 3), 0.2),
+        (random_data(6, 16, 4, 2), 0.05),
+    ];
+    for (data, beta) in cases {
+        let prob = DnnProblem::new(&data, beta).unwrap();
+        let sol = dnn::solve(&prob, &ipm(1e-8), None).unwrap();
+        let label = format!("{} n = {} beta = {beta}", data.source, data.n());
+        assert_eq!(sol.method, DnnMethod::InteriorPoint);
+        assert_eq!(sol.status, Status::Solved, "{label}");
+        let lam = sol.lambda(&prob).unwrap();
+        let lb = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
+        let (status, p_clar, lb_clar) = clarabel(&data, beta);
+        assert!(status.has_solution(), "{label}: clarabel {status}");
+        assert!(rel(sol.primal_objective, p_clar) < 1e-6, "{label}: ipm {} vs clarabel {p_clar}", sol.primal_objective);
+        assert!(lb.certified, "{label}: {lb}");
+        // Each certified bound lies below the other solver's value; ours is within 1e-6.
+        assert!(lb.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: LB {} above clarabel {p_clar}", lb.value);
+        assert!(lb_clar <= sol.primal_objective + 1e-7 * (1.0 + p_clar.abs()));
+        assert!((sol.primal_objective - lb.value) / lb.value.abs() < 1e-6, "{label}: certified gap {} .. {}", lb.value, sol.primal_objective);
+    }
+}
+
+#[test]
+fn ipm_on_data_with_equal_and_zero_rows_matches_clarabel_on_the_merged_data() {
+    // The 3-class spiral starts every arm at the origin: three zero rows, or with a bias column
+    // three equal rows. Both tie rows of S together and leave the program without a strictly
+    // feasible point; the reference is Clarabel on the merged data plus the constant.
+    let plain = synth::spirals(12, 3, 0.0, 1).unwrap();
+    let mut with_bias = plain.clone();
+    transform::append_bias(&mut with_bias);
+    for data in [plain, with_bias] {
+        let beta = 0.1;
+        let prob = DnnProblem::new(&data, beta).unwrap();
+        let red = RowReduction::of(&prob);
+        assert!(!red.is_trivial());
+        let (reduced, constant) = red.reduced_problem(&prob);
+        let xr = Array2::from_shape_fn((reduced.t.n(), reduced.t.d()), |(i, j)| reduced.t.x()[(i, j)]);
+        let yr = Array2::from_shape_fn((reduced.t.n(), reduced.t.c()), |(i, j)| reduced.y[(i, j)]);
+        let merged = Dataset::from_arrays(xr, yr, TargetKind::Numeric, "merged");
+        let (status, p_merged, _) = clarabel(&merged, beta);
+        assert_eq!(status, Status::Solved);
+        let reference = p_merged + constant;
+        let sol = dnn::solve(&prob, &ipm(1e-8), None).unwrap();
+        assert_eq!(sol.status, Status::Solved);
+        assert!(rel(sol.primal_objective, reference) < 1e-6, "ipm {} vs merged clarabel {reference}", sol.primal_objective);
+        let lb = certify_dnn(&prob, &sol.z, None, &[]);
+        assert!(lb.certified && lb.value <= reference + 1e-7 && (reference - lb.value) / reference < 1e-6, "{lb} vs {reference}");
+        // The returned point is feasible for the original program.
+        let lam = sol.lambda(&prob).unwrap();
+        let n = data.n();
+        for i in 0..2 * n {
+            for j in 0..2 * n {
+                assert!(lam[(i, j)] >= -1e-8, "Lambda[{i},{j}] = {}", lam[(i, j)]);
+            }
+        }
+        // Clarabel on the original data (no strictly feasible point) agrees to its lower accuracy.
+        let (_, p_orig, lb_orig) = clarabel(&data, beta);
+        assert!(rel(p_orig, reference) < 1e-4, "clarabel on the original data {p_orig} vs {reference}");
+        assert!(lb_orig <= reference + 1e-7);
+    }
+}
+
+#[test]
+fn ipm_bound_is_below_p_star_and_every_network_whatever_the_iteration_count() {
+    // Scalar output: p* from the exact C-ReLU program (all patterns, Clarabel).
+    let data = random_data(11, 8, 2, 1);
+    let p_star = pipeline::exact_optimum(&data, 0.2, BackendKind::Clarabel, &SolveSettings::default(), &Default::default()).unwrap();
+    let prob = DnnProblem::new(&data, 0.2).unwrap();
+    let sol = dnn::solve(&prob, &ipm(1e-8), None).unwrap();
+    let lb = certify_dnn(&prob, &sol.z, None, &[]);
+    assert!(lb.certified && lb.value <= p_star + 1e-7, "LB {} vs p* {p_star}", lb.value);
+    // reference_1d, beta 0.1: p* = 0.71707776 (published reference value).
+    let data = synth::reference_1d();
+    let prob = DnnProblem::new(&data, 0.1).unwrap();
+    for max_iterations in [1, 4, 100] {
+        let sol = dnn::solve(&prob, &DnnSettings { max_iterations, ..ipm(1e-8) }, None).unwrap();
+        let lb = certify_dnn(&prob, &sol.z, None, &[]);
+        assert!(lb.certified && lb.value <= 0.71707776, "{max_iterations} iterations: {lb}");
+    }
+    // Spirals (zero rows): every network's objective lies above the bound, early stops included.
+    let data = synth::spirals(8, 3, 0.0, 2).unwrap();
+    let prob = DnnProblem::new(&data, 0.1).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for max_iterations in [1, 3, 10, 100] {
+        let sol = dnn::solve(&prob, &DnnSettings { max_iterations, ..ipm(1e-9) }, None).unwrap();
+        let lb = certify_dnn(&prob, &sol.z, None, &[]);
+        assert!(lb.certified, "{lb}");
+        for _ in 0..30 {
+            let net = Network { u: gaussian(&mut rng, data.d(), 4) * 0.7, v: gaussian(&mut rng, data.c(), 4) * 0.7 };
+            assert!(lb.value <= net.objective(&data, 0.1) + 1e-12);
+        }
+        let trained = pipeline::baseline(&data, 0.1, 6, 3, 500, 1).unwrap();
+        assert!(lb.value <= trained + 1e-12, "{} vs trained {trained}", lb.value);
+    }
+}
+
+#[test]
+fn ipm_time_limit_path_and_method_choice() {
+    // A time limit stops before it is exceeded, with a certified bound.
+    let data = synth::spirals(45, 3, 0.0, 3).unwrap();
+    let s = PipelineSettings {
+        formulation: Formulation::Sdp,
+        backend: BackendKind::Dnn,
+        dnn_method: DnnMethod::InteriorPoint,
+        solve: SolveSettings { time_limit_seconds: Some(0.3), tolerance: Some(1e-12), ..Default::default() },
+        ..Default::default()
+    };
+    let out = pipeline::run(&data, &s).unwrap();
+    assert_eq!(out.report.status, "time_limit");
+    assert_eq!(out.report.dnn_method.as_deref(), Some("ipm"));
+    assert!(out.report.solve_seconds < 1.0, "solve took {} s", out.report.solve_seconds);
+    assert!(out.report.certified && out.report.lower_bound.unwrap() <= out.report.upper_bound.unwrap());
+
+    // A beta path solves each value from scratch and says so; the values are the cold ones.
+    let data = synth::reference_1d();
+    let base = PipelineSettings { formulation: Formulation::Sdp, backend: BackendKind::Dnn, dnn_method: DnnMethod::InteriorPoint, ..Default::default() };
+    let path = pipeline::run_path(&data, &base, &[1.0, 0.1]).unwrap();
+    let cold = pipeline::run(&data, &PipelineSettings { beta: 0.1, ..base.clone() }).unwrap();
+    assert_eq!(path[1].report.objective, cold.report.objective);
+    assert!(path[1].report.notes.iter().any(|n| n.contains("from scratch")));
+
+    // Auto: the interior-point method on small programs, the ADMM when its memory does not fit;
+    // the interior-point method refuses up front, naming the estimate and the alternative.
+    let small = DnnProblem::new(&synth::reference_1d(), 0.1).unwrap();
+    assert_eq!(DnnMethod::Auto.resolve(&small, &DnnSettings::default()), DnnMethod::InteriorPoint);
+    let larger = DnnProblem::new(&random_data(1, 90, 3, 2), 0.1).unwrap();
+    let tight_memory = DnnSettings { memory_limit_bytes: 40_000_000, ..ipm(1e-6) };
+    assert!(dnn::ipm::memory_estimate(&larger).unwrap() > 40_000_000);
+    assert!(larger.memory_estimate().unwrap() < 40_000_000);
+    assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::Admm);
+    let err = dnn::solve(&larger, &tight_memory, None).unwrap_err().to_string();
+    assert!(err.contains("GB") && err.contains("admm"), "{err}");
+    assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm or ipm"));
+}
