@@ -88,6 +88,9 @@ const REFINEMENT_STEPS: usize = 4;
 /// Fraction of the distance to the boundary of the cones that a step takes.
 const STEP_TO_BOUNDARY: f64 = 0.99;
 
+/// Most centrality correctors per iteration (Gondzio).
+const CENTRALITY_CORRECTORS: usize = 2;
+
 /// Steps shorter than this count as a stall; three stalls in a row stop the method.
 const MIN_STEP: f64 = 1e-8;
 
@@ -142,6 +145,22 @@ pub fn memory_estimate(problem: &DnnProblem) -> Result<u64> {
         .ok_or_else(too_large)?;
     words.checked_mul(8).ok_or_else(too_large)
 }
+
+/// A conservative prediction of the seconds one iteration takes: the factorisation's
+/// `N^3 / 3` flops at [`PREDICTED_FLOPS_PER_SECOND`].
+pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
+    let q = problem.t.q() as f64;
+    let nsv = q * (q + 1.0) / 2.0;
+    nsv.powi(3) / 3.0 / PREDICTED_FLOPS_PER_SECOND
+}
+
+/// The factorisation speed assumed by [`predicted_iteration_seconds`] (measured 30-60 Gflop/s
+/// for `dpotrf` on two cores of the reference machine; taken lower to stay on the safe side).
+pub const PREDICTED_FLOPS_PER_SECOND: f64 = 2e10;
+
+/// The number of iterations [`super::DnnMethod::Auto`] budgets for (measured 30-60 on the
+/// spirals and iris).
+pub const TYPICAL_ITERATIONS: f64 = 50.0;
 
 /// One constraint: the pair of rows `(r, s)` of `Lambda` (row `i < n` is `A_i`, `n + i` is `B_i`).
 #[derive(Clone, Copy, Debug)]
@@ -318,6 +337,18 @@ struct NtScaling {
     lambda: Vec<f64>,
 }
 
+impl NtScaling {
+    /// `R_c = G X G'` where `X` solves `lambda o X = rhs` (`o` the symmetrised product,
+    /// `lambda` diagonal): `X_ij = 2 rhs_ij / (lambda_i + lambda_j)`.
+    fn complementarity_rhs(&self, rhs: &DMatrix<f64>) -> DMatrix<f64> {
+        let q = rhs.nrows();
+        let x = DMatrix::from_fn(q, q, |i, j| 2.0 * rhs[(i, j)] / (self.lambda[i] + self.lambda[j]));
+        let mut rc = &self.g * x * self.g.transpose();
+        symmetrize(&mut rc);
+        rc
+    }
+}
+
 fn nt_scaling(s: &DMatrix<f64>, z: &DMatrix<f64>) -> Option<NtScaling> {
     let ls = s.clone().cholesky()?.l();
     let lz = z.clone().cholesky()?.l();
@@ -454,9 +485,9 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let mut best: Option<(Point, Measures)> = None;
     let mut status;
     let mut iterations = 0u32;
-    // The first iteration's duration is predicted from the factorisation's flop count at a
-    // conservative 1e10 flop/s; later ones from the previous iteration.
-    let mut last_iter_seconds = (nsv as f64).powi(3) / 3.0 / 1e10;
+    // The first iteration's duration is predicted from the factorisation's flop count; later
+    // ones from the previous iteration.
+    let mut last_iter_seconds = predicted_iteration_seconds(problem);
     let mut stalls = 0;
 
     loop {
@@ -510,10 +541,12 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             break;
         };
         let dvec: Vec<f64> = pt.z.iter().zip(&pt.slack).map(|(a, b)| a / b).collect();
+        let t_factor = Instant::now();
         let Some(normal) = factor_normal(&cons, &nt.w_inv, &dvec, nsv)? else {
             status = Status::NumericalError;
             break;
         };
+        let factor_seconds = t_factor.elapsed().as_secs_f64();
         let ctx = Context { problem, cons: &cons, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
 
         // Predictor (affine scaling) direction.
@@ -531,23 +564,58 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         let ds_t = &nt.g_inv * &aff.ds_mat * nt.g_inv.transpose();
         let dz_t = nt.g.transpose() * &aff.dz_mat * &nt.g;
         let prod = &ds_t * &dz_t;
-        let mut x_t = DMatrix::zeros(q, q);
+        let mut rhs = DMatrix::zeros(q, q);
         for j in 0..q {
             for i in 0..q {
                 let mut v = -0.5 * (prod[(i, j)] + prod[(j, i)]);
                 if i == j {
                     v += sigma * mu - nt.lambda[i] * nt.lambda[i];
                 }
-                x_t[(i, j)] = 2.0 * v / (nt.lambda[i] + nt.lambda[j]);
+                rhs[(i, j)] = v;
             }
         }
-        let mut rc = &nt.g * x_t * nt.g.transpose();
-        symmetrize(&mut rc);
-        let rcs: Vec<f64> = (0..m).map(|k| sigma * mu - pt.slack[k] * pt.z[k] - aff.dslack[k] * aff.dz[k]).collect();
-        let dir = ctx.direction(&rc, &rcs)?;
-        let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
+        let mut rcs: Vec<f64> = (0..m).map(|k| sigma * mu - pt.slack[k] * pt.z[k] - aff.dslack[k] * aff.dz[k]).collect();
+        let mut dir = ctx.direction(&nt.complementarity_rhs(&rhs), &rcs)?;
+        let mut alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
+        // Gondzio's centrality correctors: aim a longer step at a point whose complementarity
+        // products lie in [0.1, 10] sigma mu; keep the correction while it lengthens the step.
+        // Each costs one solve with the factors already computed (O(N^2) against O(N^3)).
+        for _ in 0..CENTRALITY_CORRECTORS {
+            if alpha >= 1.0 {
+                break;
+            }
+            let target = (alpha + 0.2).min(1.0);
+            let (lo, hi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
+            let mut rhs2 = rhs.clone();
+            let s_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + (&nt.g_inv * &dir.ds_mat * nt.g_inv.transpose()) * target;
+            let z_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + (nt.g.transpose() * &dir.dz_mat * &nt.g) * target;
+            let mut v = &s_t * &z_t;
+            symmetrize(&mut v);
+            let e = sym_eigen(&v, EigenRange::All)?;
+            let shifts: Vec<f64> = e.values.iter().map(|&l| l.clamp(lo, hi) - l).map(|c| c.max(-hi)).collect();
+            rhs2 += crate::linalg::congruence_diag(&e.vectors, &shifts)?;
+            let rcs2: Vec<f64> = (0..m)
+                .map(|k| {
+                    let v = (pt.slack[k] + target * dir.dslack[k]) * (pt.z[k] + target * dir.dz[k]);
+                    rcs[k] + (v.clamp(lo, hi) - v).max(-hi)
+                })
+                .collect();
+            let dir2 = ctx.direction(&nt.complementarity_rhs(&rhs2), &rcs2)?;
+            let alpha2 = (STEP_TO_BOUNDARY * step_length(&pt, &dir2)?).min(1.0);
+            if alpha2 < alpha + 0.1 * (target - alpha) {
+                break;
+            }
+            dir = dir2;
+            alpha = alpha2;
+            rhs = rhs2;
+            rcs = rcs2;
+        }
         if settings.verbose {
-            eprintln!("dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:.2} s", normal.reg, it_start.elapsed().as_secs_f64());
+            eprintln!(
+                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:.2} s ({factor_seconds:.2} s forming and factoring)",
+                normal.reg,
+                it_start.elapsed().as_secs_f64()
+            );
         }
         if alpha > MIN_STEP {
             stalls = 0;

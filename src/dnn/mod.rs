@@ -139,9 +139,10 @@ impl DnnProblem {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DnnMethod {
-    /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER` and its memory estimate fits the
-    /// limit, the ADMM otherwise (the choice is made before solving, from the sizes alone, and
-    /// reported).
+    /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER`, its memory estimate fits the
+    /// limit and, with a time limit, its predicted time ([`ipm::TYPICAL_ITERATIONS`] times
+    /// [`ipm::predicted_iteration_seconds`]) fits the limit; the ADMM otherwise. The choice is
+    /// made before solving, from the sizes and the settings alone, and reported.
     Auto,
     /// The ADMM ([`admm`]): memory `O(p^2)`, moderate accuracy.
     Admm,
@@ -179,7 +180,8 @@ impl DnnMethod {
         match self {
             DnnMethod::Auto => {
                 let fits = ipm::memory_estimate(problem).map(|m| m <= settings.memory_limit_bytes).unwrap_or(false);
-                if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits {
+                let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::TYPICAL_ITERATIONS * ipm::predicted_iteration_seconds(problem) <= t);
+                if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits && in_time {
                     DnnMethod::InteriorPoint
                 } else {
                     DnnMethod::Admm
