@@ -1,6 +1,7 @@
 //! The SDP relaxation side by side, in one run, on the same data: the paper's pipeline (cvxpy
 //! building the full form, SCS at eps 1e-4), cvxpy's reduced form with Clarabel, and our CLI
-//! routes `convex-relu solve --formulation sdp --backend {clarabel,scs,dnn} --json`.
+//! routes `convex-relu solve --formulation sdp --backend {clarabel,scs,dnn} --json` (`dnn-ipm`,
+//! `dnn-admm`: the `dnn` backend with `--dnn-method ipm` / `admm`; `dnn` lets it choose).
 //!
 //! Every route runs as a subprocess under `/usr/bin/time -f '%e %M'` (wall seconds, peak
 //! resident memory of the largest process), in its own process group, killed after its time
@@ -53,7 +54,7 @@ use common::{loglog_exponent, loglog_plot};
 
 const ALL_INSTANCES: [&str; 7] = ["spiral60", "iris-head75", "iris-half", "iris", "ionosphere-half", "banknote-half", "digits-pca20"];
 const DEFAULT_INSTANCES: &str = "spiral60,iris-half,iris,ionosphere-half,banknote-half,digits-pca20";
-const ALL_ROUTES: [&str; 5] = ["clarabel", "scs", "dnn", "paper", "cvxpy-clarabel"];
+const ALL_ROUTES: [&str; 7] = ["clarabel", "scs", "dnn", "dnn-ipm", "dnn-admm", "paper", "cvxpy-clarabel"];
 
 fn named(name: &str) -> Dataset {
     let options = CsvOptions { target: TargetColumn::Last, encoding: TargetEncoding::Onehot, ..CsvOptions::default() };
@@ -230,7 +231,12 @@ fn run_route(route: &str, name: &str, data: &Dataset, csv: &Path, o: &Options) -
     let beta = format!("{}", o.beta);
     let csv_s = csv.display().to_string();
     let cmd: Vec<String> = match route {
-        "clarabel" | "scs" | "dnn" => {
+        "clarabel" | "scs" | "dnn" | "dnn-ipm" | "dnn-admm" => {
+            // dnn-ipm, dnn-admm: the dnn backend with its method fixed (`dnn` lets it choose).
+            let (backend, method) = match route.split_once('-') {
+                Some((b, m)) => (b, Some(m)),
+                None => (route, None),
+            };
             let help = Command::new(&o.cli).args(["solve", "-h"]).output();
             // the --backend line lists the compiled-in kinds: "[possible values: clarabel, scs, ...]"
             let known = help
@@ -238,17 +244,21 @@ fn run_route(route: &str, name: &str, data: &Dataset, csv: &Path, o: &Options) -
                     String::from_utf8_lossy(&h.stdout)
                         .lines()
                         .filter(|l| l.contains("possible values") && l.contains("clarabel"))
-                        .any(|l| l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == route))
+                        .any(|l| l.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == backend))
                 })
                 .unwrap_or(false);
             if !known {
                 row.status = "unavailable".into();
                 return row;
             }
-            [&o.cli, "solve", "--data", &csv_s, "--targets", "onehot", "--formulation", "sdp", "--beta", &beta, "--backend", route, "--time-limit", &limit, "--json"]
+            let mut cmd: Vec<String> = [&o.cli, "solve", "--data", &csv_s, "--targets", "onehot", "--formulation", "sdp", "--beta", &beta, "--backend", backend, "--time-limit", &limit, "--json"]
                 .iter()
                 .map(|s| s.to_string())
-                .collect()
+                .collect();
+            if let Some(m) = method {
+                cmd.extend(["--dnn-method".to_string(), m.to_string()]);
+            }
+            cmd
         }
         "paper" | "cvxpy-clarabel" => {
             let (form, solver) = if route == "paper" { ("full", "SCS") } else { ("reduced", "CLARABEL") };

@@ -297,7 +297,12 @@ impl fmt::Display for Report {
         writeln!(f, "data            {} (n = {}, d = {}, c = {})", self.data, self.n, self.d, self.c)?;
         let pats = self.patterns.map_or(String::new(), |p| format!(", {p} patterns"));
         writeln!(f, "program         {}, beta = {}{}", self.formulation, self.beta, pats)?;
-        writeln!(f, "backend         {} -> {} in {} iterations, {:.3} s", self.backend, self.status, self.iterations, self.solve_seconds)?;
+        let method = match self.dnn_method.as_deref() {
+            Some("ipm") => " (interior point)",
+            Some("admm") => " (ADMM)",
+            _ => "",
+        };
+        writeln!(f, "backend         {}{method} -> {} in {} iterations, {:.3} s", self.backend, self.status, self.iterations, self.solve_seconds)?;
         writeln!(f, "objective       {}  ({})", f8(self.objective), self.objective_label)?;
         let lb_label = if self.certified { "certified lower bound" } else { "no certified lower bound" };
         writeln!(f, "lower bound     {}  ({lb_label})", f8(self.lower_bound))?;
@@ -656,8 +661,8 @@ pub fn compile_for_export(data: &Dataset, s: &PipelineSettings) -> Result<(Conic
 }
 
 /// Runs `settings` once per value of `betas`, in order, one outcome per beta. With the `dnn`
-/// backend each solve is warm-started from the previous one (same data); the other backends
-/// solve each beta from scratch.
+/// backend's ADMM each solve is warm-started from the previous one (same data); its
+/// interior-point method and the other backends solve each beta from scratch (a note says so).
 pub fn run_path(data: &Dataset, settings: &PipelineSettings, betas: &[f64]) -> Result<Vec<Outcome>> {
     if betas.is_empty() {
         return Err(Error::InvalidArgument("the beta path is empty".into()));

@@ -255,7 +255,7 @@ fn solve(
     run_one(py, &data, &settings)
 }
 
-/// Runs a beta path (warm-started on the dnn backend); one (report, network) pair per beta.
+/// Runs a beta path (warm-started by the dnn backend's ADMM); one (report, network) pair per beta.
 #[pyfunction]
 fn solve_path(
     py: Python<'_>,

@@ -648,8 +648,9 @@ def solve_path(
 ) -> List[Report]:
     """:func:`solve` for every beta of ``betas`` in order (``convex-relu solve --beta b1,b2,...``).
 
-    With ``backend="dnn"`` (``formulation="sdp"``) each solve is warm-started from the previous
-    one; the other backends solve each beta from scratch. ``formulation="three-layer"`` takes a
+    With ``backend="dnn"`` (``formulation="sdp"``), when the backend runs its ADMM (large
+    programs), each solve is warm-started from the previous one; its interior-point method and the
+    other backends solve each beta from scratch (``Report.dnn_method`` says which ran). ``formulation="three-layer"`` takes a
     single beta (as on the command line): call :func:`solve` once per beta.
     """
     x, y = _data(X, Y)
