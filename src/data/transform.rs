@@ -1,4 +1,5 @@
-//! Transforms of a [`Dataset`]: column standardisation, a bias column and seeded splits.
+//! Transforms of a [`Dataset`]: column standardisation, a bias column, seeded splits and
+//! principal components.
 //!
 //! - Standardisation: `x_ij <- (x_ij - mean_j) / sd_j` with the mean and the population standard
 //!   deviation `sd_j = sqrt(1/n sum_i (x_ij - mean_j)^2)` of the **training** rows only
