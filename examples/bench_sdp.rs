@@ -39,7 +39,7 @@
 //! route finished at least three instances.
 
 use convex_relu::data::{self, synth, transform, CsvOptions, Dataset, TargetColumn, TargetEncoding};
-use ndarray::{Array2, Axis};
+use ndarray::Axis;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -75,25 +75,17 @@ fn half(name: &str, rows: usize) -> Dataset {
     standardised_with_bias(train.select_rows(&keep).expect("rows"))
 }
 
-/// 1000 seeded rows of digits, centred, projected on the top 20 principal components.
+/// 1000 seeded rows of digits, centred, projected on the top 20 principal components of those
+/// rows ([`transform::Pca`]).
 fn digits_pca20() -> Dataset {
     let all = named("digits");
     let mut idx: Vec<usize> = (0..all.n()).collect();
     idx.shuffle(&mut ChaCha8Rng::seed_from_u64(0));
     idx.truncate(1000);
     idx.sort_unstable();
-    let sub = all.select_rows(&idx).expect("rows");
-    let mean = sub.x.mean_axis(Axis(0)).expect("rows");
-    let centred = &sub.x - &mean;
-    let cov = centred.t().dot(&centred) / (sub.n() as f64);
-    let d = cov.nrows();
-    let eig = nalgebra::DMatrix::from_fn(d, d, |i, j| cov[(i, j)]).symmetric_eigen();
-    let mut order: Vec<usize> = (0..d).collect();
-    order.sort_by(|&a, &b| eig.eigenvalues[b].total_cmp(&eig.eigenvalues[a]));
-    let basis = Array2::from_shape_fn((d, 20), |(i, k)| eig.eigenvectors[(i, order[k])]);
-    let mut out = sub.clone();
-    out.x = centred.dot(&basis);
-    out.feature_names = (0..20).map(|k| format!("pc{k}")).collect();
+    let mut out = all.select_rows(&idx).expect("rows");
+    let pca = transform::Pca::fit(out.x.view(), 20).expect("principal components");
+    pca.apply_to(&mut out).expect("principal components");
     out.source = "digits, 1000 seeded rows, PCA-20".into();
     standardised_with_bias(out)
 }

@@ -6,9 +6,13 @@
 //! ```text
 //! cargo run --release --example paper_study -- --datasets iris --bias both --out docs/figures
 //! cargo run --release --example paper_study -- --datasets ionosphere,pima,banknote --max-rows 100 --out docs/figures --tag small
+//! cargo run --release --example paper_study -- --datasets digits-pca20 --train-rows 1000 --bias yes --backend dnn --time-limit 150
 //! ```
 //!
-//! Options: `--datasets a,b` (names in models/datasets), `--bias yes|no|both` (default both),
+//! Options: `--datasets a,b` (names in models/datasets; `NAME-pcaK` = NAME with its features
+//! replaced by their top K principal components, fitted on the training rows only),
+//! `--train-rows N` (the split puts N rows into the training part instead of half; stratified,
+//! so up to one row per class off), `--bias yes|no|both` (default both),
 //! `--beta` (0.1), `--max-rows N` (training rows used; a seeded stratified subsample of the
 //! training half when it is larger; default: all), `--backend clarabel|scs|dnn` (default:
 //! Clarabel when q = n + d + c <= 90, else SCS), `--time-limit` seconds for the relaxation
@@ -18,13 +22,14 @@
 //! `--equal-time` (also local training with as many restarts as fit in the SDP route's time),
 //! `--wide M` (also local training at width M, the paper's wide baseline; default 300, 0 = off).
 //!
-//! Protocol (nothing is chosen on test data): 50/50 stratified split (seed 0), features
-//! standardised with the training half's statistics, one-hot targets, the bias column appended
-//! after standardising; subsample seed 1. Every choice inside a row is described in
+//! Protocol (nothing is chosen on test data): 50/50 stratified split (seed 0), for `NAME-pcaK`
+//! the principal components fitted on the training rows and applied to both parts
+//! (`transform::Pca`), features standardised with the training half's statistics, one-hot
+//! targets, the bias column appended after standardising; subsample seed 1. Every choice inside a row is described in
 //! `convex_relu::study`.
 
 use convex_relu::backend::{BackendKind, SolveSettings};
-use convex_relu::data::transform::{append_bias, train_test_split, Standardizer};
+use convex_relu::data::transform::{append_bias, train_test_split, Pca, Standardizer};
 use convex_relu::data::{load_named, CsvOptions, TargetEncoding};
 use convex_relu::study::{evaluate_split, SplitOutcome, StudySettings};
 use plotters::prelude::*;
@@ -80,6 +85,7 @@ fn main() {
     let datasets: Vec<String> = get("--datasets").unwrap_or_else(|| "iris".into()).split(',').map(String::from).collect();
     let beta: f64 = get("--beta").map(|v| v.parse().expect("--beta: a number")).unwrap_or(0.1);
     let max_rows: Option<usize> = get("--max-rows").map(|v| v.parse().expect("--max-rows: an integer"));
+    let train_rows: Option<usize> = get("--train-rows").map(|v| v.parse().expect("--train-rows: an integer"));
     let time_limit: f64 = get("--time-limit").map(|v| v.parse().expect("--time-limit: seconds")).unwrap_or(120.0);
     let polish: usize = get("--polish").map(|v| v.parse().expect("--polish: an integer")).unwrap_or(3);
     let backend_arg = get("--backend");
@@ -113,14 +119,27 @@ fn main() {
         write_plots(&dir, &tag, &rows);
         return;
     }
-    println!("beta = {beta}; split seed 0 (50/50 stratified); subsample seed 1; relaxation time limit {time_limit} s; polish {polish}");
+    let split = train_rows.map_or("50/50".to_string(), |m| format!("{m} training rows"));
+    println!("beta = {beta}; split seed 0 ({split}, stratified); subsample seed 1; relaxation time limit {time_limit} s; polish {polish}");
     println!("| data | bias | rows | backend | status | LB | round | polish | local | gap | round tr/te | polish tr/te | local tr/te | NNGP tr/te | NTK tr/te | s: sdp+round / +polish / local / nngp / ntk | local, equal time: obj | tr/te | restarts | local, wide: obj | tr/te | s |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let t0 = Instant::now();
     for name in &datasets {
         let opts = CsvOptions { encoding: TargetEncoding::Onehot, ..Default::default() };
-        let full = load_named(name, &opts).unwrap_or_else(|e| panic!("loading {name}: {e}"));
-        let (mut tr_half, mut te) = train_test_split(&full, 0.5, 0, true).expect("split");
+        let (base, pca) = pca_spec(name);
+        let full = load_named(base, &opts).unwrap_or_else(|e| panic!("loading {base}: {e}"));
+        let test_fraction = match train_rows {
+            Some(m) if m > 0 && m < full.n() => 1.0 - m as f64 / full.n() as f64,
+            Some(m) => panic!("--train-rows: expected 1 to {} for {base}, found {m}", full.n() - 1),
+            None => 0.5,
+        };
+        let (mut tr_half, mut te) = train_test_split(&full, test_fraction, 0, true).expect("split");
+        if let Some(k) = pca {
+            // Fitted on the training rows only; the test rows get the training mean and axes.
+            let p = Pca::fit(tr_half.x.view(), k).unwrap_or_else(|e| panic!("{name}: {e}"));
+            p.apply_to(&mut tr_half).expect("principal components");
+            p.apply_to(&mut te).expect("principal components");
+        }
         let st = Standardizer::fit(tr_half.x.view()).expect("standardise");
         st.apply_to(&mut tr_half).expect("standardise");
         st.apply_to(&mut te).expect("standardise");
@@ -190,6 +209,14 @@ fn main() {
     println!("\nwall time {:.1} s", t0.elapsed().as_secs_f64());
     if let Some(dir) = out_dir {
         write_plots(&dir, &tag, &rows);
+    }
+}
+
+/// `NAME-pcaK` -> (`NAME`, Some(K)); any other name -> (name, None).
+fn pca_spec(name: &str) -> (&str, Option<usize>) {
+    match name.rsplit_once("-pca").map(|(b, k)| (b, k.parse::<usize>())) {
+        Some((base, Ok(k))) if !base.is_empty() => (base, Some(k)),
+        _ => (name, None),
     }
 }
 

@@ -12,7 +12,8 @@
 //! - Named data sets live in `models/datasets/NAME.csv` ([`models_dir`], [`load_named`]).
 //!
 //! Submodules: [`csv`] (reading, with errors naming file, line and column), [`transform`]
-//! (standardisation, bias column, seeded splits) and [`synth`] (seeded generators).
+//! (standardisation, bias column, seeded splits, principal components) and [`synth`] (seeded
+//! generators).
 
 pub mod csv;
 pub mod synth;

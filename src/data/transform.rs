@@ -1,4 +1,5 @@
-//! Transforms of a [`Dataset`]: column standardisation, a bias column and seeded splits.
+//! Transforms of a [`Dataset`]: column standardisation, a bias column, seeded splits and
+//! principal components.
 //!
 //! - Standardisation: `x_ij <- (x_ij - mean_j) / sd_j` with the mean and the population standard
 //!   deviation `sd_j = sqrt(1/n sum_i (x_ij - mean_j)^2)` of the **training** rows only
@@ -10,10 +11,19 @@
 //! - Split: [`train_test_split`] shuffles the rows with `ChaCha8Rng::seed_from_u64(seed)`
 //!   (optionally within each class: stratified) and puts `round(test_fraction * n)` rows
 //!   (per class when stratified) into the test part; both parts keep the original row order.
+//! - Principal components: [`Pca::fit`] on the **training** rows `X` (n x d) takes their mean
+//!   `m` and population covariance `C = 1/n sum_i (x_i - m)(x_i - m)'`, and keeps the
+//!   eigenvectors `v_1..v_k` of its `k` largest eigenvalues `l_1 >= ... >= l_k` (LAPACK
+//!   `dsyevr`). [`Pca::apply`] maps any row `x` (training or test) to `z_j = (x - m)' v_j`, with
+//!   the training `m` and `v_j`. On the training rows the new columns have mean 0, variance
+//!   `l_j` and are mutually orthogonal. Sign convention: the entry of largest magnitude of each
+//!   `v_j` (the first one on a tie) is positive, so a fit is reproducible. Features are named
+//!   `pc1..pck`.
 
 use super::{Dataset, TargetKind};
 use crate::error::{Error, Result};
-use ndarray::{Array1, Array2, ArrayView2};
+use crate::linalg::{sym_eigen, EigenRange};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -75,6 +85,83 @@ impl Standardizer {
     /// Apply to the features of a data set in place.
     pub fn apply_to(&self, data: &mut Dataset) -> Result<()> {
         data.x = self.apply(data.x.view())?;
+        Ok(())
+    }
+}
+
+/// A principal-component projection fitted on training rows (see the module docs).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pca {
+    /// Column means of the training rows (d).
+    pub mean: Array1<f64>,
+    /// d x k: orthonormal columns `v_1..v_k`, by decreasing variance.
+    pub components: Array2<f64>,
+    /// The k largest eigenvalues of the training rows' population covariance, decreasing: the
+    /// variances of the projected training columns.
+    pub variances: Array1<f64>,
+}
+
+impl Pca {
+    /// Fit `k` components on the rows of `x` (the training rows). Errors on no rows, `k = 0`,
+    /// `k > d`, non-finite entries, or a covariance too large for the memory budget.
+    pub fn fit(x: ArrayView2<f64>, k: usize) -> Result<Pca> {
+        let (n, d) = x.dim();
+        if n == 0 {
+            return Err(Error::InvalidArgument("cannot fit principal components on a data set with no rows".into()));
+        }
+        if k == 0 || k > d {
+            return Err(Error::InvalidArgument(format!("principal components: asked for {k}, expected 1 to {d} (the number of feature columns)")));
+        }
+        if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::InvalidArgument(format!("cannot fit principal components: row {}, column {} holds the non-finite value {v}", i + 1, j + 1)));
+        }
+        // The covariance (d x d) twice (ndarray and LAPACK copies) plus the eigenvectors.
+        crate::limits::check_bytes(3.0 * 8.0 * d as f64 * d as f64, || format!("the {d} x {d} covariance of the principal components"))?;
+        // Divide by the largest magnitude first so that squares of huge entries cannot
+        // overflow; eigenvectors are unchanged and eigenvalues scale back by big^2.
+        let big = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let big = if big > 0.0 { big } else { 1.0 };
+        let scaled = &x / big;
+        let mean_s = scaled.mean_axis(Axis(0)).ok_or_else(|| Error::InvalidArgument("no rows".into()))?;
+        let centred = &scaled - &mean_s;
+        let cov = centred.t().dot(&centred) / n as f64;
+        let cov = nalgebra::DMatrix::from_fn(d, d, |i, j| cov[(i, j)]);
+        let eig = sym_eigen(&cov, EigenRange::All)?;
+        if eig.values.len() != d {
+            return Err(Error::Backend { backend: "lapack", message: format!("dsyevr returned {} of {d} eigenpairs", eig.values.len()) });
+        }
+        let mut components = Array2::zeros((d, k));
+        let mut variances = Array1::zeros(k);
+        for j in 0..k {
+            let col = d - 1 - j; // eigenvalues ascending
+            let v = eig.vectors.column(col);
+            let pivot = (0..d).fold(0, |b, i| if v[i].abs() > v[b].abs() { i } else { b });
+            let sign = if v[pivot] < 0.0 { -1.0 } else { 1.0 };
+            for i in 0..d {
+                components[(i, j)] = sign * v[i];
+            }
+            // Rounding can leave a zero eigenvalue slightly negative.
+            variances[j] = eig.values[col].max(0.0) * big * big;
+        }
+        Ok(Pca { mean: mean_s * big, components, variances })
+    }
+
+    /// `(x - mean) components`: n x k. Errors when the column count differs from the fit's.
+    pub fn apply(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        if x.ncols() != self.mean.len() {
+            return Err(Error::InvalidArgument(format!(
+                "principal components fitted on {} columns applied to {} columns",
+                self.mean.len(),
+                x.ncols()
+            )));
+        }
+        Ok((&x - &self.mean).dot(&self.components))
+    }
+
+    /// Replace the features of a data set by their projections, named `pc1..pck`.
+    pub fn apply_to(&self, data: &mut Dataset) -> Result<()> {
+        data.x = self.apply(data.x.view())?;
+        data.feature_names = (1..=self.components.ncols()).map(|j| format!("pc{j}")).collect();
         Ok(())
     }
 }
@@ -142,6 +229,7 @@ pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u64, stratify:
 mod tests {
     use super::*;
     use ndarray::array;
+    use rand::Rng;
 
     #[test]
     fn standardise_by_hand() {
@@ -167,6 +255,101 @@ mod tests {
         append_bias(&mut d);
         assert_eq!(d.x, array![[1.0, 1.0], [2.0, 1.0]]);
         assert_eq!(d.feature_names, vec!["x0", "bias"]);
+    }
+
+    #[test]
+    fn pca_closed_form_in_the_plane() {
+        // Rows m + a_i u + b_i v with orthonormal u, v: the covariance is
+        // (1/4) sum a_i^2 u u' + (1/4) sum b_i^2 v v' = 2 u u' + 0.5 v v', so the components are u
+        // and v (largest entries positive for theta = 0.3) and the projections are exactly a, b.
+        let t = 0.3f64;
+        let (u, v) = ([t.cos(), t.sin()], [-t.sin(), t.cos()]);
+        let m = [1.5, -4.0];
+        let (a, b) = ([2.0, -2.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]);
+        let x = Array2::from_shape_fn((4, 2), |(i, j)| m[j] + a[i] * u[j] + b[i] * v[j]);
+        let p = Pca::fit(x.view(), 2).unwrap();
+        assert!((p.variances[0] - 2.0).abs() < 1e-13 && (p.variances[1] - 0.5).abs() < 1e-13, "{:?}", p.variances);
+        for j in 0..2 {
+            assert!((p.mean[j] - m[j]).abs() < 1e-14);
+            assert!((p.components[(j, 0)] - u[j]).abs() < 1e-13 && (p.components[(j, 1)] - v[j]).abs() < 1e-13, "{:?}", p.components);
+        }
+        let z = p.apply(x.view()).unwrap();
+        for i in 0..4 {
+            assert!((z[(i, 0)] - a[i]).abs() < 1e-13 && (z[(i, 1)] - b[i]).abs() < 1e-13, "{z:?}");
+        }
+        // A new (test) row is centred with the training mean: m + 3u - 7v -> (3, -7).
+        let row = Array2::from_shape_fn((1, 2), |(_, j)| m[j] + 3.0 * u[j] - 7.0 * v[j]);
+        let zt = p.apply(row.view()).unwrap();
+        assert!((zt[(0, 0)] - 3.0).abs() < 1e-13 && (zt[(0, 1)] + 7.0).abs() < 1e-13);
+        // One component: only u.
+        let p1 = Pca::fit(x.view(), 1).unwrap();
+        assert_eq!(p1.components.dim(), (2, 1));
+        assert!((p1.apply(row.view()).unwrap()[(0, 0)] - 3.0).abs() < 1e-13);
+    }
+
+    #[test]
+    fn pca_matches_the_svd_of_the_centred_rows() {
+        // Independent reference: nalgebra's SVD of the centred data (not the covariance's
+        // eigendecomposition): eigenvalues s_j^2 / n, eigenspace spanned by the right singular
+        // vectors. Columns get very different scales so the top eigenvalues are distinct.
+        let (n, d, k) = (40, 6, 3);
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let x = Array2::from_shape_fn((n, d), |(_, j)| (rng.random::<f64>() - 0.5) * (1.0 + 2.0 * j as f64) + 10.0);
+        let p = Pca::fit(x.view(), k).unwrap();
+        let mean: Vec<f64> = (0..d).map(|j| x.column(j).sum() / n as f64).collect();
+        let c = nalgebra::DMatrix::from_fn(n, d, |i, j| x[(i, j)] - mean[j]);
+        let svd = c.svd(false, true);
+        let mut sv: Vec<(f64, usize)> = svd.singular_values.iter().copied().zip(0..).collect();
+        sv.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let vt = svd.v_t.unwrap();
+        for j in 0..k {
+            let lam = sv[j].0 * sv[j].0 / n as f64;
+            assert!((p.variances[j] - lam).abs() < 1e-10 * lam, "variance {j}: {} vs {lam}", p.variances[j]);
+        }
+        // Same k-dimensional subspace: the projectors V_k V_k' agree.
+        for a in 0..d {
+            for b in 0..d {
+                let pa: f64 = (0..k).map(|j| p.components[(a, j)] * p.components[(b, j)]).sum();
+                let pb: f64 = (0..k).map(|j| vt[(sv[j].1, a)] * vt[(sv[j].1, b)]).sum();
+                assert!((pa - pb).abs() < 1e-9, "projector ({a}, {b}): {pa} vs {pb}");
+            }
+        }
+        // Projected training columns: mean 0, orthogonal, variances = the eigenvalues.
+        let z = p.apply(x.view()).unwrap();
+        for j in 0..k {
+            assert!(z.column(j).sum().abs() < 1e-10);
+            for l in 0..k {
+                let g = z.column(j).dot(&z.column(l)) / n as f64;
+                let want = if j == l { p.variances[j] } else { 0.0 };
+                assert!((g - want).abs() < 1e-10, "gram ({j}, {l}) = {g}, expected {want}");
+            }
+            let pivot = (0..d).fold(0, |b, i| if p.components[(i, j)].abs() > p.components[(b, j)].abs() { i } else { b });
+            assert!(p.components[(pivot, j)] > 0.0, "sign convention");
+        }
+        let mut data = Dataset::from_arrays(x.clone(), Array2::zeros((n, 1)), TargetKind::Numeric, "t");
+        p.apply_to(&mut data).unwrap();
+        assert_eq!(data.feature_names, vec!["pc1", "pc2", "pc3"]);
+    }
+
+    #[test]
+    fn pca_bad_input_errors() {
+        let x = array![[1.0, 2.0], [3.0, 5.0]];
+        assert!(Pca::fit(x.view(), 0).unwrap_err().to_string().contains("expected 1 to 2"));
+        assert!(Pca::fit(x.view(), 3).is_err());
+        assert!(Pca::fit(Array2::<f64>::zeros((0, 2)).view(), 1).is_err());
+        let e = Pca::fit(array![[1.0, f64::NAN]].view(), 1).unwrap_err().to_string();
+        assert!(e.contains("row 1, column 2"), "{e}");
+        let p = Pca::fit(x.view(), 1).unwrap();
+        assert!(p.apply(array![[1.0, 2.0, 3.0]].view()).is_err());
+        // Huge entries: 200 rows alternating (1, 2) and (3, 5), times 1e153. The covariance
+        // sums 200 products of about 1e306 (over f64::MAX unless scaled first), yet its
+        // entries (about 1e306) are finite.
+        let rows = Array2::from_shape_fn((200, 2), |(i, j)| x[(i % 2, j)]);
+        let p = Pca::fit(rows.view(), 1).unwrap();
+        let h = Pca::fit((&rows * 1e153).view(), 1).unwrap();
+        let r = h.variances[0] / 1e153 / 1e153;
+        assert!(r.is_finite() && (r / p.variances[0] - 1.0).abs() < 1e-12, "{r} vs {}", p.variances[0]);
+        assert!((h.components[(0, 0)] - p.components[(0, 0)]).abs() < 1e-12);
     }
 
     #[test]
