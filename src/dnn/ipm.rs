@@ -91,6 +91,9 @@ const STEP_TO_BOUNDARY: f64 = 0.99;
 /// Most centrality correctors per iteration (Gondzio).
 const CENTRALITY_CORRECTORS: usize = 2;
 
+/// Below this step length a pure centring direction is tried as well.
+const BLOCKED_STEP: f64 = 0.05;
+
 /// Steps shorter than this count as a stall; three stalls in a row stop the method.
 const MIN_STEP: f64 = 1e-8;
 
@@ -610,6 +613,18 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             rhs = rhs2;
             rcs = rcs2;
         }
+        // A blocked step (the iterate sits too close to the boundary of a cone): a pure centring
+        // step towards the point of the central path at the current mu instead.
+        if alpha < BLOCKED_STEP {
+            let centre = DMatrix::from_fn(q, q, |i, j| if i == j { mu - nt.lambda[i] * nt.lambda[i] } else { 0.0 });
+            let rcs_c: Vec<f64> = (0..m).map(|k| mu - pt.slack[k] * pt.z[k]).collect();
+            let dir_c = ctx.direction(&nt.complementarity_rhs(&centre), &rcs_c)?;
+            let alpha_c = (STEP_TO_BOUNDARY * step_length(&pt, &dir_c)?).min(1.0);
+            if alpha_c > alpha {
+                dir = dir_c;
+                alpha = alpha_c;
+            }
+        }
         if settings.verbose {
             eprintln!(
                 "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:.2} s ({factor_seconds:.2} s forming and factoring)",
@@ -798,10 +813,11 @@ fn factor_normal(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: us
                 }
             }
         }
-        let maxdiag = (0..nsv).map(|a| mm[(a, a)]).fold(0.0, f64::max).max(1e-300);
-        let reg = if attempt == 0 { 0.0 } else { maxdiag * 1e-14 * 100f64.powi(attempt - 1) };
+        // Regularisation relative to each diagonal entry (the entries span many orders of
+        // magnitude near the end); refinement against the unregularised M removes its effect.
+        let reg = if attempt == 0 { 0.0 } else { 1e-14 * 100f64.powi(attempt - 1) };
         for a in 0..nsv {
-            mm[(a, a)] += reg;
+            mm[(a, a)] *= 1.0 + reg;
         }
         if !cholesky_in_place(&mut mm)? {
             continue;
