@@ -91,9 +91,6 @@ const STEP_TO_BOUNDARY: f64 = 0.99;
 /// Most centrality correctors per iteration (Gondzio).
 const CENTRALITY_CORRECTORS: usize = 2;
 
-/// Below this step length a pure centring direction is tried as well.
-const BLOCKED_STEP: f64 = 0.05;
-
 /// Steps shorter than this count as a stall; three stalls in a row stop the method.
 const MIN_STEP: f64 = 1e-8;
 
@@ -612,18 +609,6 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             alpha = alpha2;
             rhs = rhs2;
             rcs = rcs2;
-        }
-        // A blocked step (the iterate sits too close to the boundary of a cone): a pure centring
-        // step towards the point of the central path at the current mu instead.
-        if alpha < BLOCKED_STEP {
-            let centre = DMatrix::from_fn(q, q, |i, j| if i == j { mu - nt.lambda[i] * nt.lambda[i] } else { 0.0 });
-            let rcs_c: Vec<f64> = (0..m).map(|k| mu - pt.slack[k] * pt.z[k]).collect();
-            let dir_c = ctx.direction(&nt.complementarity_rhs(&centre), &rcs_c)?;
-            let alpha_c = (STEP_TO_BOUNDARY * step_length(&pt, &dir_c)?).min(1.0);
-            if alpha_c > alpha {
-                dir = dir_c;
-                alpha = alpha_c;
-            }
         }
         if settings.verbose {
             eprintln!(
