@@ -175,14 +175,20 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
     let (lb, opt) = (dnn["lower_bound"].as_f64().unwrap(), clar["objective"].as_f64().unwrap());
     assert!(lb <= opt + 1e-7 && (opt - lb) / opt < 1e-5, "dnn LB {lb} vs clarabel {opt}");
     assert!(lb <= dnn["upper_bound"].as_f64().unwrap());
-    // A beta path: one JSON object per line, in order, warm-started after the first.
-    let out = run(&["solve", "--data", "reference-1d", "--beta", "1,0.1", "--formulation", "sdp", "--backend", "dnn", "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0]["beta"], 1.0);
-    assert_eq!(lines[1]["beta"], 0.1);
-    assert!(lines[1]["notes"].to_string().contains("warm-started"));
+    assert_eq!(dnn["dnn_method"], "ipm");
+    // A beta path: one JSON object per line, in order; the ADMM warm-starts after the first, the
+    // interior-point method (auto here) solves each from scratch and says so.
+    for (method, note) in [("admm", "warm-started"), ("auto", "from scratch")] {
+        let out = run(&["solve", "--data", "reference-1d", "--beta", "1,0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", method, "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0]["beta"], 1.0);
+        assert_eq!(lines[1]["beta"], 0.1);
+        assert!(lines[1]["notes"].to_string().contains(note), "{method}: {}", lines[1]["notes"]);
+    }
+    let err = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "newton"]);
+    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("expected auto, admm or ipm"));
     // Refusals name the problem.
     let err = run(&["solve", "--data", "reference-1d", "--beta", "1,0.1", "--formulation", "sdp", "--backend", "dnn", "--export", "x.json"]);
     assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("single --beta"));
