@@ -749,6 +749,8 @@ pub struct TightnessSettings {
     /// Iterations per restart.
     pub iterations: usize,
     pub budget: Budget,
+    /// The `dnn` backend's method (default auto).
+    pub dnn_method: dnn::DnnMethod,
 }
 
 impl Default for TightnessSettings {
@@ -763,6 +765,7 @@ impl Default for TightnessSettings {
             restarts: 5,
             iterations: 2000,
             budget: Budget::default(),
+            dnn_method: dnn::DnnMethod::Auto,
         }
     }
 }
@@ -856,6 +859,7 @@ pub fn tightness(data: &Dataset, t: &TightnessSettings) -> Result<Tightness> {
         samples: t.samples,
         budget: t.budget.clone(),
         exact_optimum: data.c() == 1,
+        dnn_method: t.dnn_method,
         ..Default::default()
     };
     let out = run(data, &s)?;

@@ -189,6 +189,13 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
     }
     let err = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "newton"]);
     assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("expected auto, admm or ipm"));
+    // The option is never silently ignored: another backend or formulation refuses it.
+    for extra in [["--backend", "clarabel", "--formulation", "sdp"], ["--backend", "dnn", "--formulation", "exact"]] {
+        let mut a = vec!["solve", "--data", "reference-1d", "--beta", "0.1", "--dnn-method", "ipm"];
+        a.extend(extra);
+        let err = run(&a);
+        assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("applies to the SDP relaxation with --backend dnn only"), "{a:?}");
+    }
     // Refusals name the problem.
     let err = run(&["solve", "--data", "reference-1d", "--beta", "1,0.1", "--formulation", "sdp", "--backend", "dnn", "--export", "x.json"]);
     assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("single --beta"));

@@ -128,7 +128,7 @@ pub fn run(args: &Args) -> Result<()> {
         exact_optimum: args.exact_optimum,
         polish_candidates: args.polish,
         bound_rounding: true,
-        dnn_method: args.solver.dnn_method,
+        dnn_method: args.solver.dnn_method(matches!(args.formulation, Formulation::Sdp))?,
     };
     let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     if args.beta.len() > 1 {

@@ -33,6 +33,7 @@ pub fn run(args: &Args) -> Result<()> {
     let file = export::read(&args.problem)?;
     let problem = &file.problem;
     let settings = args.solver.settings()?;
+    args.solver.dnn_method(false)?;
     let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
     let sol = backend::solve(problem, args.solver.backend, &settings)?;
     drop(logs);

@@ -33,9 +33,10 @@ pub struct SolverArgs {
     pub memory_limit: Option<u64>,
     /// The `dnn` backend's method: `ipm` (interior point: high accuracy, memory growing like
     /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy), or
-    /// `auto` (ipm up to q = 160 when its memory estimate fits, admm above).
-    #[arg(long, value_name = "METHOD", default_value = "auto", value_parser = parse_dnn_method)]
-    pub dnn_method: convex_relu::dnn::DnnMethod,
+    /// `auto` (the default: ipm up to q = 160 when its memory estimate and the time limit allow,
+    /// admm above). Only with `--backend dnn`.
+    #[arg(long, value_name = "METHOD", value_parser = parse_dnn_method)]
+    pub dnn_method: Option<convex_relu::dnn::DnnMethod>,
 }
 
 fn parse_dnn_method(text: &str) -> std::result::Result<convex_relu::dnn::DnnMethod, String> {
@@ -47,6 +48,20 @@ fn parse_memory_limit(text: &str) -> std::result::Result<u64, String> {
 }
 
 impl SolverArgs {
+    /// The `dnn` method: the one given (an error unless the backend is `dnn` and `dnn_applies`,
+    /// so that the option is never silently ignored), `auto` otherwise.
+    pub fn dnn_method(&self, dnn_applies: bool) -> Result<convex_relu::dnn::DnnMethod> {
+        match self.dnn_method {
+            None => Ok(convex_relu::dnn::DnnMethod::Auto),
+            Some(m) if dnn_applies && self.backend == BackendKind::Dnn => Ok(m),
+            Some(m) => Err(convex_relu::error::Error::InvalidArgument(format!(
+                "--dnn-method {} applies to the SDP relaxation with --backend dnn only (backend is {})",
+                m.name(),
+                self.backend.name()
+            ))),
+        }
+    }
+
     /// The validated [`SolveSettings`].
     pub fn settings(&self) -> Result<SolveSettings> {
         let s = SolveSettings { tolerance: self.tolerance, max_iterations: self.max_iterations, time_limit_seconds: self.time_limit, verbose: self.verbose, memory_limit_bytes: self.memory_limit };

@@ -22,6 +22,7 @@ pub fn solve(args: &super::solve::Args) -> Result<()> {
     let [beta] = args.beta[..] else {
         return Err(Error::InvalidArgument(format!("--formulation three-layer takes a single --beta (found {} values)", args.beta.len())));
     };
+    args.solver.dnn_method(false)?;
     let settings = ThreeLayerSettings {
         beta,
         sub_width: m1,

@@ -55,6 +55,7 @@ pub fn run(args: &Args) -> Result<()> {
         widths: args.widths.clone(),
         restarts: args.restarts,
         iterations: args.iterations,
+        dnn_method: args.solver.dnn_method(true)?,
         ..Default::default()
     };
     let logs = super::exit::LogsToStderr::new(args.json && args.solver.verbose);
