@@ -18,6 +18,7 @@
 //! out-of-range settings, unparsable files); the message is the library's message unchanged.
 
 use convex_relu::backend::{BackendKind, SolveSettings};
+use convex_relu::dnn::DnnMethod;
 use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::error::Error;
 use convex_relu::formulation::Formulation;
@@ -104,6 +105,8 @@ fn dataset(x: PyReadonlyArray2<'_, f64>, y: PyReadonlyArray2<'_, f64>, targets: 
 #[pyo3(from_item_all)]
 struct SolverOptions {
     backend: String,
+    /// `auto`, `admm` or `ipm`; only with the `dnn` backend on the SDP relaxation (`None`: auto).
+    dnn_method: Option<String>,
     tolerance: Option<f64>,
     max_iterations: Option<u32>,
     time_limit: Option<f64>,
@@ -113,6 +116,20 @@ struct SolverOptions {
 impl SolverOptions {
     fn backend(&self) -> PyResult<BackendKind> {
         BackendKind::from_str(&self.backend).map_err(to_py)
+    }
+
+    /// The `dnn` method, refused (never ignored) unless the backend is `dnn` and `applies`.
+    fn dnn_method(&self, applies: bool) -> PyResult<DnnMethod> {
+        let Some(text) = &self.dnn_method else { return Ok(DnnMethod::Auto) };
+        let method = DnnMethod::parse(text).map_err(|e| value_error(e.to_string()))?;
+        if !(applies && self.backend()? == BackendKind::Dnn) {
+            return Err(value_error(format!(
+                "dnn_method {} applies to the SDP relaxation with backend dnn only (backend is {})",
+                method.name(),
+                self.backend
+            )));
+        }
+        Ok(method)
     }
 
     fn settings(&self) -> PyResult<SolveSettings> {
@@ -179,6 +196,7 @@ impl RunOptions {
             samples: self.samples,
             certify: self.certify,
             exact_optimum: self.exact_optimum,
+            dnn_method: self.solver.dnn_method(formulation == Formulation::Sdp)?,
             ..PipelineSettings::default()
         };
         s.validate().map_err(to_py)?;
@@ -188,6 +206,7 @@ impl RunOptions {
     /// `solve --formulation three-layer --sub-width M1 --configs C` (src/cli/three_layer.rs):
     /// `certify = false` also switches off column generation, as `--no-certify` does.
     fn three_layer(&self, beta: f64) -> PyResult<ThreeLayerSettings> {
+        self.solver.dnn_method(false)?;
         let sub_width = self.sub_width.ok_or_else(|| {
             value_error("formulation `three-layer` needs sub_width = M1 (first-layer neurons per sub-network)")
         })?;
@@ -317,6 +336,7 @@ fn tightness(
         widths,
         restarts,
         iterations,
+        dnn_method: solver.dnn_method(true)?,
         ..Default::default()
     };
     let out = py.detach(|| pipeline::tightness(&data, &t)).map_err(to_py)?;

@@ -116,3 +116,22 @@ def test_demo_matches_cli():
     for key in ("exact", "sdp"):
         assert_reports_equal(ours[key], cli[key])
     assert ours["exact_optimum"] == pytest.approx(cli["exact_optimum"], rel=1e-9)
+
+
+def test_dnn_method_matches_cli_and_is_never_ignored():
+    x, y = datasets.reference_1d()
+    for method in ("admm", "ipm"):
+        rep = cr.solve(x, y, 0.1, formulation="sdp", backend="dnn", dnn_method=method,
+                       source=datasets.REFERENCE_1D_NAME)
+        assert rep.dnn_method == method
+        cli = cli_json_lines("solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp",
+                             "--backend", "dnn", "--dnn-method", method, "--json")
+        assert_reports_equal(rep.to_dict(), cli[0], rel=1e-9)
+    with pytest.raises(ValueError, match="backend dnn only"):
+        cr.solve(x, y, 0.1, formulation="sdp", backend="clarabel", dnn_method="ipm")
+    with pytest.raises(ValueError, match="backend dnn only"):
+        cr.solve(x, y, 0.1, formulation="exact", backend="dnn", dnn_method="ipm")
+    with pytest.raises(ValueError, match="auto, admm or ipm"):
+        cr.solve(x, y, 0.1, formulation="sdp", backend="dnn", dnn_method="newton")
+    rows = cr.tightness(x, y, 0.1, backend="dnn", dnn_method="admm", widths=[2], restarts=1, iterations=100)
+    assert any(r["kind"] == "certified lower bound" for r in rows)

@@ -137,11 +137,14 @@ def _targets(targets: Optional[str], y: np.ndarray) -> str:
 
 
 def _solver(backend: str, tolerance: Optional[float], max_iterations: Optional[int],
-            time_limit: Optional[float], verbose: bool) -> Dict[str, Any]:
+            time_limit: Optional[float], verbose: bool, dnn_method: Optional[str] = None) -> Dict[str, Any]:
     if not isinstance(backend, str):
         raise ValueError(f"backend must be a string (one of {', '.join(BACKENDS)}), found {backend!r}")
+    if dnn_method is not None and not isinstance(dnn_method, str):
+        raise ValueError(f"dnn_method must be a string (auto, admm or ipm), found {dnn_method!r}")
     return {
         "backend": backend,
+        "dnn_method": dnn_method,
         "tolerance": None if tolerance is None else float(tolerance),
         "max_iterations": None if max_iterations is None else int(max_iterations),
         "time_limit": None if time_limit is None else float(time_limit),
@@ -548,7 +551,7 @@ def _configs(configs: Any) -> str:
 def _run_args(formulation: str, backend: str, tolerance: Optional[float], max_iterations: Optional[int],
               time_limit: Optional[float], verbose: bool, gates: int, seed: int, max_patterns: int,
               rounding: str, samples: Optional[int], certify: bool, exact_optimum: bool,
-              sub_width: Optional[int], configs: Any) -> Dict[str, Any]:
+              sub_width: Optional[int], configs: Any, dnn_method: Optional[str] = None) -> Dict[str, Any]:
     """The options dict of ``_native.solve`` / ``_native.solve_path`` (shared by both)."""
     if not isinstance(formulation, str):
         raise ValueError(f"formulation must be a string, found {formulation!r}")
@@ -556,7 +559,7 @@ def _run_args(formulation: str, backend: str, tolerance: Optional[float], max_it
         raise ValueError(f"rounding must be a string (gaussian or tos), found {rounding!r}")
     return dict(
         formulation=formulation,
-        solver=_solver(backend, tolerance, max_iterations, time_limit, verbose),
+        solver=_solver(backend, tolerance, max_iterations, time_limit, verbose, dnn_method),
         gates=_count(gates, "gates"),
         seed=_count(seed, "seed"),
         max_patterns=_count(max_patterns, "max_patterns"),
@@ -591,13 +594,16 @@ def solve(
     targets: Optional[str] = None,
     source: str = "arrays",
     verbose: bool = False,
+    dnn_method: Optional[str] = None,
 ) -> Report:
     """Solve one convex program on ``(X, Y)`` at weight decay ``beta`` and report its bounds.
 
     ``formulation``: ``exact`` (C-ReLU over every activation pattern, scalar output), ``gated``,
     ``sampled`` (``gates`` Gaussian gates), ``sdp`` (the facially reduced relaxation, any number of
     outputs) or ``sdp-full``. ``backend``: ``clarabel``, ``scs`` or ``dnn`` (SDP only); there is no
-    fallback between backends. ``tolerance``, ``max_iterations``, ``time_limit`` (seconds) default
+    fallback between backends. ``dnn_method`` (``backend="dnn"``, ``formulation="sdp"`` only, as
+    ``--dnn-method``): ``ipm`` (interior point), ``admm`` or ``auto`` (the default; the report's
+    ``dnn_method`` says which ran). ``tolerance``, ``max_iterations``, ``time_limit`` (seconds) default
     to the solver's own. ``targets`` (``numeric``/``signed``/``onehot``, default numeric) only
     changes the accuracy notion. ``source`` names the data in the report (its ``data`` key).
 
@@ -618,7 +624,7 @@ def solve(
     """
     x, y = _data(X, Y)
     run = _run_args(formulation, backend, tolerance, max_iterations, time_limit, verbose, gates, seed,
-                    max_patterns, rounding, samples, certify, exact_optimum, sub_width, configs)
+                    max_patterns, rounding, samples, certify, exact_optimum, sub_width, configs, dnn_method)
     rep, net = _native.solve(x, y, float(beta), _targets(targets, y), str(source), run)
     return Report._from_json(rep, net)
 
@@ -645,6 +651,7 @@ def solve_path(
     targets: Optional[str] = None,
     source: str = "arrays",
     verbose: bool = False,
+    dnn_method: Optional[str] = None,
 ) -> List[Report]:
     """:func:`solve` for every beta of ``betas`` in order (``convex-relu solve --beta b1,b2,...``).
 
@@ -658,7 +665,7 @@ def solve_path(
     if not bs:
         raise ValueError("the beta path is empty")
     run = _run_args(formulation, backend, tolerance, max_iterations, time_limit, verbose, gates, seed,
-                    max_patterns, rounding, samples, certify, exact_optimum, sub_width, configs)
+                    max_patterns, rounding, samples, certify, exact_optimum, sub_width, configs, dnn_method)
     outs = _native.solve_path(x, y, bs, _targets(targets, y), str(source), run)
     return [Report._from_json(r, n) for r, n in outs]
 
@@ -680,6 +687,7 @@ def tightness(
     targets: Optional[str] = None,
     source: str = "arrays",
     summary: bool = False,
+    dnn_method: Optional[str] = None,
 ) -> Any:
     """The comparison table of ``convex-relu tightness`` as a list of row dicts.
 
@@ -691,7 +699,7 @@ def tightness(
     x, y = _data(X, Y)
     text = _native.tightness(
         x, y, float(beta), _targets(targets, y), str(source),
-        _solver(backend, tolerance, max_iterations, time_limit, False),
+        _solver(backend, tolerance, max_iterations, time_limit, False, dnn_method),
         _count(seed, "seed"), None if samples is None else _count(samples, "samples"),
         [_count(w, "widths[]", 1) for w in widths], _count(restarts, "restarts"), _count(iterations, "iterations"),
     )

@@ -139,6 +139,7 @@ def solve(
     targets: Optional[Targets] = None,
     source: str = "arrays",
     verbose: bool = False,
+    dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
 ) -> Report: ...
 def solve_path(
     X: ArrayLike,
@@ -162,6 +163,7 @@ def solve_path(
     targets: Optional[Targets] = None,
     source: str = "arrays",
     verbose: bool = False,
+    dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
 ) -> List[Report]: ...
 @overload
 def tightness(
@@ -169,7 +171,7 @@ def tightness(
     max_iterations: Optional[int] = None, time_limit: Optional[float] = None, seed: int = 0,
     samples: Optional[int] = None, widths: Sequence[int] = (5, 10, 100), restarts: int = 5,
     iterations: int = 2000, targets: Optional[Targets] = None, source: str = "arrays",
-    summary: Literal[False] = False,
+    summary: Literal[False] = False, dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
 ) -> List[Dict[str, Any]]: ...
 @overload
 def tightness(
@@ -177,7 +179,7 @@ def tightness(
     max_iterations: Optional[int] = None, time_limit: Optional[float] = None, seed: int = 0,
     samples: Optional[int] = None, widths: Sequence[int] = (5, 10, 100), restarts: int = 5,
     iterations: int = 2000, targets: Optional[Targets] = None, source: str = "arrays",
-    summary: Literal[True] = ...,
+    summary: Literal[True] = ..., dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
 ) -> Dict[str, Any]: ...
 def export(
     X: ArrayLike,
