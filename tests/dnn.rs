@@ -1,31 +1,22 @@
 //! The `dnn` backend against independent references: Clarabel on the same relaxation, the exact
 //! optimum p* (scalar output), real networks' objectives, warm against cold solves, limits.
 
+mod dnn_common;
+
 use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
-use convex_relu::data::{synth, Dataset, TargetKind};
+use convex_relu::data::{synth, Dataset};
 use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
 use convex_relu::formulation::sdp::{compile, SdpForm};
 use convex_relu::network::Network;
 use convex_relu::pipeline::{self, PipelineSettings};
 use convex_relu::formulation::Formulation;
 use nalgebra::DMatrix;
-use ndarray::Array2;
+use dnn_common::{gaussian, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 use std::time::Instant;
 
-fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
-    Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
-}
-
-fn random_data(seed: u64, n: usize, d: usize, c: usize) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut x = gaussian(&mut rng, n, d);
-    x.column_mut(d - 1).fill(1.0);
-    Dataset::from_arrays(x, gaussian(&mut rng, n, c), TargetKind::Numeric, "random")
-}
 
 /// The ADMM (these tests are about it; the interior-point method has tests/dnn_ipm.rs).
 fn tight(tol: f64) -> DnnSettings {

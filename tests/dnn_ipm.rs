@@ -2,6 +2,8 @@
 //! same relaxation (compiled as a sparse conic problem), the exact optimum p* of scalar instances,
 //! the objectives of real networks, and its own limits.
 
+mod dnn_common;
+
 use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
 use convex_relu::data::{synth, transform, Dataset, TargetKind};
@@ -12,21 +14,9 @@ use convex_relu::formulation::Formulation;
 use convex_relu::network::Network;
 use convex_relu::pipeline::{self, PipelineSettings};
 use ndarray::Array2;
+use dnn_common::{gaussian, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
-
-fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
-    Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
-}
-
-/// Gaussian data with a bias column (no two rows equal, none zero).
-fn random_data(seed: u64, n: usize, d: usize, c: usize) -> Dataset {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut x = gaussian(&mut rng, n, d);
-    x.column_mut(d - 1).fill(1.0);
-    Dataset::from_arrays(x, gaussian(&mut rng, n, c), TargetKind::Numeric, "random")
-}
 
 fn ipm(tol: f64) -> DnnSettings {
     DnnSettings { method: DnnMethod::InteriorPoint, tolerance: tol, quiet: true, ..Default::default() }

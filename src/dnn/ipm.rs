@@ -455,7 +455,7 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution
         l.row_mut(i).fill(0.0);
         l.column_mut(i).fill(0.0);
     }
-    let lambda1 = -reduction.expand(&(-&sol.state.lambda1));
+    let lambda1 = reduction.expand(&sol.state.lambda1);
     sol.state = DnnState { s: s.clone(), p: s.clone(), l, lambda1, lambda2: z.clone(), ..sol.state.clone() };
     sol.primal_objective = problem.objective(&s);
     sol.dual_objective = super::admm::dual_objective(problem, &z);

@@ -1,0 +1,20 @@
+//! Data shared by the `dnn` test files (tests/dnn.rs, tests/dnn_ipm.rs).
+
+use convex_relu::data::{Dataset, TargetKind};
+use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// An `r x c` matrix of standard normal draws.
+pub fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
+    Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
+}
+
+/// Gaussian data whose last column is a bias (no two rows equal, none zero) and Gaussian targets.
+pub fn random_data(seed: u64, n: usize, d: usize, c: usize) -> Dataset {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut x = gaussian(&mut rng, n, d);
+    x.column_mut(d - 1).fill(1.0);
+    Dataset::from_arrays(x, gaussian(&mut rng, n, c), TargetKind::Numeric, "random")
+}
