@@ -640,7 +640,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     // status is `inaccurate` when that is within 1e3 times the tolerance.
     let (pt, measures) = match (status, best) {
         (Status::Solved, _) | (_, None) => {
-            let m = Measures { primal: f64::NAN, dual: f64::NAN, gap: f64::NAN };
+            let m = residuals(problem, &cons, &pt)?;
             (pt, m)
         }
         (st, Some((b, bm))) => {
@@ -650,7 +650,6 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             (b, bm)
         }
     };
-    let measures = if measures.primal.is_nan() { residuals(problem, &cons, &pt)? } else { measures };
     let Point { s: s_mat, zm: z_mat, z, y, .. } = pt;
     let (pres, dres, gap) = (measures.primal, measures.dual, measures.gap);
 
