@@ -198,27 +198,10 @@ pub fn min_eigenvalue(a: &DMatrix<f64>) -> Result<f64> {
 /// i.e. whether `a` is numerically positive definite. Combined with a diagonal margin this is
 /// a rigorous positive-semidefiniteness test (see [`crate::certify`]).
 pub fn cholesky_succeeds(a: &DMatrix<f64>) -> Result<bool> {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(Error::InvalidArgument(format!("cholesky: matrix is {} x {}, not square", n, a.ncols())));
-    }
-    if n == 0 {
-        return Ok(true);
-    }
-    if a.iter().any(|v| !v.is_finite()) {
+    if a.ncols() == a.nrows() && a.iter().any(|v| !v.is_finite()) {
         return Ok(false);
     }
-    let ni = dim(n)?;
-    let mut f = a.clone();
-    let mut info = 0i32;
-    // SAFETY: `f` is an n x n column-major buffer with leading dimension n.
-    unsafe {
-        lapack::dpotrf(b'L', ni, f.as_mut_slice(), ni, &mut info);
-    }
-    if info < 0 {
-        return Err(Error::Backend { backend: "lapack", message: format!("dpotrf argument {} invalid", -info) });
-    }
-    Ok(info == 0)
+    cholesky_in_place(&mut a.clone())
 }
 
 /// Cholesky factorisation `A = L L'` in place (LAPACK `dpotrf`, lower triangle; the strict upper

@@ -11,10 +11,9 @@ use convex_relu::dnn::reduce::RowReduction;
 use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
 use convex_relu::formulation::sdp::{compile, SdpForm};
 use convex_relu::formulation::Formulation;
-use convex_relu::network::Network;
 use convex_relu::pipeline::{self, PipelineSettings};
 use ndarray::Array2;
-use dnn_common::{gaussian, random_data};
+use dnn_common::{assert_below_networks, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -128,12 +127,7 @@ fn ipm_bound_is_below_p_star_and_every_network_whatever_the_iteration_count() {
         let sol = dnn::solve(&prob, &DnnSettings { max_iterations, ..ipm(1e-9) }, None).unwrap();
         let lb = certify_dnn(&prob, &sol.z, None, &[]);
         assert!(lb.certified, "{lb}");
-        for _ in 0..30 {
-            let net = Network { u: gaussian(&mut rng, data.d(), 4) * 0.7, v: gaussian(&mut rng, data.c(), 4) * 0.7 };
-            assert!(lb.value <= net.objective(&data, 0.1) + 1e-12);
-        }
-        let trained = pipeline::baseline(&data, 0.1, 6, 3, 500, 1).unwrap();
-        assert!(lb.value <= trained + 1e-12, "{} vs trained {trained}", lb.value);
+        assert_below_networks(lb.value, &data, 0.1, &mut rng);
     }
 }
 

@@ -18,3 +18,14 @@ pub fn random_data(seed: u64, n: usize, d: usize, c: usize) -> Dataset {
     x.column_mut(d - 1).fill(1.0);
     Dataset::from_arrays(x, gaussian(&mut rng, n, c), TargetKind::Numeric, "random")
 }
+
+/// Asserts that `lb` lies below the objective of 30 random width-4 networks (drawn from `rng`) and
+/// of a trained width-6 network on `data` at weight decay `beta`.
+pub fn assert_below_networks(lb: f64, data: &Dataset, beta: f64, rng: &mut ChaCha8Rng) {
+    for _ in 0..30 {
+        let net = convex_relu::network::Network { u: gaussian(rng, data.d(), 4) * 0.7, v: gaussian(rng, data.c(), 4) * 0.7 };
+        assert!(lb <= net.objective(data, beta) + 1e-12);
+    }
+    let trained = convex_relu::pipeline::baseline(data, beta, 6, 3, 500, 1).unwrap();
+    assert!(lb <= trained + 1e-12, "{lb} vs trained {trained}");
+}
