@@ -632,7 +632,11 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
         r.certify_seconds = Some(t1.elapsed().as_secs_f64());
         r.certified = bound.certified && bound.value.is_finite();
         r.lower_bound = r.certified.then_some(bound.value);
-        r.lower_bound_method = Some(format!("{} (dual of dnn)", bound.method));
+        let refined = match bound.details.refinement_steps {
+            0 => String::new(),
+            k => format!(", multiplier refined in {k} steps from {:.8}", bound.details.value_before_refinement),
+        };
+        r.lower_bound_method = Some(format!("{} (dual of dnn{refined})", bound.method));
     }
     r.finish();
     let out = Outcome { report: r, network, problem: None, meta, lambda: Some(lam) };

@@ -29,6 +29,19 @@
 //!
 //! with `C0 = beta/2 diag(0, I_U, I_V)`.
 //!
+//! # Refinement (dnn multipliers)
+//!
+//! An approximate multiplier (a first-order method stopped early) leaves `E` with a few negative
+//! eigenvalues, and the shift below pays for them at the price `UB`. Before certifying,
+//! [`certify_dnn_with`] takes up to [`RefineSettings::max_steps`] supergradient steps on the
+//! concave function `Z -> ell - mu(E(Z)) UB` over the `[AB]` block: with `(lambda_i, v_i)` the
+//! negative eigenpairs of `E` and `u_i` the rows `A, B` of `T v_i`, the direction is
+//! `G = sum_i |lambda_i| u_i u_i'` (so `T'GT` is PSD and `E` rises along every `v_i`). Each
+//! candidate `Z + t G` is repaired like any multiplier (the sign constraint clips it), its shift
+//! is verified by Cholesky, and a step is taken only when the certified value rises; so the
+//! result is never below the unrefined bound and is a bound for the same reasons. `ell` depends
+//! only on the `AV` block, which the refinement leaves alone.
+//!
 //! # The shift
 //!
 //! In both cases `ell - mu UB` is a lower bound when `E + mu J + nu N` is PSD for multipliers
@@ -49,6 +62,7 @@ use crate::dnn::DnnProblem;
 use crate::formulation::sdp::{CompiledSdp, SdpForm};
 use crate::network::Network;
 use crate::rounding::eigen::{eigen_networks, ridge_refit};
+use crate::linalg::{sym_eigen, EigenRange};
 use nalgebra::DMatrix;
 use serde::Serialize;
 use std::fmt;
@@ -73,6 +87,10 @@ pub struct BoundDetails {
     /// The bound the single trace bound gives, `ell + min(0, lambda_min(E)) (1 + ||X||^2) 2 UB / beta`
     /// (the toolkit's earlier certificate, kept for comparison; the reported value is never below it).
     pub single_trace_bound_value: f64,
+    /// Accepted refinement steps of the multiplier (dnn certificates; 0 for conic duals).
+    pub refinement_steps: usize,
+    /// The bound before the refinement (equal to the value when no step was accepted).
+    pub value_before_refinement: f64,
 }
 
 /// A lower bound on the relaxation optimum, labelled with whether it is certified.
@@ -171,10 +189,12 @@ fn shifted(ell: f64, e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, be
         Some(v) if v.is_finite() && !(single > v) => v,
         _ if single.is_finite() => {
             details.shift = single - ell;
+            details.value_before_refinement = single;
             return CertifiedBound { value: single, certified: true, method: METHOD_SINGLE.into(), details };
         }
         _ => return CertifiedBound { value: f64::NAN, certified: false, method: "not certified: no verified shift and no finite trace bound".into(), details },
     };
+    details.value_before_refinement = value;
     CertifiedBound { value, certified: true, method: METHOD.into(), details }
 }
 
@@ -239,6 +259,11 @@ pub fn certify(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network]) -> Cer
 /// The certified lower bound from the `dnn` solver's multiplier `z` (order p); `lambda` is the
 /// primal `Lambda` when available (its eigen-networks tighten `UB`).
 pub fn certify_dnn(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&DMatrix<f64>>, incumbents: &[Network]) -> CertifiedBound {
+    certify_dnn_with(problem, z, lambda, incumbents, RefineSettings::default())
+}
+
+/// [`certify_dnn`] with explicit refinement settings.
+pub fn certify_dnn_with(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&DMatrix<f64>>, incumbents: &[Network], settings: RefineSettings) -> CertifiedBound {
     let t = &problem.t;
     let (n, d, c, p) = (t.n(), t.d(), t.c(), t.p());
     let beta = problem.beta;
@@ -251,7 +276,42 @@ pub fn certify_dnn(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&DMatr
     let blocks = crate::lift::LiftBlocks { n, d, c };
     let nets = with_eigen_networks(lambda, blocks, t.x(), &problem.y, beta, incumbents);
     let ub = upper_bound(t.x(), &problem.y, beta, &nets);
-    // Repair.
+    let (zr, ell, clipped) = repair_dnn(problem, z);
+    // Zero rows and equal rows of X tie rows of S together on the whole feasible set
+    // (`dnn::reduce`): every feasible S is P M P', so P'EP PSD suffices.
+    let reduction = crate::dnn::reduce::RowReduction::of(problem);
+    let basis = (!reduction.is_trivial()).then(|| reduction.basis());
+    let na = if basis.is_some() { reduction.groups.len() } else { n };
+    let slack = |zr: &DMatrix<f64>| -> Option<DMatrix<f64>> {
+        let mut e = t.adjoint(zr).ok()?;
+        for i in n..n + d + c {
+            e[(i, i)] += 0.5 * beta;
+        }
+        Some(match &basis {
+            Some(p) => {
+                let mut out = p.transpose() * e * p;
+                crate::linalg::symmetrize(&mut out);
+                out
+            }
+            None => e,
+        })
+    };
+    let Some(e) = slack(&zr) else { return uncertified(f64::NAN, "adjoint failed") };
+    let blocks = ShiftBlocks { na, d, c };
+    let mut best = shifted(ell, &e, blocks, t.x(), beta, ub, clipped);
+    if !best.certified {
+        return best;
+    }
+    refine(&mut best, zr, e, &Refinement { problem, basis: basis.as_ref(), ell, blocks, ub, clipped, slack: &slack }, settings);
+    best
+}
+
+/// The repaired multiplier (zero outside `[AB]` and `AV`, `min(Z, 0)` on `[AB]` except the free
+/// diagonal of `AB`, symmetrised), its Lagrangian value `ell` and the most negative clipped
+/// entry (module docs). Every candidate of the refinement goes through it too.
+fn repair_dnn(problem: &DnnProblem, z: &DMatrix<f64>) -> (DMatrix<f64>, f64, f64) {
+    let t = &problem.t;
+    let (n, d, c, p) = (t.n(), t.d(), t.c(), t.p());
     let lv = 2 * n + d;
     let mut zr = DMatrix::zeros(p, p);
     let mut clipped: f64 = 0.0;
@@ -277,18 +337,100 @@ pub fn certify_dnn(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&DMatr
             ell += w * problem.y[(i, k)] - 0.5 * w * w;
         }
     }
-    let Ok(mut e) = t.adjoint(&zr) else { return uncertified(f64::NAN, "adjoint failed") };
-    for i in n..n + d + c {
-        e[(i, i)] += 0.5 * beta;
+    (zr, ell, clipped)
+}
+
+/// How far [`certify_dnn_with`] refines the multiplier before certifying.
+#[derive(Clone, Copy, Debug)]
+pub struct RefineSettings {
+    /// Most accepted steps (default 20; 0 turns the refinement off).
+    pub max_steps: usize,
+    /// Wall-clock budget in seconds, checked before each step (default 20).
+    pub max_seconds: f64,
+}
+
+impl Default for RefineSettings {
+    fn default() -> Self {
+        Self { max_steps: 20, max_seconds: 20.0 }
     }
-    // Zero rows and equal rows of X tie rows of S together on the whole feasible set
-    // (`dnn::reduce`): every feasible S is P M P', so P'EP PSD suffices.
-    let reduction = crate::dnn::reduce::RowReduction::of(problem);
-    if !reduction.is_trivial() {
-        let ek = reduction.compress(&e);
-        return shifted(ell, &ek, ShiftBlocks { na: reduction.groups.len(), d, c }, t.x(), beta, ub, clipped);
+}
+
+/// What a refinement step needs besides the multiplier.
+struct Refinement<'a, F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>> {
+    problem: &'a DnnProblem,
+    basis: Option<&'a DMatrix<f64>>,
+    ell: f64,
+    blocks: ShiftBlocks,
+    ub: f64,
+    clipped: f64,
+    slack: &'a F,
+}
+
+/// Supergradient ascent on the bound `ell - mu(E(Z)) UB` over the `[AB]` block of the repaired
+/// multiplier (module docs, "Refinement"). Every trial point is repaired and certified in full,
+/// and a step is taken only when its certified value is higher, so the result is never below
+/// the unrefined bound.
+fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBound, mut zr: DMatrix<f64>, mut e: DMatrix<f64>, r: &Refinement<F>, settings: RefineSettings) {
+    let start = std::time::Instant::now();
+    let t = &r.problem.t;
+    let (n, d) = (t.n(), t.d());
+    let mut scale = 1.0;
+    while best.details.refinement_steps < settings.max_steps && start.elapsed().as_secs_f64() < settings.max_seconds {
+        // G = sum over the negative eigenpairs (lambda, v) of E of |lambda| u u', u the rows A, B
+        // of T P v: adding t G to Z raises E by t T'GT, PSD, except where Z <= 0 clips.
+        let Ok(eig) = sym_eigen(&e, EigenRange::All) else { return };
+        let mut g = DMatrix::<f64>::zeros(2 * n, 2 * n);
+        let mut max_u4: f64 = 0.0;
+        for (k, &lam) in eig.values.iter().enumerate() {
+            if lam >= 0.0 {
+                break;
+            }
+            let v = eig.vectors.column(k);
+            let w: nalgebra::DVector<f64> = match r.basis {
+                Some(p) => p * v,
+                None => v.into_owned(),
+            };
+            let xw = t.x() * w.rows(n, d);
+            let mut u = nalgebra::DVector::zeros(2 * n);
+            for i in 0..n {
+                u[i] = w[i];
+                u[n + i] = w[i] - xw[i];
+            }
+            max_u4 = max_u4.max(u.norm_squared().powi(2));
+            g.ger(-lam, &u, &u, 1.0);
+        }
+        if max_u4 == 0.0 || !max_u4.is_finite() {
+            return;
+        }
+        // A step of 1 / max ||u||^4 would lift the most negative eigenvalue to about zero if
+        // nothing clipped; try a few multiples of the last successful one.
+        let mut improved: Option<(f64, CertifiedBound, DMatrix<f64>, DMatrix<f64>)> = None;
+        for f in [4.0 * scale, scale, 0.25 * scale, 0.0625 * scale] {
+            let step = f / max_u4;
+            let mut moved = zr.clone();
+            for j in 0..2 * n {
+                for i in 0..2 * n {
+                    moved[(i, j)] += step * g[(i, j)];
+                }
+            }
+            // The candidate is repaired like any multiplier (this clips the sign constraint).
+            let (zt, _, _) = repair_dnn(r.problem, &moved);
+            let Some(et) = (r.slack)(&zt) else { continue };
+            let b = shifted(r.ell, &et, r.blocks, t.x(), r.problem.beta, r.ub, r.clipped);
+            let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
+            if b.certified && b.value > to_beat {
+                improved = Some((f, b, zt, et));
+            }
+        }
+        let Some((f, b, zt, et)) = improved else { return };
+        let (before, steps) = (best.details.value_before_refinement, best.details.refinement_steps + 1);
+        *best = b;
+        best.details.value_before_refinement = before;
+        best.details.refinement_steps = steps;
+        scale = f;
+        zr = zt;
+        e = et;
     }
-    shifted(ell, &e, ShiftBlocks { na: n, d, c }, t.x(), beta, ub, clipped)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Data shared by the `dnn` test files (tests/dnn.rs, tests/dnn_ipm.rs).
+#![allow(dead_code)] // each test file uses a subset of the helpers
 
 use convex_relu::data::{Dataset, TargetKind};
 use ndarray::Array2;
