@@ -63,14 +63,14 @@ fn main() -> convex_relu::Result<()> {
         let t0 = Instant::now();
         let s = convex_relu::backend::solve(&comp.problem, BackendKind::Scs, &SolveSettings { tolerance: Some(1e-5), time_limit_seconds: Some(300.0), ..Default::default() })?;
         let b = certify_solution(&comp, &s, &[]);
-        println!("scs: {} {:.2}s pobj={:.9} LB={:.9} (single trace bound {:.9}) mu={:.3e} nu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.single_trace_bound_value, b.details.mu, b.details.nu);
+        println!("scs: {} {:.2}s pobj={:.9} LB={:.9} (before refinement {:.9} in {} steps; single trace bound {:.9}) mu={:.3e} nu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.value_before_refinement, b.details.refinement_steps, b.details.single_trace_bound_value, b.details.mu, b.details.nu);
     }
     if clarabel {
         let comp = compile(&data, beta, SdpForm::Reduced)?;
         let t0 = Instant::now();
         let s = convex_relu::backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default())?;
         let b = certify_solution(&comp, &s, &[]);
-        println!("clarabel: {} {:.2}s pobj={:.9} LB={:.9} mu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.mu);
+        println!("clarabel: {} {:.2}s pobj={:.9} LB={:.9} (before refinement {:.9} in {} steps) mu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.value_before_refinement, b.details.refinement_steps, b.details.mu);
     }
     Ok(())
 }

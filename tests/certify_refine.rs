@@ -1,6 +1,6 @@
-//! The refinement of the `dnn` multiplier before certifying (`certify::sdp::certify_dnn_with`):
-//! from an approximate multiplier (the ADMM stopped early), the refined bound is at least the
-//! unrefined one, strictly higher on this instance, and still below independent references:
+//! The refinement of approximate duals before certifying (`certify::sdp::certify_dnn_with` for
+//! the dnn multiplier, `certify_with` for conic duals): from an approximate multiplier (the ADMM
+//! stopped early, Clarabel stopped `inaccurate`), the refined bound is at least the unrefined one, strictly higher on these instances, and still below independent references:
 //! the interior-point optimum of the same relaxation and the objectives of real networks.
 
 mod dnn_common;
@@ -32,5 +32,30 @@ fn refined_bound_is_higher_and_still_below_the_optimum_and_every_network() {
     assert!(optimum.primal_residual < 1e-8, "{}", optimum.primal_residual);
     assert!(refined.value <= optimum.primal_objective * (1.0 + 1e-9), "{} vs optimum {}", refined.value, optimum.primal_objective);
     let mut rng = ChaCha8Rng::seed_from_u64(7);
+    assert_below_networks(refined.value, &data, beta, &mut rng);
+}
+
+#[test]
+fn refined_conic_bound_is_higher_and_still_below_the_optimum_and_every_network() {
+    use convex_relu::backend::{self, BackendKind, SolveSettings};
+    use convex_relu::certify::sdp::certify_with;
+    use convex_relu::formulation::sdp::{compile, SdpForm};
+    let beta = 0.1;
+    let data = synth::planted_relu(25, 2, 3, 5, 0.1, 2).unwrap().0;
+    let comp = compile(&data, beta, SdpForm::Reduced).unwrap();
+    // Clarabel stops short of full accuracy on this instance, so its dual leaves room.
+    let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
+    let plain = certify_with(&comp, &sol.z, &[], RefineSettings { max_steps: 0, ..Default::default() });
+    let refined = certify_with(&comp, &sol.z, &[], RefineSettings::default());
+    assert!(plain.certified && refined.certified, "{plain} / {refined}");
+    assert!(refined.details.refinement_steps > 0, "{refined}");
+    assert_eq!(refined.details.value_before_refinement, plain.value);
+    assert!(refined.value > plain.value + 1e-4 * plain.value.abs(), "refined {} vs plain {}", refined.value, plain.value);
+
+    let problem = DnnProblem::new(&data, beta).unwrap();
+    let optimum = dnn::solve(&problem, &DnnSettings { method: DnnMethod::InteriorPoint, quiet: true, ..Default::default() }, None).unwrap();
+    assert!(optimum.primal_residual < 1e-8, "{}", optimum.primal_residual);
+    assert!(refined.value <= optimum.primal_objective * (1.0 + 1e-9), "{} vs optimum {}", refined.value, optimum.primal_objective);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
     assert_below_networks(refined.value, &data, beta, &mut rng);
 }

@@ -29,7 +29,7 @@
 //!
 //! with `C0 = beta/2 diag(0, I_U, I_V)`.
 //!
-//! # Refinement (dnn multipliers)
+//! # Refinement
 //!
 //! An approximate multiplier (a first-order method stopped early) leaves `E` with a few negative
 //! eigenvalues, and the shift below pays for them at the price `UB`. Before certifying,
@@ -41,6 +41,11 @@
 //! is verified by Cholesky, and a step is taken only when the certified value rises; so the
 //! result is never below the unrefined bound and is a bound for the same reasons. `ell` depends
 //! only on the `AV` block, which the refinement leaves alone.
+//!
+//! Conic duals ([`certify_with`]) are refined the same way over the rows that leave `ell`
+//! unchanged (rows of the zero and nonnegative cones with `b_i = 0` and no coefficient on `r`):
+//! the direction is `sum_i |lambda_i| A_w svec(v_i v_i')`, since `<E, V>` has gradient
+//! `A_w svec(V)` in `z`.
 //!
 //! # The shift
 //!
@@ -57,7 +62,7 @@
 
 use super::shift::{best_shift, Shift, ShiftBlocks};
 use crate::backend::ConicSolution;
-use crate::conic::{csc, dot, smat, Cone, Triangle};
+use crate::conic::{csc, dot, smat, svec, Cone, Triangle};
 use crate::dnn::DnnProblem;
 use crate::formulation::sdp::{CompiledSdp, SdpForm};
 use crate::network::Network;
@@ -207,10 +212,15 @@ pub fn certify_solution(compiled: &CompiledSdp, solution: &ConicSolution, incumb
     certify(compiled, &solution.z, &nets)
 }
 
-/// The certified lower bound from any dual vector `z` of the compiled problem (length = rows).
+/// The certified lower bound from any dual vector `z` of the compiled problem (length = rows),
+/// refined first ([`RefineSettings`] defaults).
 pub fn certify(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network]) -> CertifiedBound {
+    certify_with(compiled, z, incumbents, RefineSettings::default())
+}
+
+/// [`certify`] with explicit refinement settings.
+pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], settings: RefineSettings) -> CertifiedBound {
     let problem = &compiled.problem;
-    let layout = &compiled.layout;
     let beta = compiled.beta;
     if !(beta.is_finite() && beta > 0.0) {
         return uncertified(f64::NAN, "beta must be positive");
@@ -222,7 +232,86 @@ pub fn certify(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network]) -> Cer
         return uncertified(f64::NAN, "dual vector has non-finite entries");
     }
     let ub = upper_bound(compiled.data_x(), compiled.data_y(), beta, incumbents);
-    // Repair z: zero cone free, nonnegative cone clipped, PSD part dropped.
+    let (mut best, mut zo, mut e) = match conic_bound(compiled, z, ub) {
+        Ok(x) => x,
+        Err(b) => return b,
+    };
+    if !best.certified {
+        return best;
+    }
+    // Refinement (module docs), over the rows that leave `ell` unchanged: sign and equality rows
+    // of the lifted entries with `b_i = 0` and no coefficient on the `r` variables.
+    let nw = compiled.layout.svec_len();
+    let mut movable = vec![false; z.len()];
+    for (cone, (lo, hi)) in problem.cones.iter().zip(problem.cone_ranges()) {
+        if matches!(cone, Cone::Zero(_) | Cone::Nonnegative(_)) {
+            for i in lo..hi {
+                movable[i] = problem.b[i] == 0.0;
+            }
+        }
+    }
+    for (col, column) in problem.a.outer_iterator().enumerate() {
+        if col >= nw {
+            for (row, _) in column.iter() {
+                movable[row] = false;
+            }
+        }
+    }
+    let start = std::time::Instant::now();
+    let cols = problem.a.cols();
+    let mut scale = 1.0;
+    while best.details.refinement_steps < settings.max_steps && start.elapsed().as_secs_f64() < settings.max_seconds {
+        let Ok(eig) = sym_eigen(&e, EigenRange::All) else { break };
+        let mut dir = vec![0.0; z.len()];
+        let mut max_a2: f64 = 0.0;
+        for (k, &lam) in eig.values.iter().enumerate() {
+            if lam >= 0.0 {
+                break;
+            }
+            let v = eig.vectors.column(k).into_owned();
+            let mut x = svec(&(&v * v.transpose()), Triangle::Upper);
+            x.resize(cols, 0.0);
+            let mut a = csc::mul(&problem.a, &x);
+            for (ai, &m) in a.iter_mut().zip(&movable) {
+                if !m {
+                    *ai = 0.0;
+                }
+            }
+            max_a2 = max_a2.max(dot(&a, &a));
+            for (di, ai) in dir.iter_mut().zip(&a) {
+                *di -= lam * ai;
+            }
+        }
+        if max_a2 == 0.0 || !max_a2.is_finite() {
+            break;
+        }
+        let mut improved: Option<(f64, CertifiedBound, Vec<f64>, DMatrix<f64>)> = None;
+        for f in [4.0 * scale, scale, 0.25 * scale, 0.0625 * scale] {
+            let candidate: Vec<f64> = zo.iter().zip(&dir).map(|(a, b)| a + f / max_a2 * b).collect();
+            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub) else { continue };
+            let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
+            if b.certified && b.value > to_beat {
+                improved = Some((f, b, zc, ec));
+            }
+        }
+        let Some((f, b, zc, ec)) = improved else { break };
+        let (before, steps) = (best.details.value_before_refinement, best.details.refinement_steps + 1);
+        best = b;
+        best.details.value_before_refinement = before;
+        best.details.refinement_steps = steps;
+        scale = f;
+        zo = zc;
+        e = ec;
+    }
+    best
+}
+
+/// Repairs `z` (zero cone free, nonnegative cone clipped, PSD part dropped) and certifies it:
+/// the bound, the repaired vector and the slack `E`; `Err` with an uncertified bound when the
+/// problem does not have the expected cones.
+fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64) -> std::result::Result<(CertifiedBound, Vec<f64>, DMatrix<f64>), CertifiedBound> {
+    let problem = &compiled.problem;
+    let layout = &compiled.layout;
     let mut zo = vec![0.0; z.len()];
     let mut clipped: f64 = 0.0;
     let mut psd_range = None;
@@ -236,24 +325,25 @@ pub fn certify(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network]) -> Cer
                 }
             }
             Cone::Psd(_) => psd_range = Some((lo, hi)),
-            Cone::SecondOrder(_) => return uncertified(f64::NAN, "unexpected second-order cone"),
+            Cone::SecondOrder(_) => return Err(uncertified(f64::NAN, "unexpected second-order cone")),
         }
     }
     if psd_range.is_none() {
-        return uncertified(f64::NAN, "no PSD block");
+        return Err(uncertified(f64::NAN, "no PSD block"));
     }
     let atz = csc::mul_transpose(&problem.a, &zo);
     let nw = layout.svec_len();
     let g_r = &atz[nw..];
     let e_vec: Vec<f64> = (0..nw).map(|t| problem.q[t] + atz[t]).collect();
     let ell = -0.5 * dot(g_r, g_r) - dot(&problem.b, &zo);
-    let Some(e) = smat(&e_vec, Triangle::Upper) else { return uncertified(f64::NAN, "dual slack is not a packed symmetric matrix") };
+    let Some(e) = smat(&e_vec, Triangle::Upper) else { return Err(uncertified(f64::NAN, "dual slack is not a packed symmetric matrix")) };
     let na = match layout.form {
         SdpForm::Reduced => layout.n,
         SdpForm::Full => 2 * layout.n,
     };
     let blocks = ShiftBlocks { na, d: layout.d, c: layout.c };
-    shifted(ell, &e, blocks, compiled.data_x(), beta, ub, clipped)
+    let bound = shifted(ell, &e, blocks, compiled.data_x(), compiled.beta, ub, clipped);
+    Ok((bound, zo, e))
 }
 
 /// The certified lower bound from the `dnn` solver's multiplier `z` (order p); `lambda` is the
