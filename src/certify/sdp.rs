@@ -377,14 +377,7 @@ pub fn certify_dnn_with(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&
         for i in n..n + d + c {
             e[(i, i)] += 0.5 * beta;
         }
-        Some(match &basis {
-            Some(p) => {
-                let mut out = p.transpose() * e * p;
-                crate::linalg::symmetrize(&mut out);
-                out
-            }
-            None => e,
-        })
+        Some(if basis.is_some() { reduction.compress(&e) } else { e })
     };
     let Some(e) = slack(&zr) else { return uncertified(f64::NAN, "adjoint failed") };
     let blocks = ShiftBlocks { na, d, c };
