@@ -54,9 +54,9 @@ fn main() -> convex_relu::Result<()> {
     let lam = sol.lambda(&prob)?;
     let b = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
     println!(
-        "dnn {}: {} it={} {:.2}s pobj={:.9} dobj={:.9} rp={:.1e} rd={:.1e} gap={:.1e} | LB={:.9} ({}) mu={:.3e} nu={:.3e} ub={:.6} [{:.2}s total]",
+        "dnn {}: {} it={} {:.2}s pobj={:.9} dobj={:.9} rp={:.1e} rd={:.1e} gap={:.1e} | LB={:.9} ({}, refined from {:.9} in {} steps) mu={:.3e} nu={:.3e} ub={:.6} [{:.2}s total]",
         sol.method.name(), sol.status, sol.iterations, sol.solve_seconds, sol.primal_objective, sol.dual_objective, sol.primal_residual, sol.dual_residual, sol.gap,
-        b.value, b.certified, b.details.mu, b.details.nu, b.details.upper_bound_used, t0.elapsed().as_secs_f64()
+        b.value, b.certified, b.details.value_before_refinement, b.details.refinement_steps, b.details.mu, b.details.nu, b.details.upper_bound_used, t0.elapsed().as_secs_f64()
     );
     if args.iter().any(|a| a == "--scs") {
         let comp = compile(&data, beta, SdpForm::Reduced)?;

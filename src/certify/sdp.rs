@@ -243,10 +243,12 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
     // of the lifted entries with `b_i = 0` and no coefficient on the `r` variables.
     let nw = compiled.layout.svec_len();
     let mut movable = vec![false; z.len()];
+    let mut in_cones = vec![false; z.len()];
     for (cone, (lo, hi)) in problem.cones.iter().zip(problem.cone_ranges()) {
         if matches!(cone, Cone::Zero(_) | Cone::Nonnegative(_)) {
             for i in lo..hi {
                 movable[i] = problem.b[i] == 0.0;
+                in_cones[i] = true;
             }
         }
     }
@@ -294,6 +296,32 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
                 improved = Some((f, b, zc, ec));
             }
         }
+        // Second direction: the supergradient of the certified value in z (all rows of the zero
+        // and nonnegative cones): grad ell = -A_r (A_r' z) - b, plus 2 UB / beta A_w svec(v v')
+        // for the shift's direction v; Polyak's step towards ell.
+        if let Some(v) = shift_direction(&e, blocks_of(compiled), compiled.data_x(), &best) {
+            let mut x = svec(&(&v * v.transpose()), Triangle::Upper);
+            x.resize(cols, 0.0);
+            let shift_part = csc::mul(&problem.a, &x);
+            let atz = csc::mul_transpose(&problem.a, &zo);
+            let mut r_only = vec![0.0; cols];
+            r_only[nw..].copy_from_slice(&atz[nw..]);
+            let ell_part = csc::mul(&problem.a, &r_only);
+            let w = 2.0 * ub / beta;
+            let grad: Vec<f64> = (0..z.len()).map(|i| if in_cones[i] { w * shift_part[i] - ell_part[i] - problem.b[i] } else { 0.0 }).collect();
+            let gn2 = dot(&grad, &grad);
+            if gn2 > 0.0 && gn2.is_finite() {
+                let polyak = best.details.mu * ub / gn2;
+                for f in [4.0, 1.0, 0.25, 0.0625, 0.015625] {
+                    let candidate: Vec<f64> = zo.iter().zip(&grad).map(|(a, g)| a + f * polyak * g).collect();
+                    let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub) else { continue };
+                    let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
+                    if b.certified && b.value > to_beat {
+                        improved = Some((scale, b, zc, ec));
+                    }
+                }
+            }
+        }
         let Some((f, b, zc, ec)) = improved else { break };
         let (before, steps) = (best.details.value_before_refinement, best.details.refinement_steps + 1);
         best = b;
@@ -304,6 +332,16 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
         e = ec;
     }
     best
+}
+
+/// The blocks of a compiled relaxation's PSD variable for the shift.
+fn blocks_of(compiled: &CompiledSdp) -> ShiftBlocks {
+    let layout = &compiled.layout;
+    let na = match layout.form {
+        SdpForm::Reduced => layout.n,
+        SdpForm::Full => 2 * layout.n,
+    };
+    ShiftBlocks { na, d: layout.d, c: layout.c }
 }
 
 /// Repairs `z` (zero cone free, nonnegative cone clipped, PSD part dropped) and certifies it:
@@ -337,11 +375,7 @@ fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64) -> std::result::Resul
     let e_vec: Vec<f64> = (0..nw).map(|t| problem.q[t] + atz[t]).collect();
     let ell = -0.5 * dot(g_r, g_r) - dot(&problem.b, &zo);
     let Some(e) = smat(&e_vec, Triangle::Upper) else { return Err(uncertified(f64::NAN, "dual slack is not a packed symmetric matrix")) };
-    let na = match layout.form {
-        SdpForm::Reduced => layout.n,
-        SdpForm::Full => 2 * layout.n,
-    };
-    let blocks = ShiftBlocks { na, d: layout.d, c: layout.c };
+    let blocks = blocks_of(compiled);
     let bound = shifted(ell, &e, blocks, compiled.data_x(), compiled.beta, ub, clipped);
     Ok((bound, zo, e))
 }
@@ -385,7 +419,7 @@ pub fn certify_dnn_with(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&
     if !best.certified {
         return best;
     }
-    refine(&mut best, zr, e, &Refinement { problem, basis: basis.as_ref(), ell, blocks, ub, clipped, slack: &slack }, settings);
+    refine(&mut best, zr, e, &Refinement { problem, basis: basis.as_ref(), blocks, ub, clipped, slack: &slack }, settings);
     best
 }
 
@@ -434,7 +468,7 @@ pub struct RefineSettings {
 
 impl Default for RefineSettings {
     fn default() -> Self {
-        Self { max_steps: 20, max_seconds: 20.0 }
+        Self { max_steps: 200, max_seconds: 20.0 }
     }
 }
 
@@ -442,7 +476,6 @@ impl Default for RefineSettings {
 struct Refinement<'a, F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>> {
     problem: &'a DnnProblem,
     basis: Option<&'a DMatrix<f64>>,
-    ell: f64,
     blocks: ShiftBlocks,
     ub: f64,
     clipped: f64,
@@ -497,12 +530,30 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
                 }
             }
             // The candidate is repaired like any multiplier (this clips the sign constraint).
-            let (zt, _, _) = repair_dnn(r.problem, &moved);
+            let (zt, ell_t, _) = repair_dnn(r.problem, &moved);
             let Some(et) = (r.slack)(&zt) else { continue };
-            let b = shifted(r.ell, &et, r.blocks, t.x(), r.problem.beta, r.ub, r.clipped);
+            let b = shifted(ell_t, &et, r.blocks, t.x(), r.problem.beta, r.ub, r.clipped);
             let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
             if b.certified && b.value > to_beat {
                 improved = Some((f, b, zt, et));
+            }
+        }
+        // Second direction: the supergradient of the certified value itself (both blocks), with
+        // Polyak's step towards `ell` (the bound if the shift vanished).
+        {
+            if let Some(gz) = certificate_supergradient(r, &zr, &e, best) {
+                let gn2 = gz.norm_squared();
+                let polyak = best.details.mu * r.ub / gn2;
+                for f in [4.0, 1.0, 0.25, 0.0625, 0.015625] {
+                    let moved = &zr + &gz * (f * polyak);
+                    let (zt, ell_t, _) = repair_dnn(r.problem, &moved);
+                    let Some(et) = (r.slack)(&zt) else { continue };
+                    let b = shifted(ell_t, &et, r.blocks, t.x(), r.problem.beta, r.ub, r.clipped);
+                    let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
+                    if b.certified && b.value > to_beat {
+                        improved = Some((scale, b, zt, et));
+                    }
+                }
             }
         }
         let Some((f, b, zt, et)) = improved else { return };
@@ -514,6 +565,80 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
         zr = zt;
         e = et;
     }
+}
+
+/// The direction along which the shift's eigenvalue moves with `E`: for the eigenvector `w` of the
+/// smallest eigenvalue of the Schur complement `F(nu)` at the current shift (unit norm),
+/// `v = (-(E_aa + nu I)^(-1) E_ar w, w)`, so `d lambda_min(F) / dE = v v'`. `None` when there is
+/// no shift to reduce (`mu = 0`) or the `a` block is not positive definite.
+fn shift_direction(e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, best: &CertifiedBound) -> Option<nalgebra::DVector<f64>> {
+    let (mu, nu) = (best.details.mu, best.details.nu);
+    if !(mu > 0.0) {
+        return None;
+    }
+    let (na, d) = (blocks.na, blocks.d);
+    let k = e.nrows();
+    let mut eaa = e.view((0, 0), (na, na)).clone_owned();
+    for i in 0..na {
+        eaa[(i, i)] += nu;
+    }
+    let ear = e.view((0, na), (na, k - na)).clone_owned();
+    let ch = eaa.cholesky()?;
+    let sol = ch.solve(&ear);
+    let mut f = e.view((na, na), (k - na, k - na)).clone_owned() - ear.transpose() * &sol;
+    let xtx = x.transpose() * x;
+    for i in 0..d {
+        for j in 0..d {
+            f[(i, j)] -= nu * xtx[(i, j)];
+        }
+    }
+    crate::linalg::symmetrize(&mut f);
+    let eig = sym_eigen(&f, EigenRange::All).ok()?;
+    let w = eig.vectors.column(0).into_owned();
+    let va = -(&sol * &w);
+    let mut v = nalgebra::DVector::zeros(k);
+    v.rows_mut(0, na).copy_from(&va);
+    v.rows_mut(na, k - na).copy_from(&w);
+    Some(v)
+}
+
+/// The supergradient of the certified value `ell(Z) - mu(E(Z)) UB` in `Z` (blocks `[AB]` and
+/// `AV`), from the eigenvector `w` of the smallest eigenvalue of the Schur complement `F(nu)` at the
+/// current shift: `E` moves along `v v'`, `v = (-(E_aa + nu I)^(-1) E_ar w, w)`.
+fn certificate_supergradient<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(r: &Refinement<F>, zr: &DMatrix<f64>, e: &DMatrix<f64>, best: &CertifiedBound) -> Option<DMatrix<f64>> {
+    let t = &r.problem.t;
+    let (n, d, c, p) = (t.n(), t.d(), t.c(), t.p());
+    let v = shift_direction(e, r.blocks, t.x(), best)?;
+    let ws: nalgebra::DVector<f64> = match r.basis {
+        Some(pb) => pb * v,
+        None => v,
+    };
+    let xw = t.x() * ws.rows(n, d);
+    let scale = 2.0 * r.ub / r.problem.beta;
+    let lv = 2 * n + d;
+    let mut u = nalgebra::DVector::zeros(p);
+    for i in 0..n {
+        u[i] = ws[i];
+        u[n + i] = ws[i] - xw[i];
+    }
+    for kk in 0..c {
+        u[lv + kk] = ws[n + d + kk];
+    }
+    let mut g = DMatrix::zeros(p, p);
+    for j in 0..2 * n {
+        for i in 0..2 * n {
+            g[(i, j)] = scale * u[i] * u[j];
+        }
+    }
+    for kk in 0..c {
+        for i in 0..n {
+            let zav = zr[(i, lv + kk)];
+            let val = scale * u[i] * u[lv + kk] + (-2.0 * r.problem.y[(i, kk)] - 4.0 * zav) * 0.5;
+            g[(i, lv + kk)] = val;
+            g[(lv + kk, i)] = val;
+        }
+    }
+    Some(g)
 }
 
 #[cfg(test)]
