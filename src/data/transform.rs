@@ -202,7 +202,9 @@ impl Default for SplitSettings {
 /// training part.
 #[derive(Clone, Debug)]
 pub struct FittedSplit {
+    /// The training part, transformed.
     pub train: Dataset,
+    /// The test part, transformed with what was fitted on the training part.
     pub test: Dataset,
     /// The principal components (when [`SplitSettings::pca`] is set).
     pub pca: Option<Pca>,
