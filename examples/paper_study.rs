@@ -23,13 +23,13 @@
 //! `--wide M` (also local training at width M, the paper's wide baseline; default 300, 0 = off).
 //!
 //! Protocol (nothing is chosen on test data): 50/50 stratified split (seed 0), for `NAME-pcaK`
-//! the principal components fitted on the training rows and applied to both parts
-//! (`transform::Pca`), features standardised with the training half's statistics, one-hot
+//! the principal components fitted on the training rows and applied to both parts, features
+//! standardised with the training half's statistics (`transform::split_and_fit`), one-hot
 //! targets, the bias column appended after standardising; subsample seed 1. Every choice inside a row is described in
 //! `convex_relu::study`.
 
 use convex_relu::backend::{BackendKind, SolveSettings};
-use convex_relu::data::transform::{append_bias, train_test_split, Pca, Standardizer};
+use convex_relu::data::transform::{append_bias, split_and_fit, train_test_split, FittedSplit, SplitSettings};
 use convex_relu::data::{load_named, CsvOptions, TargetEncoding};
 use convex_relu::study::{evaluate_split, SplitOutcome, StudySettings};
 use plotters::prelude::*;
@@ -133,16 +133,9 @@ fn main() {
             Some(m) => panic!("--train-rows: expected 1 to {} for {base}, found {m}", full.n() - 1),
             None => 0.5,
         };
-        let (mut tr_half, mut te) = train_test_split(&full, test_fraction, 0, true).expect("split");
-        if let Some(k) = pca {
-            // Fitted on the training rows only; the test rows get the training mean and axes.
-            let p = Pca::fit(tr_half.x.view(), k).unwrap_or_else(|e| panic!("{name}: {e}"));
-            p.apply_to(&mut tr_half).expect("principal components");
-            p.apply_to(&mut te).expect("principal components");
-        }
-        let st = Standardizer::fit(tr_half.x.view()).expect("standardise");
-        st.apply_to(&mut tr_half).expect("standardise");
-        st.apply_to(&mut te).expect("standardise");
+        // Principal components and standardiser fitted on the training rows only.
+        let ss = SplitSettings { test_fraction, seed: 0, stratify: true, pca, standardize: true };
+        let FittedSplit { train: tr_half, test: te, .. } = split_and_fit(&full, &ss).unwrap_or_else(|e| panic!("{name}: {e}"));
         for &bias in &biases {
             let (mut tr_h, mut te_b) = (tr_half.clone(), te.clone());
             if bias {

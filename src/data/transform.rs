@@ -19,6 +19,14 @@
 //!   `l_j` and are mutually orthogonal. Sign convention: the entry of largest magnitude of each
 //!   `v_j` (the first one on a tie) is positive, so a fit is reproducible. Features are named
 //!   `pc1..pck`.
+//! - Split, then fit on the training part: [`split_and_fit`] first splits ([`train_test_split`]),
+//!   then, on the **training part only**, fits the principal components (optional,
+//!   [`SplitSettings::pca`]) and then the standardiser of the (projected) training features
+//!   (optional, [`SplitSettings::standardize`]), and applies each to both parts in that order.
+//!   Nothing fitted depends on the test rows: whatever they hold, the transformed training part
+//!   and the fitted statistics are bitwise the same. With components and standardisation the
+//!   training part's new columns have mean 0 and covariance `I` (without standardisation:
+//!   `diag(l_1..l_k)`). No bias column is added (append it afterwards).
 
 use super::{Dataset, TargetKind};
 use crate::error::{Error, Result};
@@ -164,6 +172,85 @@ impl Pca {
         data.feature_names = (1..=self.components.ncols()).map(|j| format!("pc{j}")).collect();
         Ok(())
     }
+}
+
+/// Settings of [`split_and_fit`] (see the module docs); the defaults are those of the study in
+/// docs/reproduction.md.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SplitSettings {
+    /// Fraction of the rows (of each class when stratified) put into the test part, rounded to
+    /// whole rows; in [0, 1) (default 0.5).
+    pub test_fraction: f64,
+    /// Seed of the shuffle (default 0).
+    pub seed: u64,
+    /// Split within each class; needs class targets (default true).
+    pub stratify: bool,
+    /// Replace the features by their top `K` principal components, fitted on the training part;
+    /// `K` from 1 to d (default `None`: keep the features).
+    pub pca: Option<usize>,
+    /// Standardise the (projected) features with the training part's statistics (default true).
+    pub standardize: bool,
+}
+
+impl Default for SplitSettings {
+    fn default() -> Self {
+        Self { test_fraction: 0.5, seed: 0, stratify: true, pca: None, standardize: true }
+    }
+}
+
+/// The outcome of [`split_and_fit`]: both parts, transformed, and what was fitted on the
+/// training part.
+#[derive(Clone, Debug)]
+pub struct FittedSplit {
+    /// The training part, transformed.
+    pub train: Dataset,
+    /// The test part, transformed with what was fitted on the training part.
+    pub test: Dataset,
+    /// The principal components (when [`SplitSettings::pca`] is set).
+    pub pca: Option<Pca>,
+    /// The standardiser, fitted after the projection (when [`SplitSettings::standardize`]).
+    pub standardizer: Option<Standardizer>,
+}
+
+/// Split `data`, then fit the principal components and the standardiser on the training part
+/// only and apply them to both parts (module docs). Errors when `data` has no rows, when
+/// `K = 0` or `K > d`, when the split leaves no training rows (all named with the data set's
+/// source), and on the other errors of [`train_test_split`] and [`Pca::fit`].
+pub fn split_and_fit(data: &Dataset, s: &SplitSettings) -> Result<FittedSplit> {
+    if data.n() == 0 {
+        return Err(Error::InvalidArgument(format!("cannot split data set `{}`: it has no rows", data.source)));
+    }
+    if let Some(k) = s.pca {
+        if k == 0 || k > data.d() {
+            return Err(Error::InvalidArgument(format!(
+                "principal components of data set `{}`: expected 1 to {} (its number of feature columns), found {k}",
+                data.source,
+                data.d()
+            )));
+        }
+    }
+    let (mut train, mut test) = train_test_split(data, s.test_fraction, s.seed, s.stratify).map_err(|e| match e {
+        Error::InvalidArgument(m) => Error::InvalidArgument(format!("splitting data set `{}`: {m}", data.source)),
+        e => e,
+    })?;
+    let pca = match s.pca {
+        Some(k) => {
+            let p = Pca::fit(train.x.view(), k)?;
+            p.apply_to(&mut train)?;
+            p.apply_to(&mut test)?;
+            Some(p)
+        }
+        None => None,
+    };
+    let standardizer = if s.standardize {
+        let st = Standardizer::fit(train.x.view())?;
+        st.apply_to(&mut train)?;
+        st.apply_to(&mut test)?;
+        Some(st)
+    } else {
+        None
+    };
+    Ok(FittedSplit { train, test, pca, standardizer })
 }
 
 /// Standardise `data.x` with its own statistics and return them (to apply to test data).
@@ -368,5 +455,137 @@ mod tests {
         let (tr2, te2) = train_test_split(&d, 0.4, 7, true).unwrap();
         assert_eq!((tr.x, te.x), (tr2.x, te2.x));
         assert!(train_test_split(&d, 1.0, 7, false).is_err());
+    }
+
+    /// n rows, d correlated features with distinct variances (a seeded random mix of columns of
+    /// scales 1, 3, 5, ...), onehot targets of 3 classes (row i in class i mod 3).
+    fn correlated(n: usize, d: usize, seed: u64) -> Dataset {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let g = Array2::from_shape_fn((n, d), |(_, j)| (rng.random::<f64>() - 0.5) * (1.0 + 2.0 * j as f64));
+        let mix = Array2::from_shape_fn((d, d), |(a, b)| if a == b { 1.0 } else { 0.3 * (rng.random::<f64>() - 0.5) });
+        let x = g.dot(&mix) + 7.0;
+        let y = Array2::from_shape_fn((n, 3), |(i, k)| if i % 3 == k { 1.0 } else { 0.0 });
+        let classes = vec!["a".into(), "b".into(), "c".into()];
+        Dataset { class_names: classes, ..Dataset::from_arrays(x, y, TargetKind::Onehot, "corr") }
+    }
+
+    /// The indices of the rows `split_and_fit` puts into the test part: the same split of a copy
+    /// whose only feature is the row index (the split depends on the targets and the seed only).
+    fn test_rows(data: &Dataset, s: &SplitSettings) -> Vec<usize> {
+        let tagged = Dataset { x: Array2::from_shape_fn((data.n(), 1), |(i, _)| i as f64), ..data.clone() };
+        let (_, te) = train_test_split(&tagged, s.test_fraction, s.seed, s.stratify).unwrap();
+        te.x.column(0).iter().map(|&v| v as usize).collect()
+    }
+
+    fn bits(a: &Array2<f64>) -> Vec<u64> {
+        a.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn split_and_fit_ignores_the_test_rows() {
+        let data = correlated(60, 5, 11);
+        let s = SplitSettings { test_fraction: 0.4, seed: 3, pca: Some(3), ..Default::default() };
+        let a = split_and_fit(&data, &s).unwrap();
+        let rows = test_rows(&data, &s);
+        assert_eq!((a.train.n(), a.test.n(), rows.len()), (36, 24, 24));
+        // Replace every test row by huge values (about 1e150, different in each row).
+        let mut changed = data.clone();
+        let mut rng = ChaCha8Rng::seed_from_u64(99);
+        for &i in &rows {
+            for j in 0..data.d() {
+                changed.x[(i, j)] = (rng.random::<f64>() - 0.5) * 1e150;
+            }
+        }
+        let b = split_and_fit(&changed, &s).unwrap();
+        assert_ne!(bits(&a.test.x), bits(&b.test.x), "the test rows did change");
+        assert_eq!(bits(&a.train.x), bits(&b.train.x), "transformed training rows");
+        let (pa, pb) = (a.pca.as_ref().unwrap(), b.pca.as_ref().unwrap());
+        assert_eq!(bits(&pa.components), bits(&pb.components), "fitted components");
+        assert_eq!(pa.mean.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), pb.mean.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(pa.variances.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), pb.variances.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+        assert_eq!(a.standardizer, b.standardizer);
+        // The check can fail: components fitted on all rows do depend on the test rows.
+        let all_a = Pca::fit(data.x.view(), 3).unwrap();
+        let all_b = Pca::fit(changed.x.view(), 3).unwrap();
+        assert!((&all_a.components - &all_b.components).iter().any(|v| v.abs() > 1e-3));
+        // Independent of split_and_fit's plumbing: the training part is exactly the training
+        // rows (those not in `rows`) projected with a fit on those rows alone.
+        let train_rows: Vec<usize> = (0..data.n()).filter(|i| !rows.contains(i)).collect();
+        let own = Pca::fit(data.select_rows(&train_rows).unwrap().x.view(), 3).unwrap();
+        assert_eq!(bits(&own.components), bits(&pa.components));
+        // The test part is centred with the training mean and projected on the training axes.
+        let t0 = data.x.row(rows[0]).to_owned().insert_axis(Axis(0));
+        let z = a.standardizer.as_ref().unwrap().apply(own.apply(t0.view()).unwrap().view()).unwrap();
+        assert_eq!(bits(&z), bits(&a.test.x.slice(ndarray::s![0..1, ..]).to_owned()));
+    }
+
+    #[test]
+    fn split_and_fit_training_columns_are_uncorrelated_with_decreasing_variance() {
+        // On the training part, principal components have mean 0 and a diagonal covariance with
+        // decreasing entries (the top eigenvalues); with all d of them the diagonal sums to the
+        // trace of the raw training covariance (an orthogonal change of basis keeps the trace).
+        // Standardised, the covariance is the identity.
+        let (n, d) = (50, 4);
+        let data = correlated(n, d, 2);
+        for k in [2, d] {
+            let s = SplitSettings { seed: 5, pca: Some(k), standardize: false, ..Default::default() };
+            let f = split_and_fit(&data, &s).unwrap();
+            let z = &f.train.x;
+            let nt = z.nrows() as f64;
+            assert_eq!(z.ncols(), k);
+            let cov = z.t().dot(z) / nt;
+            for j in 0..k {
+                let mean = z.column(j).sum() / nt;
+                assert!(mean.abs() < 1e-10, "column {j} mean {mean}");
+                for l in 0..k {
+                    if j != l {
+                        assert!(cov[(j, l)].abs() < 1e-10, "cov ({j}, {l}) = {}", cov[(j, l)]);
+                    }
+                }
+                if j + 1 < k {
+                    assert!(cov[(j, j)] > cov[(j + 1, j + 1)] + 1e-3, "{cov:?}");
+                }
+            }
+            if k == d {
+                let rows: Vec<usize> = {
+                    let te = test_rows(&data, &s);
+                    (0..n).filter(|i| !te.contains(i)).collect()
+                };
+                let x = data.select_rows(&rows).unwrap().x;
+                let m = x.mean_axis(Axis(0)).unwrap();
+                let trace: f64 = x.rows().into_iter().map(|r| (&r - &m).mapv(|v| v * v).sum()).sum::<f64>() / nt;
+                let sum: f64 = (0..k).map(|j| cov[(j, j)]).sum();
+                assert!((sum - trace).abs() < 1e-10 * trace, "{sum} vs {trace}");
+            }
+            let w = split_and_fit(&data, &SplitSettings { standardize: true, ..s }).unwrap().train.x;
+            let cw = w.t().dot(&w) / nt;
+            for j in 0..k {
+                assert!((w.column(j).sum() / nt).abs() < 1e-10);
+                for l in 0..k {
+                    let want = if j == l { 1.0 } else { 0.0 };
+                    assert!((cw[(j, l)] - want).abs() < 1e-10, "standardised cov ({j}, {l}) = {}", cw[(j, l)]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn split_and_fit_errors() {
+        let data = correlated(12, 3, 1);
+        let err = |s: SplitSettings| split_and_fit(&data, &s).unwrap_err().to_string();
+        let e = err(SplitSettings { pca: Some(0), ..Default::default() });
+        assert!(e.contains("principal components of data set `corr`: expected 1 to 3") && e.contains("found 0"), "{e}");
+        let e = err(SplitSettings { pca: Some(4), ..Default::default() });
+        assert!(e.contains("expected 1 to 3") && e.contains("found 4"), "{e}");
+        assert!(split_and_fit(&data, &SplitSettings { pca: Some(3), ..Default::default() }).is_ok());
+        // Empty training part: one row per class, 60% of each class to the test part.
+        let tiny = correlated(3, 3, 1);
+        let e = split_and_fit(&tiny, &SplitSettings { test_fraction: 0.6, pca: Some(2), ..Default::default() }).unwrap_err().to_string();
+        assert!(e.contains("splitting data set `corr`") && e.contains("leaves no training rows"), "{e}");
+        let none = Dataset { x: Array2::zeros((0, 3)), y: Array2::zeros((0, 3)), ..data.clone() };
+        let e = split_and_fit(&none, &SplitSettings::default()).unwrap_err().to_string();
+        assert!(e.contains("`corr`: it has no rows"), "{e}");
+        let e = err(SplitSettings { test_fraction: 1.0, ..Default::default() });
+        assert!(e.contains("test fraction must be in [0, 1)"), "{e}");
     }
 }
