@@ -334,8 +334,8 @@ pub struct Outcome {
     pub report: Report,
     /// The recovered or rounded network (the one behind `upper_bound`).
     pub network: Option<Network>,
-    /// The compiled problem (`None` for the `dnn` backend, which never builds one; compile it
-    /// with [`formulation::sdp::compile`] to export it).
+    /// The compiled problem (`None` for the `dnn` backend, which never builds one, and when the
+    /// relaxation was solved on merged rows; compile it with [`compile_for_export`] to export it).
     pub problem: Option<ConicProblem>,
     /// Meta block for [`crate::export::write`]: formulation, n, d, c, beta, variable layout.
     pub meta: ProblemMeta,
@@ -564,8 +564,20 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     }
     let mut r = blank_report(data, s);
     let t0 = Instant::now();
-    let compiled = sdp::compile(data, s.beta, form)?;
+    // The reduced form is compiled on merged data when rows of X are tied (`sdp_merged`); the
+    // point, the objective and the bound are mapped back to the original program.
+    let merged = match form {
+        sdp::SdpForm::Reduced => Some(formulation::sdp_merged::compile(data, s.beta)?),
+        sdp::SdpForm::Full => None,
+    };
+    let compiled = match &merged {
+        Some(m) => m.compiled.clone(),
+        None => sdp::compile(data, s.beta, form)?,
+    };
     r.compile_seconds = t0.elapsed().as_secs_f64();
+    if let Some(note) = merged.as_ref().and_then(|m| m.note()) {
+        r.notes.push(note);
+    }
     let meta = meta_for(
         data,
         s,
@@ -573,12 +585,18 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     );
     let sol = backend::solve(&compiled.problem, s.backend, &s.solve)?;
     fill_solver(&mut r, &sol);
-    r.objective_label = format!("relaxation value as {} reports it; not a bound", sol.backend);
+    r.objective_label = match merged.as_ref().filter(|m| m.is_merged()) {
+        Some(_) => format!("relaxation value as {} reports it on the merged program, plus its constant; not a bound", sol.backend),
+        None => format!("relaxation value as {} reports it; not a bound", sol.backend),
+    };
     let mut network = None;
     let mut lambda = None;
     if sol.status.has_solution() {
-        r.objective = Some(sol.primal_objective);
-        let lam = compiled.recover_lambda(&sol)?;
+        r.objective = Some(merged.as_ref().map_or(sol.primal_objective, |m| m.objective(&sol)));
+        let lam = match &merged {
+            Some(m) => m.recover_lambda(&sol)?,
+            None => compiled.recover_lambda(&sol)?,
+        };
         network = Some(round_into(&mut r, &lam, data, s)?);
         lambda = Some(lam);
     } else {
@@ -587,13 +605,19 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     if s.certify {
         let t1 = Instant::now();
         let incumbents: Vec<Network> = network.iter().cloned().collect();
-        let bound = certify::sdp::certify_solution(&compiled, &sol, &incumbents);
+        let bound = match &merged {
+            Some(m) => m.certify(&sol, &incumbents),
+            None => certify::sdp::certify_solution(&compiled, &sol, &incumbents),
+        };
         r.certify_seconds = Some(t1.elapsed().as_secs_f64());
         r.certified = bound.certified && bound.value.is_finite();
         r.lower_bound = r.certified.then_some(bound.value);
         r.lower_bound_method = Some(format!("{} (dual of {})", bound.method, sol.backend));
     }
-    Ok(Outcome { report: r, network, problem: Some(compiled.problem), meta, lambda })
+    // The merged program is not the one `--export` writes: leave it out (the CLI compiles the
+    // unmerged one with `compile_for_export`).
+    let problem = (!merged.as_ref().is_some_and(|m| m.is_merged())).then_some(compiled.problem);
+    Ok(Outcome { report: r, network, problem, meta, lambda })
 }
 
 /// The SDP relaxation on the `dnn` backend, warm-started from `warm` when given (same data);
