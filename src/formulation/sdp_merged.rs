@@ -25,7 +25,7 @@
 //! When nothing is tied (the usual case) the compiled program is [`sdp::compile`]'s on the raw
 //! data and every result is bit for bit what the unmerged route gives. When every row is zero
 //! nothing is merged either (the merged program would have no data rows). Only the reduced form
-//! is merged: `sdp-full` is the paper's program as stated, and the exports (JSON, SDPA, CBF)
+//! is merged: `sdp-full` is the paper's program as stated ([`compile`] builds it unmerged), and the exports (JSON, SDPA, CBF)
 //! write the unmerged program.
 
 use super::sdp::{self, CompiledSdp, SdpForm};
@@ -53,16 +53,17 @@ pub struct MergedSdp {
     t: Congruence,
 }
 
-/// Compiles the reduced relaxation of `data` with weight decay `beta`, on merged data when zero
-/// or equal rows tie rows of `S` together (module docs).
-pub fn compile(data: &Dataset, beta: f64) -> Result<MergedSdp> {
+/// Compiles the relaxation of `data` with weight decay `beta` in `form`; the reduced form on
+/// merged data when zero or equal rows tie rows of `S` together (module docs), the full form
+/// always on the raw data.
+pub fn compile(data: &Dataset, beta: f64, form: SdpForm) -> Result<MergedSdp> {
     sdp::check_data(data, beta)?;
     let (n, d, c) = (data.n(), data.d(), data.c());
     let x = DMatrix::from_fn(n, d, |i, j| data.x[(i, j)]);
     let reduction = RowReduction::of_x(&x, c);
     let t = Congruence::new(x, c);
-    if reduction.is_trivial() || reduction.groups.is_empty() {
-        let compiled = sdp::compile(data, beta, SdpForm::Reduced)?;
+    if form == SdpForm::Full || reduction.is_trivial() || reduction.groups.is_empty() {
+        let compiled = sdp::compile(data, beta, form)?;
         return Ok(MergedSdp { compiled, reduction, constant: 0.0, merged: false, t });
     }
     let y = DMatrix::from_fn(n, c, |i, k| data.y[(i, k)]);
@@ -85,7 +86,7 @@ impl MergedSdp {
     pub fn note(&self) -> Option<String> {
         if self.merged {
             self.reduction.note()
-        } else if !self.reduction.is_trivial() {
+        } else if self.compiled.layout.form == SdpForm::Reduced && !self.reduction.is_trivial() {
             Some("every row of X is zero: the program is solved unmerged (no strictly feasible point)".into())
         } else {
             None
@@ -102,8 +103,8 @@ impl MergedSdp {
         }
     }
 
-    /// `S` (order `n + d + c`) of a solver's primal vector, in the original coordinates
-    /// (`S = P M P'` when merged).
+    /// The PSD variable of a solver's primal vector in the original coordinates: `S` (order
+    /// `n + d + c`; `S = P M P'` when merged) for the reduced form, `Lambda` for the full form.
     pub fn s_from_x(&self, x: &[f64]) -> Result<DMatrix<f64>> {
         let w = self.compiled.psd_variable(x)?;
         Ok(if self.merged { self.reduction.expand(&w) } else { w })
@@ -148,7 +149,7 @@ mod tests {
     #[test]
     fn untied_data_compiles_the_raw_program() {
         let ds = data(&[1.0, 0.5, -1.0, 2.0, 0.3, 0.3], &[1.0, -1.0, 0.5], 2, 1);
-        let m = compile(&ds, 0.1).unwrap();
+        let m = compile(&ds, 0.1, SdpForm::Reduced).unwrap();
         let raw = sdp::compile(&ds, 0.1, SdpForm::Reduced).unwrap();
         assert!(!m.is_merged() && m.note().is_none() && m.constant == 0.0);
         assert_eq!(m.compiled.problem.q, raw.problem.q);
@@ -159,15 +160,18 @@ mod tests {
     fn tied_data_compiles_the_merged_program_with_its_constant() {
         // rows 0 and 2 equal, row 1 zero: two data rows remain.
         let ds = data(&[1.0, 2.0, 0.0, -0.0, 1.0, 2.0, 0.5, -1.0], &[1.0, 3.0, 0.0, 2.0], 2, 1);
-        let m = compile(&ds, 0.1).unwrap();
+        let m = compile(&ds, 0.1, SdpForm::Reduced).unwrap();
         assert!(m.is_merged());
         assert_eq!(m.compiled.layout.n, 2);
         // K = 1/2 (1 - 1/2)^2 * 2 + 1/2 * 3^2
         assert!((m.constant - (0.25 + 4.5)).abs() < 1e-15);
         let note = m.note().unwrap();
         assert!(note.contains("merged 1 zero row(s) and 1 group(s) of equal rows"), "{note}");
+        // The full form is never merged.
+        let full = compile(&ds, 0.1, SdpForm::Full).unwrap();
+        assert!(!full.is_merged() && full.note().is_none() && full.compiled.layout.n == 4);
         // An all-zero X is not merged.
-        let z = compile(&data(&[0.0, 0.0, 0.0, 0.0], &[1.0, 2.0], 2, 1), 0.1).unwrap();
+        let z = compile(&data(&[0.0, 0.0, 0.0, 0.0], &[1.0, 2.0], 2, 1), 0.1, SdpForm::Reduced).unwrap();
         assert!(!z.is_merged() && z.note().unwrap().contains("every row"));
     }
 }
