@@ -14,7 +14,10 @@
 //!     ell = -1/2 ||g_r||^2 - b_o' z_o,   g_r = A_{o,r}' z_o,   E = smat(q_w + A_{o,w}' z_o)
 //! ```
 //!
-//! (the `r` part minimised exactly: `P = I` on `r`).
+//! (the `r` part minimised exactly: `P = I` on `r`). In the reduced form, when `X` has zero or
+//! equal rows every feasible `S` is `P M P'` ([`crate::dnn::reduce`]), so `P' E P` is tested
+//! instead of `E` (the pipeline solves such data on merged rows anyway,
+//! [`crate::formulation::sdp_merged`]; this serves programs compiled on the raw rows).
 //!
 //! # From the `dnn` solver
 //!
@@ -229,7 +232,17 @@ pub fn certify(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network]) -> Cer
     let ell = -0.5 * dot(g_r, g_r) - dot(&problem.b, &zo);
     let Some(e) = smat(&e_vec, Triangle::Upper) else { return uncertified(f64::NAN, "dual slack is not a packed symmetric matrix") };
     let na = match layout.form {
-        SdpForm::Reduced => layout.n,
+        SdpForm::Reduced => {
+            // Zero or equal rows of X: every feasible S is P M P' (`dnn::reduce`), so P'EP PSD
+            // suffices (as for the dnn multiplier below).
+            let reduction = crate::dnn::reduce::RowReduction::of_x(compiled.data_x(), layout.c);
+            if !reduction.is_trivial() {
+                let ek = reduction.compress(&e);
+                let blocks = ShiftBlocks { na: reduction.groups.len(), d: layout.d, c: layout.c };
+                return shifted(ell, &ek, blocks, compiled.data_x(), beta, ub, clipped);
+            }
+            layout.n
+        }
         SdpForm::Full => 2 * layout.n,
     };
     let blocks = ShiftBlocks { na, d: layout.d, c: layout.c };

@@ -125,13 +125,19 @@ impl RowReduction {
         if self.is_trivial() {
             return None;
         }
+        let plural = |k: usize| if k == 1 { "" } else { "s" };
         let tied = self.groups.iter().filter(|g| g.len() > 1).count();
         let in_tied: usize = self.groups.iter().filter(|g| g.len() > 1).map(|g| g.len()).sum();
+        let mut parts = Vec::new();
+        if !self.zero.is_empty() {
+            parts.push(format!("{} zero row{}", self.zero.len(), plural(self.zero.len())));
+        }
+        if tied > 0 {
+            parts.push(format!("{tied} group{} of equal rows ({in_tied} rows)", plural(tied)));
+        }
         Some(format!(
-            "merged {} zero row(s) and {} group(s) of equal rows ({} rows): the conic program solved has {} data rows instead of {} (docs/dnn.md, \"Rows that the constraints tie together\")",
-            self.zero.len(),
-            tied,
-            in_tied,
+            "merged {}: the conic program solved has {} data rows instead of {} (docs/dnn.md, \"Rows that the constraints tie together\")",
+            parts.join(" and "),
             self.groups.len(),
             self.n
         ))
@@ -235,6 +241,7 @@ mod tests {
         assert_eq!(r.zero, vec![3]);
         assert!(!r.is_trivial());
         assert_eq!(r.reduced_order(), 2 + 2 + 2);
+        assert!(r.note().unwrap().starts_with("merged 1 zero row and 1 group of equal rows (3 rows): the conic program solved has 2 data rows instead of 5"));
     }
 
     #[test]

@@ -166,7 +166,7 @@ mod tests {
         // K = 1/2 (1 - 1/2)^2 * 2 + 1/2 * 3^2
         assert!((m.constant - (0.25 + 4.5)).abs() < 1e-15);
         let note = m.note().unwrap();
-        assert!(note.contains("merged 1 zero row(s) and 1 group(s) of equal rows"), "{note}");
+        assert!(note.contains("merged 1 zero row and 1 group of equal rows (2 rows)"), "{note}");
         // The full form is never merged.
         let full = compile(&ds, 0.1, SdpForm::Full).unwrap();
         assert!(!full.is_merged() && full.note().is_none() && full.compiled.layout.n == 4);
