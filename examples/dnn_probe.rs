@@ -1,11 +1,14 @@
 //! Development probe: the `dnn` solver on one instance, optionally beside Clarabel (`--clarabel`)
 //! and SCS (`--scs`, with both certified bounds), printing each solver's value and certified bound.
+//! `--clarabel` solves both the program on the raw rows and the one with tied rows merged
+//! ([`convex_relu::formulation::sdp_merged`], what `solve` runs).
 //!
 //!     cargo run --release --example dnn_probe -- [ref1d | spiral N | teacher N | csv] [beta] [tol] [-v] [--clarabel] [--scs]
 //!
 //! `csv` reads `CSV=path` (last column the class, one-hot, standardised). Solver knobs from the
 //! environment (defaults otherwise): `KAPPA`, `RHO`, `ADAPT` (rebalance period), `MAXIT`, `TL`
-//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm; default admm), `BIAS` (append a bias column), `RAW` (csv: no standardisation).
+//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm; default admm), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
+//! `CTOL` (Clarabel's tolerance on the merged program), `CVERBOSE` (its log).
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
 use convex_relu::dnn::{self, DnnProblem, DnnSettings};
@@ -70,7 +73,22 @@ fn main() -> convex_relu::Result<()> {
         let t0 = Instant::now();
         let s = convex_relu::backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default())?;
         let b = certify_solution(&comp, &s, &[]);
-        println!("clarabel: {} {:.2}s pobj={:.9} LB={:.9} (before refinement {:.9} in {} steps) mu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.value_before_refinement, b.details.refinement_steps, b.details.mu);
+        println!("clarabel (raw rows): {} {:.2}s pobj={:.9} LB={:.9} (before refinement {:.9} in {} steps) mu={:.3e}", s.status, t0.elapsed().as_secs_f64(), s.primal_objective, b.value, b.details.value_before_refinement, b.details.refinement_steps, b.details.mu);
+        // The route `solve` takes: tied rows merged, value and bound mapped back.
+        let merged = convex_relu::formulation::sdp_merged::compile(&data, beta, SdpForm::Reduced)?;
+        let t0 = Instant::now();
+        let ctol = std::env::var("CTOL").ok().and_then(|s| s.parse().ok());
+        let s = convex_relu::backend::solve(&merged.compiled.problem, BackendKind::Clarabel, &SolveSettings { tolerance: ctol, verbose: std::env::var("CVERBOSE").is_ok(), ..Default::default() })?;
+        let b = merged.certify(&s, &[]);
+        println!(
+            "clarabel (merged rows, {}): {} {:.2}s pobj={:.9} LB={:.9} mu={:.3e}",
+            merged.note().unwrap_or_else(|| "nothing to merge".into()),
+            s.status,
+            t0.elapsed().as_secs_f64(),
+            merged.objective(&s),
+            b.value,
+            b.details.mu
+        );
     }
     Ok(())
 }

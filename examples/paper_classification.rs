@@ -28,7 +28,6 @@ use convex_relu::data::transform::{append_bias, train_test_split, Standardizer};
 use convex_relu::data::{load_named, CsvOptions, Dataset, TargetEncoding};
 use convex_relu::formulation::sdp::SdpForm;
 use convex_relu::rounding::{round, RoundingSettings};
-use convex_relu::certify::sdp::certify_solution;
 use convex_relu::train::{train, TrainSettings};
 use std::time::Instant;
 
@@ -99,7 +98,7 @@ fn main() {
             let t1 = Instant::now();
             let base = train(&tr, &TrainSettings { width: m, beta, restarts, iterations, polish, seed: 0, ..Default::default() }).expect("train");
             let train_s = t1.elapsed().as_secs_f64();
-            let b = certify_solution(&relax.compiled, &relax.solution, &[rounded.network.clone(), base.network.clone()]);
+            let b = relax.certify(&[rounded.network.clone(), base.network.clone()]);
             let (lb, cert) = if b.certified && (!relax.bound.certified || b.value >= relax.bound.value) {
                 (b.value, true)
             } else {

@@ -34,7 +34,6 @@ use convex_relu::data::{synth, Dataset};
 use convex_relu::formulation::sdp::SdpForm;
 use convex_relu::network::Network;
 use convex_relu::rounding::{round, RoundingSettings};
-use convex_relu::certify::sdp::certify_solution;
 use convex_relu::train::{train, TrainSettings};
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -109,7 +108,7 @@ fn run_one(name: &str, data: &Dataset, beta: f64, widths: &[usize], ts: &TrainSe
         nets.push(r.network);
     }
     // re-certify with every network as incumbent (tightens the trace bound; still a valid LB)
-    let b = certify_solution(&relax.compiled, &relax.solution, &nets);
+    let b = relax.certify(&nets);
     let (lb, certified) = if b.certified && (!relax.bound.certified || b.value >= relax.bound.value) {
         (b.value, true)
     } else {
@@ -373,7 +372,7 @@ fn scalar_part(count: usize, first_seed: u64, betas: &[f64], noise: f64, ts: &Tr
             let cr = st.crelu.as_ref().expect("c = 1: C-ReLU stage");
             let local = train(&data, &TrainSettings { width: r.width.max(1), beta, ..ts.clone() }).expect("train");
             let wide = train(&data, &TrainSettings { width: 300, beta, ..ts.clone() }).expect("train");
-            let b = certify_solution(&relax.compiled, &relax.solution, &[r.network.clone(), local.network.clone(), wide.network.clone()]);
+            let b = relax.certify(&[r.network.clone(), local.network.clone(), wide.network.clone()]);
             let lb = if b.certified && (!relax.bound.certified || b.value >= relax.bound.value) { b.value } else { relax.bound.value };
             println!(
                 "{:<12} {:>5} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>10.6} {:>3}/{:<3}",

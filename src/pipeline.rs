@@ -334,8 +334,8 @@ pub struct Outcome {
     pub report: Report,
     /// The recovered or rounded network (the one behind `upper_bound`).
     pub network: Option<Network>,
-    /// The compiled problem (`None` for the `dnn` backend, which never builds one; compile it
-    /// with [`formulation::sdp::compile`] to export it).
+    /// The compiled problem (`None` for the `dnn` backend, which never builds one, and when the
+    /// relaxation was solved on merged rows; compile it with [`compile_for_export`] to export it).
     pub problem: Option<ConicProblem>,
     /// Meta block for [`crate::export::write`]: formulation, n, d, c, beta, variable layout.
     pub meta: ProblemMeta,
@@ -564,21 +564,33 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     }
     let mut r = blank_report(data, s);
     let t0 = Instant::now();
-    let compiled = sdp::compile(data, s.beta, form)?;
+    // The reduced form is compiled on merged data when rows of X are tied (`sdp_merged`); the
+    // point, the objective and the bound are mapped back to the original program.
+    let merged = formulation::sdp_merged::compile(data, s.beta, form)?;
+    let compiled = &merged.compiled;
     r.compile_seconds = t0.elapsed().as_secs_f64();
-    let meta = meta_for(
-        data,
-        s,
-        compiled.layout.variables.iter().map(|b| LayoutBlock { name: b.name.clone(), start: b.offset, len: b.len }).collect(),
-    );
+    if let Some(note) = merged.note() {
+        r.notes.push(note);
+    }
+    // The merged program's layout is not the exported one's: no blocks then (as for dnn).
+    let blocks = if merged.is_merged() {
+        Vec::new()
+    } else {
+        compiled.layout.variables.iter().map(|b| LayoutBlock { name: b.name.clone(), start: b.offset, len: b.len }).collect()
+    };
+    let meta = meta_for(data, s, blocks);
     let sol = backend::solve(&compiled.problem, s.backend, &s.solve)?;
     fill_solver(&mut r, &sol);
-    r.objective_label = format!("relaxation value as {} reports it; not a bound", sol.backend);
+    r.objective_label = if merged.is_merged() {
+        format!("relaxation value as {} reports it on the merged program, plus its constant; not a bound", sol.backend)
+    } else {
+        format!("relaxation value as {} reports it; not a bound", sol.backend)
+    };
     let mut network = None;
     let mut lambda = None;
     if sol.status.has_solution() {
-        r.objective = Some(sol.primal_objective);
-        let lam = compiled.recover_lambda(&sol)?;
+        r.objective = Some(merged.objective(&sol));
+        let lam = merged.recover_lambda(&sol)?;
         network = Some(round_into(&mut r, &lam, data, s)?);
         lambda = Some(lam);
     } else {
@@ -587,13 +599,16 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     if s.certify {
         let t1 = Instant::now();
         let incumbents: Vec<Network> = network.iter().cloned().collect();
-        let bound = certify::sdp::certify_solution(&compiled, &sol, &incumbents);
+        let bound = merged.certify(&sol, &incumbents);
         r.certify_seconds = Some(t1.elapsed().as_secs_f64());
         r.certified = bound.certified && bound.value.is_finite();
         r.lower_bound = r.certified.then_some(bound.value);
         r.lower_bound_method = Some(format!("{} (dual of {})", bound.method, sol.backend));
     }
-    Ok(Outcome { report: r, network, problem: Some(compiled.problem), meta, lambda })
+    // The merged program is not the one `--export` writes: leave it out (the CLI compiles the
+    // unmerged one with `compile_for_export`).
+    let problem = (!merged.is_merged()).then_some(merged.compiled.problem);
+    Ok(Outcome { report: r, network, problem, meta, lambda })
 }
 
 /// The SDP relaxation on the `dnn` backend, warm-started from `warm` when given (same data);
@@ -696,28 +711,35 @@ pub fn run_path(data: &Dataset, settings: &PipelineSettings, betas: &[f64]) -> R
 /// A solved relaxation: what the CLI and the rounding consume.
 #[derive(Clone, Debug)]
 pub struct Relaxation {
-    /// The compiled program (form, layout, map back).
-    pub compiled: sdp::CompiledSdp,
-    /// The backend's solution (status, which backend ran, primal-dual point).
+    /// The compiled program (form, layout, map back); on merged rows when `X` has tied rows
+    /// ([`formulation::sdp_merged`]).
+    pub program: formulation::sdp_merged::MergedSdp,
+    /// The backend's solution (status, which backend ran, primal-dual point) of
+    /// `program.compiled`.
     pub solution: crate::backend::ConicSolution,
-    /// `Lambda` (order `2n + d + c`, blocks A, B, U, V) read from the primal solution; PSD up to
-    /// the solver's accuracy (clip negative eigenvalues before factoring).
+    /// `Lambda` (order `2n + d + c`, blocks A, B, U, V) of the original program read from the
+    /// primal solution; PSD up to the solver's accuracy (clip negative eigenvalues before factoring).
     pub lambda: DMatrix<f64>,
     /// The certified lower bound from the dual (labelled uncertified when it is not a bound).
     pub bound: crate::certify::sdp::CertifiedBound,
 }
 
 impl Relaxation {
-    /// The solver's primal objective: an *estimate* of the relaxation optimum, not a bound
-    /// (use [`Relaxation::bound`] for that).
+    /// The solver's primal objective (plus the merged program's constant): an *estimate* of the
+    /// relaxation optimum, not a bound (use [`Relaxation::bound`] for that).
     pub fn primal_objective(&self) -> f64 {
-        self.solution.primal_objective
+        self.program.objective(&self.solution)
+    }
+
+    /// The certified lower bound with `incumbents` tightening `UB` (networks of the original data).
+    pub fn certify(&self, incumbents: &[crate::network::Network]) -> crate::certify::sdp::CertifiedBound {
+        self.program.certify(&self.solution, incumbents)
     }
 }
 
-/// The SDP relaxation in one call on a conic backend: compiles, solves with `backend`, recovers
-/// `Lambda` and certifies a lower bound (the networks in `incumbents` only tighten `UB` in the
-/// certificate).
+/// The SDP relaxation in one call on a conic backend: compiles (the reduced form on merged rows
+/// when `X` has tied rows), solves with `backend`, recovers `Lambda` and certifies a lower bound
+/// (the networks in `incumbents` only tighten `UB` in the certificate).
 pub fn solve_relaxation(
     data: &Dataset,
     beta: f64,
@@ -726,11 +748,11 @@ pub fn solve_relaxation(
     settings: &crate::backend::SolveSettings,
     incumbents: &[crate::network::Network],
 ) -> Result<Relaxation> {
-    let compiled = sdp::compile(data, beta, form)?;
-    let solution = crate::backend::solve(&compiled.problem, backend, settings)?;
-    let lambda = compiled.recover_lambda(&solution)?;
-    let bound = crate::certify::sdp::certify_solution(&compiled, &solution, incumbents);
-    Ok(Relaxation { compiled, solution, lambda, bound })
+    let program = formulation::sdp_merged::compile(data, beta, form)?;
+    let solution = crate::backend::solve(&program.compiled.problem, backend, settings)?;
+    let lambda = program.recover_lambda(&solution)?;
+    let bound = program.certify(&solution, incumbents);
+    Ok(Relaxation { program, solution, lambda, bound })
 }
 
 

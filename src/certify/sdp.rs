@@ -14,7 +14,10 @@
 //!     ell = -1/2 ||g_r||^2 - b_o' z_o,   g_r = A_{o,r}' z_o,   E = smat(q_w + A_{o,w}' z_o)
 //! ```
 //!
-//! (the `r` part minimised exactly: `P = I` on `r`).
+//! (the `r` part minimised exactly: `P = I` on `r`). In the reduced form, when `X` has zero or
+//! equal rows every feasible `S` is `P M P'` ([`crate::dnn::reduce`]), so `P' E P` is tested
+//! instead of `E` (the pipeline solves such data on merged rows anyway,
+//! [`crate::formulation::sdp_merged`]; this serves programs compiled on the raw rows).
 //!
 //! # From the `dnn` solver
 //!
@@ -232,7 +235,8 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
         return uncertified(f64::NAN, "dual vector has non-finite entries");
     }
     let ub = upper_bound(compiled.data_x(), compiled.data_y(), beta, incumbents);
-    let (mut best, mut zo, mut e) = match conic_bound(compiled, z, ub) {
+    let (tie, blocks) = tie_of(compiled);
+    let (mut best, mut zo, mut e) = match conic_bound(compiled, z, ub, tie.as_ref(), blocks) {
         Ok(x) => x,
         Err(b) => return b,
     };
@@ -270,7 +274,7 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
             if lam >= 0.0 {
                 break;
             }
-            let v = eig.vectors.column(k).into_owned();
+            let v = lift_tied(tie.as_ref(), eig.vectors.column(k).into_owned());
             let mut x = svec(&(&v * v.transpose()), Triangle::Upper);
             x.resize(cols, 0.0);
             let mut a = csc::mul(&problem.a, &x);
@@ -290,7 +294,7 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
         let mut improved: Option<(f64, CertifiedBound, Vec<f64>, DMatrix<f64>)> = None;
         for f in [4.0 * scale, scale, 0.25 * scale, 0.0625 * scale] {
             let candidate: Vec<f64> = zo.iter().zip(&dir).map(|(a, b)| a + f / max_a2 * b).collect();
-            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub) else { continue };
+            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks) else { continue };
             let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
             if b.certified && b.value > to_beat {
                 improved = Some((f, b, zc, ec));
@@ -299,7 +303,7 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
         // Second direction: the supergradient of the certified value in z (all rows of the zero
         // and nonnegative cones): grad ell = -A_r (A_r' z) - b, plus 2 UB / beta A_w svec(v v')
         // for the shift's direction v; Polyak's step towards ell.
-        if let Some(v) = shift_direction(&e, blocks_of(compiled), compiled.data_x(), &best) {
+        if let Some(v) = shift_direction(&e, blocks, compiled.data_x(), &best).map(|v| lift_tied(tie.as_ref(), v)) {
             let mut x = svec(&(&v * v.transpose()), Triangle::Upper);
             x.resize(cols, 0.0);
             let shift_part = csc::mul(&problem.a, &x);
@@ -314,7 +318,7 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
                 let polyak = best.details.mu * ub / gn2;
                 for f in [4.0, 1.0, 0.25, 0.0625, 0.015625] {
                     let candidate: Vec<f64> = zo.iter().zip(&grad).map(|(a, g)| a + f * polyak * g).collect();
-                    let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub) else { continue };
+                    let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks) else { continue };
                     let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
                     if b.certified && b.value > to_beat {
                         improved = Some((scale, b, zc, ec));
@@ -334,20 +338,45 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
     best
 }
 
-/// The blocks of a compiled relaxation's PSD variable for the shift.
-fn blocks_of(compiled: &CompiledSdp) -> ShiftBlocks {
+/// Rows of `X` tied together (reduced form only): the certificate tests `P'EP`.
+struct Tie {
+    reduction: crate::dnn::reduce::RowReduction,
+    basis: DMatrix<f64>,
+}
+
+/// The tie of a compiled relaxation's data (`None` in the full form or without tied rows) and the
+/// blocks of the matrix the shift is computed on.
+fn tie_of(compiled: &CompiledSdp) -> (Option<Tie>, ShiftBlocks) {
     let layout = &compiled.layout;
-    let na = match layout.form {
-        SdpForm::Reduced => layout.n,
-        SdpForm::Full => 2 * layout.n,
-    };
-    ShiftBlocks { na, d: layout.d, c: layout.c }
+    let (d, c) = (layout.d, layout.c);
+    match layout.form {
+        SdpForm::Reduced => {
+            let reduction = crate::dnn::reduce::RowReduction::of_x(compiled.data_x(), c);
+            if reduction.is_trivial() {
+                (None, ShiftBlocks { na: layout.n, d, c })
+            } else {
+                let na = reduction.groups.len();
+                let basis = reduction.basis();
+                (Some(Tie { reduction, basis }), ShiftBlocks { na, d, c })
+            }
+        }
+        SdpForm::Full => (None, ShiftBlocks { na: 2 * layout.n, d, c }),
+    }
+}
+
+/// A vector of the matrix the shift is computed on, in the coordinates of `S` (`P v` when rows
+/// are tied).
+fn lift_tied(tie: Option<&Tie>, v: nalgebra::DVector<f64>) -> nalgebra::DVector<f64> {
+    match tie {
+        Some(t) => &t.basis * v,
+        None => v,
+    }
 }
 
 /// Repairs `z` (zero cone free, nonnegative cone clipped, PSD part dropped) and certifies it:
 /// the bound, the repaired vector and the slack `E`; `Err` with an uncertified bound when the
 /// problem does not have the expected cones.
-fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64) -> std::result::Result<(CertifiedBound, Vec<f64>, DMatrix<f64>), CertifiedBound> {
+fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64, tie: Option<&Tie>, blocks: ShiftBlocks) -> std::result::Result<(CertifiedBound, Vec<f64>, DMatrix<f64>), CertifiedBound> {
     let problem = &compiled.problem;
     let layout = &compiled.layout;
     let mut zo = vec![0.0; z.len()];
@@ -375,7 +404,12 @@ fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64) -> std::result::Resul
     let e_vec: Vec<f64> = (0..nw).map(|t| problem.q[t] + atz[t]).collect();
     let ell = -0.5 * dot(g_r, g_r) - dot(&problem.b, &zo);
     let Some(e) = smat(&e_vec, Triangle::Upper) else { return Err(uncertified(f64::NAN, "dual slack is not a packed symmetric matrix")) };
-    let blocks = blocks_of(compiled);
+    // Zero or equal rows of X (reduced form): every feasible S is P M P' (`dnn::reduce`), so
+    // P'EP PSD suffices, as for the dnn multiplier.
+    let e = match tie {
+        Some(tie) => tie.reduction.compress(&e),
+        None => e,
+    };
     let bound = shifted(ell, &e, blocks, compiled.data_x(), compiled.beta, ub, clipped);
     Ok((bound, zo, e))
 }

@@ -149,15 +149,16 @@ pub fn run(args: &Args) -> Result<()> {
     super::exit::record_status(&out.report.status);
     if let Some(path) = &args.export {
         let compiled;
-        let problem = match &out.problem {
-            Some(p) => p,
+        let (problem, meta) = match &out.problem {
+            Some(p) => (p, &out.meta),
             None => {
-                // The dnn backend builds no conic problem: compile the same relaxation to export it.
-                compiled = convex_relu::formulation::sdp::compile(&data, settings.beta, convex_relu::formulation::sdp::SdpForm::Reduced)?;
-                &compiled.problem
+                // The dnn backend builds no conic problem, and the conic backends solve the
+                // relaxation on merged rows when X has tied rows: export the unmerged program.
+                compiled = pipeline::compile_for_export(&data, &settings)?;
+                (&compiled.0, &compiled.1)
             }
         };
-        export::write(problem, &out.meta, path, args.force)?;
+        export::write(problem, meta, path, args.force)?;
     }
     if let Some(path) = &args.save_network {
         match &out.network {

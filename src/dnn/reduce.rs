@@ -54,8 +54,13 @@ pub struct RowReduction {
 impl RowReduction {
     /// The reduction of `problem`'s data (rows compared bit for bit; `-0.0` equals `0.0`).
     pub fn of(problem: &DnnProblem) -> Self {
-        let x = problem.t.x();
-        let (n, d, c) = (problem.t.n(), problem.t.d(), problem.t.c());
+        Self::of_x(problem.t.x(), problem.t.c())
+    }
+
+    /// The reduction of data `x` (n x d) with `c` outputs (rows compared bit for bit; `-0.0`
+    /// equals `0.0`): the conic routes build it from the dataset, the `dnn` solver from its problem.
+    pub fn of_x(x: &DMatrix<f64>, c: usize) -> Self {
+        let (n, d) = (x.nrows(), x.ncols());
         let mut zero = Vec::new();
         let mut groups: Vec<Vec<usize>> = Vec::new();
         let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
@@ -89,7 +94,13 @@ impl RowReduction {
 
     /// The reduced program and the constant `f(P M P') - f'(M)`.
     pub fn reduced_problem(&self, problem: &DnnProblem) -> (DnnProblem, f64) {
-        let (x, y) = (problem.t.x(), &problem.y);
+        let (xr, yr, constant) = self.reduced_data(problem.t.x(), &problem.y);
+        (DnnProblem { t: Congruence::new(xr, self.c), y: yr, beta: problem.beta }, constant)
+    }
+
+    /// The reduced data `X'` (G x d), `Y'` (G x c) and the constant `f(P M P') - f'(M)` from the
+    /// original `x` (n x d) and `y` (n x c): `x'_g = sqrt(w_g) x_g`, `y'_g = sqrt(w_g) ybar_g`.
+    pub fn reduced_data(&self, x: &DMatrix<f64>, y: &DMatrix<f64>) -> (DMatrix<f64>, DMatrix<f64>, f64) {
         let gn = self.groups.len();
         let mut xr = DMatrix::zeros(gn, self.d);
         let mut yr = DMatrix::zeros(gn, self.c);
@@ -106,7 +117,30 @@ impl RowReduction {
                 constant += rows.iter().map(|&j| 0.5 * (y[(j, k)] - mean).powi(2)).sum::<f64>();
             }
         }
-        (DnnProblem { t: Congruence::new(xr, self.c), y: yr, beta: problem.beta }, constant)
+        (xr, yr, constant)
+    }
+
+    /// A one-line description of what is merged (`None` when nothing is), for reports.
+    pub fn note(&self) -> Option<String> {
+        if self.is_trivial() {
+            return None;
+        }
+        let plural = |k: usize| if k == 1 { "" } else { "s" };
+        let tied = self.groups.iter().filter(|g| g.len() > 1).count();
+        let in_tied: usize = self.groups.iter().filter(|g| g.len() > 1).map(|g| g.len()).sum();
+        let mut parts = Vec::new();
+        if !self.zero.is_empty() {
+            parts.push(format!("{} zero row{}", self.zero.len(), plural(self.zero.len())));
+        }
+        if tied > 0 {
+            parts.push(format!("{tied} group{} of equal rows ({in_tied} rows)", plural(tied)));
+        }
+        Some(format!(
+            "merged {}: the conic program solved has {} data rows instead of {} (docs/dnn.md, \"Rows that the constraints tie together\")",
+            parts.join(" and "),
+            self.groups.len(),
+            self.n
+        ))
     }
 
     /// `P` (q x q'): the reduced variable's coordinates in the original ones.
@@ -207,6 +241,7 @@ mod tests {
         assert_eq!(r.zero, vec![3]);
         assert!(!r.is_trivial());
         assert_eq!(r.reduced_order(), 2 + 2 + 2);
+        assert!(r.note().unwrap().starts_with("merged 1 zero row and 1 group of equal rows (3 rows): the conic program solved has 2 data rows instead of 5"));
     }
 
     #[test]

@@ -13,6 +13,7 @@
 pub mod cpp;
 pub mod crelu;
 pub mod sdp;
+pub mod sdp_merged;
 pub mod three_layer;
 
 use crate::conic::ConicProblem;
