@@ -136,6 +136,16 @@ impl PipelineSettings {
     }
 }
 
+/// The report's `lower_bound_method`: how the bound was certified, from whose dual, and whether
+/// that dual was refined first (with the value before).
+fn bound_method(bound: &certify::sdp::CertifiedBound, source: &str) -> String {
+    let refined = match bound.details.refinement_steps {
+        0 => String::new(),
+        k => format!(", multiplier refined in {k} steps from {:.8}", bound.details.value_before_refinement),
+    };
+    format!("{} (dual of {source}{refined})", bound.method)
+}
+
 /// The wall-clock budget of the rounding (refits and polish) after a solve limited to `limit`
 /// seconds: a quarter of it, at least 10 s.
 pub fn rounding_budget(limit: f64) -> f64 {
@@ -599,11 +609,11 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     if s.certify {
         let t1 = Instant::now();
         let incumbents: Vec<Network> = network.iter().cloned().collect();
-        let bound = merged.certify(&sol, &incumbents);
+        let bound = merged.certify_with(&sol, &incumbents, certify::sdp::RefineSettings::for_time_limit(s.solve.time_limit_seconds));
         r.certify_seconds = Some(t1.elapsed().as_secs_f64());
         r.certified = bound.certified && bound.value.is_finite();
         r.lower_bound = r.certified.then_some(bound.value);
-        r.lower_bound_method = Some(format!("{} (dual of {})", bound.method, sol.backend));
+        r.lower_bound_method = Some(bound_method(&bound, &sol.backend.to_string()));
     }
     // The merged program is not the one `--export` writes: leave it out (the CLI compiles the
     // unmerged one with `compile_for_export`).
@@ -643,15 +653,12 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     if s.certify {
         let t1 = Instant::now();
         let incumbents: Vec<Network> = network.iter().cloned().collect();
-        let bound = certify::sdp::certify_dnn(&problem, &sol.z, Some(&lam), &incumbents);
+        let refine = certify::sdp::RefineSettings::for_time_limit(s.solve.time_limit_seconds);
+        let bound = certify::sdp::certify_dnn_with(&problem, &sol.z, Some(&lam), &incumbents, refine);
         r.certify_seconds = Some(t1.elapsed().as_secs_f64());
         r.certified = bound.certified && bound.value.is_finite();
         r.lower_bound = r.certified.then_some(bound.value);
-        let refined = match bound.details.refinement_steps {
-            0 => String::new(),
-            k => format!(", multiplier refined in {k} steps from {:.8}", bound.details.value_before_refinement),
-        };
-        r.lower_bound_method = Some(format!("{} (dual of dnn{refined})", bound.method));
+        r.lower_bound_method = Some(bound_method(&bound, "dnn"));
     }
     r.finish();
     let out = Outcome { report: r, network, problem: None, meta, lambda: Some(lam) };

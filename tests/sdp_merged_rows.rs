@@ -78,6 +78,12 @@ fn clarabel_case(data: &Dataset, note: &str, value_tol: f64) {
     assert!(rel <= value_tol, "Clarabel {value} vs ipm {reference}: rel {rel:.2e} (status {})", r.status);
     let lb = r.lower_bound.expect("certified");
     assert!(lb <= reference + 1e-9 && lb >= reference - 1e-5, "bound {lb} vs ipm {reference}");
+    // When the dual was refined, the value before refinement is on the same (original) scale.
+    let method = r.lower_bound_method.as_deref().unwrap();
+    if let Some(i) = method.find("steps from ") {
+        let before: f64 = method[i + 11..].trim_end_matches(')').parse().unwrap();
+        assert!(before <= lb + 1e-8 && before >= reference - 1e-3, "before refinement {before}, bound {lb}, ipm {reference}");
+    }
     let (f, min_eig, min_ab, diag_ab) = check_original(data, out.lambda.as_ref().unwrap());
     assert!(min_eig >= -1e-7 && min_ab >= -1e-7 && diag_ab <= 1e-7, "eig {min_eig:e}, [AB] {min_ab:e}, diag AB {diag_ab:e}");
     // The value is the original objective at the returned point (constant included).

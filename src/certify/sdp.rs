@@ -210,9 +210,14 @@ fn shifted(ell: f64, e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, be
 /// are networks whose objectives tighten `UB` (the zero network and the networks read off the
 /// primal solution are always tried).
 pub fn certify_solution(compiled: &CompiledSdp, solution: &ConicSolution, incumbents: &[Network]) -> CertifiedBound {
+    certify_solution_with(compiled, solution, incumbents, RefineSettings::default())
+}
+
+/// [`certify_solution`] with explicit refinement settings.
+pub fn certify_solution_with(compiled: &CompiledSdp, solution: &ConicSolution, incumbents: &[Network], refine: RefineSettings) -> CertifiedBound {
     let lambda = compiled.lambda_from_x(&solution.x).ok();
     let nets = with_eigen_networks(lambda.as_ref(), compiled.layout.lift_blocks(), compiled.data_x(), compiled.data_y(), compiled.beta, incumbents);
-    certify(compiled, &solution.z, &nets)
+    certify_with(compiled, &solution.z, &nets, refine)
 }
 
 /// The certified lower bound from any dual vector `z` of the compiled problem (length = rows),
@@ -491,18 +496,32 @@ fn repair_dnn(problem: &DnnProblem, z: &DMatrix<f64>) -> (DMatrix<f64>, f64, f64
     (zr, ell, clipped)
 }
 
-/// How far [`certify_dnn_with`] refines the multiplier before certifying.
+/// How far [`certify_dnn_with`] and [`certify_with`] refine an approximate dual before
+/// certifying (module docs, "Refinement").
 #[derive(Clone, Copy, Debug)]
 pub struct RefineSettings {
-    /// Most accepted steps (default 20; 0 turns the refinement off).
+    /// Most accepted steps (default 200; 0 turns the refinement off).
     pub max_steps: usize,
-    /// Wall-clock budget in seconds, checked before each step (default 20).
+    /// Wall-clock budget in seconds, checked before each step (default 20; the pipeline uses
+    /// [`RefineSettings::for_time_limit`]).
     pub max_seconds: f64,
 }
 
 impl Default for RefineSettings {
     fn default() -> Self {
         Self { max_steps: 200, max_seconds: 20.0 }
+    }
+}
+
+impl RefineSettings {
+    /// The defaults, with the time budget cut to a tenth of a solve's wall-clock limit (at least
+    /// one second) when there is one, so that the certificate stays in proportion to the solve.
+    pub fn for_time_limit(limit_seconds: Option<f64>) -> Self {
+        let mut s = Self::default();
+        if let Some(limit) = limit_seconds {
+            s.max_seconds = s.max_seconds.min((0.1 * limit).max(1.0));
+        }
+        s
     }
 }
 
@@ -680,6 +699,14 @@ mod tests {
     use super::*;
     use crate::formulation::sdp::{compile, SdpForm};
 
+
+    #[test]
+    fn refinement_budget_follows_the_time_limit() {
+        assert_eq!(RefineSettings::for_time_limit(None).max_seconds, 20.0);
+        assert_eq!(RefineSettings::for_time_limit(Some(60.0)).max_seconds, 6.0);
+        assert_eq!(RefineSettings::for_time_limit(Some(2.0)).max_seconds, 1.0);
+        assert_eq!(RefineSettings::for_time_limit(Some(3600.0)).max_seconds, 20.0);
+    }
 
     #[test]
     fn garbage_dual_is_uncertified_or_a_very_low_bound() {

@@ -122,13 +122,19 @@ impl MergedSdp {
     /// The certified lower bound on the original relaxation from the solver's dual: the bound on
     /// the merged program plus `K` (module docs), lowered by `1e-12 (1 + |value|)` for the sum.
     pub fn certify(&self, solution: &ConicSolution, incumbents: &[Network]) -> CertifiedBound {
-        let mut b = crate::certify::sdp::certify_solution(&self.compiled, solution, incumbents);
+        self.certify_with(solution, incumbents, crate::certify::sdp::RefineSettings::default())
+    }
+
+    /// [`MergedSdp::certify`] with explicit refinement settings of the dual.
+    pub fn certify_with(&self, solution: &ConicSolution, incumbents: &[Network], refine: crate::certify::sdp::RefineSettings) -> CertifiedBound {
+        let mut b = crate::certify::sdp::certify_solution_with(&self.compiled, solution, incumbents, refine);
         if self.merged {
             let v = b.value + self.constant;
             b.value = v - 1e-12 * (1.0 + v.abs());
             b.details.lagrangian_value += self.constant;
             b.details.upper_bound_used += self.constant;
             b.details.single_trace_bound_value += self.constant;
+            b.details.value_before_refinement += self.constant;
             b.method = format!("{} on the merged program, plus its constant {:e}", b.method, self.constant);
         }
         b
