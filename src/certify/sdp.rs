@@ -296,18 +296,14 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
         if max_a2 == 0.0 || !max_a2.is_finite() {
             break;
         }
-        let mut improved: Option<(f64, CertifiedBound, Vec<f64>, DMatrix<f64>)> = None;
+        // Candidates: steps around 1 / max ||a_k||^2 along `dir`, scaled by the last successful
+        // factor; then steps along the supergradient of the certified value in z (all rows of the
+        // zero and nonnegative cones): grad ell = -A_r (A_r' z) - b, plus 2 UB / beta
+        // A_w svec(v v') for the shift's direction v, around Polyak's step towards ell.
+        let mut candidates: Vec<(f64, Vec<f64>)> = Vec::new();
         for f in [4.0 * scale, scale, 0.25 * scale, 0.0625 * scale] {
-            let candidate: Vec<f64> = zo.iter().zip(&dir).map(|(a, b)| a + f / max_a2 * b).collect();
-            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks) else { continue };
-            let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
-            if b.certified && b.value > to_beat {
-                improved = Some((f, b, zc, ec));
-            }
+            candidates.push((f, zo.iter().zip(&dir).map(|(a, b)| a + f / max_a2 * b).collect()));
         }
-        // Second direction: the supergradient of the certified value in z (all rows of the zero
-        // and nonnegative cones): grad ell = -A_r (A_r' z) - b, plus 2 UB / beta A_w svec(v v')
-        // for the shift's direction v; Polyak's step towards ell.
         if let Some(v) = shift_direction(&e, blocks, compiled.data_x(), &best).map(|v| lift_tied(tie.as_ref(), v)) {
             let mut x = svec(&(&v * v.transpose()), Triangle::Upper);
             x.resize(cols, 0.0);
@@ -322,13 +318,16 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
             if gn2 > 0.0 && gn2.is_finite() {
                 let polyak = best.details.mu * ub / gn2;
                 for f in [4.0, 1.0, 0.25, 0.0625, 0.015625] {
-                    let candidate: Vec<f64> = zo.iter().zip(&grad).map(|(a, g)| a + f * polyak * g).collect();
-                    let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks) else { continue };
-                    let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
-                    if b.certified && b.value > to_beat {
-                        improved = Some((scale, b, zc, ec));
-                    }
+                    candidates.push((scale, zo.iter().zip(&grad).map(|(a, g)| a + f * polyak * g).collect()));
                 }
+            }
+        }
+        let mut improved: Option<(f64, CertifiedBound, Vec<f64>, DMatrix<f64>)> = None;
+        for (f, candidate) in candidates {
+            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks) else { continue };
+            let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
+            if b.certified && b.value > to_beat {
+                improved = Some((f, b, zc, ec));
             }
         }
         let Some((f, b, zc, ec)) = improved else { break };
@@ -571,17 +570,28 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
         if max_u4 == 0.0 || !max_u4.is_finite() {
             return;
         }
-        // A step of 1 / max ||u||^4 would lift the most negative eigenvalue to about zero if
-        // nothing clipped; try a few multiples of the last successful one.
-        let mut improved: Option<(f64, CertifiedBound, DMatrix<f64>, DMatrix<f64>)> = None;
+        // Candidates: steps around 1 / max ||u||^4 (which would lift the most negative eigenvalue
+        // to about zero if nothing clipped), scaled by the last successful factor; then steps
+        // along the supergradient of the certified value itself (both blocks), around Polyak's
+        // step towards `ell` (the bound if the shift vanished).
+        let mut candidates: Vec<(f64, DMatrix<f64>)> = Vec::new();
         for f in [4.0 * scale, scale, 0.25 * scale, 0.0625 * scale] {
-            let step = f / max_u4;
             let mut moved = zr.clone();
-            for j in 0..2 * n {
-                for i in 0..2 * n {
-                    moved[(i, j)] += step * g[(i, j)];
+            let mut ab = moved.view_mut((0, 0), (2 * n, 2 * n));
+            ab += &g * (f / max_u4);
+            candidates.push((f, moved));
+        }
+        if let Some(gz) = certificate_supergradient(r, &zr, &e, best) {
+            let gn2 = gz.norm_squared();
+            if gn2 > 0.0 && gn2.is_finite() {
+                let polyak = best.details.mu * r.ub / gn2;
+                for f in [4.0, 1.0, 0.25, 0.0625, 0.015625] {
+                    candidates.push((scale, &zr + &gz * (f * polyak)));
                 }
             }
+        }
+        let mut improved: Option<(f64, CertifiedBound, DMatrix<f64>, DMatrix<f64>)> = None;
+        for (f, moved) in candidates {
             // The candidate is repaired like any multiplier (this clips the sign constraint).
             let (zt, ell_t, _) = repair_dnn(r.problem, &moved);
             let Some(et) = (r.slack)(&zt) else { continue };
@@ -589,24 +599,6 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
             let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
             if b.certified && b.value > to_beat {
                 improved = Some((f, b, zt, et));
-            }
-        }
-        // Second direction: the supergradient of the certified value itself (both blocks), with
-        // Polyak's step towards `ell` (the bound if the shift vanished).
-        {
-            if let Some(gz) = certificate_supergradient(r, &zr, &e, best) {
-                let gn2 = gz.norm_squared();
-                let polyak = best.details.mu * r.ub / gn2;
-                for f in [4.0, 1.0, 0.25, 0.0625, 0.015625] {
-                    let moved = &zr + &gz * (f * polyak);
-                    let (zt, ell_t, _) = repair_dnn(r.problem, &moved);
-                    let Some(et) = (r.slack)(&zt) else { continue };
-                    let b = shifted(ell_t, &et, r.blocks, t.x(), r.problem.beta, r.ub, r.clipped);
-                    let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
-                    if b.certified && b.value > to_beat {
-                        improved = Some((scale, b, zt, et));
-                    }
-                }
             }
         }
         let Some((f, b, zt, et)) = improved else { return };
