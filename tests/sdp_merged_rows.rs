@@ -65,19 +65,29 @@ fn check_original(data: &Dataset, lambda: &DMatrix<f64>) -> (f64, f64, f64, f64)
     (0.5 * loss + 0.5 * BETA * tr, min_eig, min_ab, diag_ab)
 }
 
+/// `backend` through the pipeline on tied data: the merge note, the value within `value_tol`
+/// (relative) of the interior-point method's, and the certified bound below that value and within
+/// `bound_tol` of it. Returns the outcome and the reference value.
+fn tied_run(data: &Dataset, backend: BackendKind, note: &str, value_tol: f64, bound_tol: f64) -> (pipeline::Outcome, f64) {
+    let reference = ipm_value(data);
+    let out = pipeline::run(data, &settings(backend)).unwrap();
+    let r = &out.report;
+    assert!(r.notes.iter().any(|s| s.contains(note)), "{:?}", r.notes);
+    let value = r.objective.unwrap();
+    let rel = (value - reference).abs() / reference;
+    assert!(rel <= value_tol, "{backend:?} {value} vs ipm {reference}: rel {rel:.2e} (status {})", r.status);
+    let lb = r.lower_bound.expect("certified");
+    assert!(lb <= reference + 1e-9 && lb >= reference - bound_tol, "bound {lb} vs ipm {reference}");
+    (out, reference)
+}
+
 /// Clarabel through the pipeline on tied data: the note, the value against the interior-point
 /// method, the certified bound, and the point's feasibility for the original program.
 fn clarabel_case(data: &Dataset, note: &str, value_tol: f64) {
-    let reference = ipm_value(data);
-    let out = pipeline::run(data, &settings(BackendKind::Clarabel)).unwrap();
+    let (out, reference) = tied_run(data, BackendKind::Clarabel, note, value_tol, 1e-5);
     let r = &out.report;
-    assert!(r.notes.iter().any(|s| s.contains(note)), "{:?}", r.notes);
     assert!(out.problem.is_none(), "the merged program must not be offered for export");
-    let value = r.objective.unwrap();
-    let rel = (value - reference).abs() / reference;
-    assert!(rel <= value_tol, "Clarabel {value} vs ipm {reference}: rel {rel:.2e} (status {})", r.status);
-    let lb = r.lower_bound.expect("certified");
-    assert!(lb <= reference + 1e-9 && lb >= reference - 1e-5, "bound {lb} vs ipm {reference}");
+    let (value, lb) = (r.objective.unwrap(), r.lower_bound.unwrap());
     // When the dual was refined, the value before refinement is on the same (original) scale.
     let method = r.lower_bound_method.as_deref().unwrap();
     if let Some(i) = method.find("steps from ") {
@@ -108,14 +118,7 @@ fn equal_rows_spiral_9_and_30_with_bias_match_the_interior_point_method() {
 #[test]
 fn zero_rows_spiral_30_is_closer_and_still_certified() {
     let data = spirals(30, false);
-    let reference = ipm_value(&data);
-    let out = pipeline::run(&data, &settings(BackendKind::Clarabel)).unwrap();
-    let r = &out.report;
-    assert!(r.notes.iter().any(|s| s.contains("merged 3 zero rows")), "{:?}", r.notes);
-    let value = r.objective.unwrap();
-    assert!((value - reference).abs() <= 1e-4 * reference, "Clarabel {value} vs ipm {reference}");
-    let lb = r.lower_bound.expect("certified");
-    assert!(lb <= reference + 1e-9 && lb >= reference - 1e-3, "bound {lb} vs ipm {reference}");
+    let (out, _) = tied_run(&data, BackendKind::Clarabel, "merged 3 zero rows", 1e-4, 1e-3);
     let (_, min_eig, min_ab, diag_ab) = check_original(&data, out.lambda.as_ref().unwrap());
     assert!(min_eig >= -1e-5 && min_ab >= -1e-5 && diag_ab <= 1e-5, "eig {min_eig:e}, [AB] {min_ab:e}, diag AB {diag_ab:e}");
 }
@@ -123,15 +126,7 @@ fn zero_rows_spiral_30_is_closer_and_still_certified() {
 /// SCS takes the same route: its bound is below the reference and its value near it.
 #[test]
 fn scs_on_merged_rows_is_certified_below_the_interior_point_value() {
-    let data = spirals(9, true);
-    let reference = ipm_value(&data);
-    let out = pipeline::run(&data, &settings(BackendKind::Scs)).unwrap();
-    let r = &out.report;
-    assert!(r.notes.iter().any(|s| s.contains("group of equal rows")), "{:?}", r.notes);
-    let value = r.objective.unwrap();
-    assert!((value - reference).abs() <= 1e-3 * reference, "SCS {value} vs ipm {reference}");
-    let lb = r.lower_bound.expect("certified");
-    assert!(lb <= reference + 1e-9 && lb >= reference - 1e-2, "bound {lb} vs ipm {reference}");
+    tied_run(&spirals(9, true), BackendKind::Scs, "group of equal rows", 1e-3, 1e-2);
 }
 
 /// Without tied rows nothing is merged: the pipeline's value, bound and `Lambda` are bit for bit

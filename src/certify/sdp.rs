@@ -331,10 +331,7 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
             }
         }
         let Some((f, b, zc, ec)) = improved else { break };
-        let (before, steps) = (best.details.value_before_refinement, best.details.refinement_steps + 1);
-        best = b;
-        best.details.value_before_refinement = before;
-        best.details.refinement_steps = steps;
+        accept_step(&mut best, b);
         scale = f;
         zo = zc;
         e = ec;
@@ -602,14 +599,20 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
             }
         }
         let Some((f, b, zt, et)) = improved else { return };
-        let (before, steps) = (best.details.value_before_refinement, best.details.refinement_steps + 1);
-        *best = b;
-        best.details.value_before_refinement = before;
-        best.details.refinement_steps = steps;
+        accept_step(best, b);
         scale = f;
         zr = zt;
         e = et;
     }
+}
+
+/// Replaces `best` by the better bound `b` of a refinement step, keeping the value before the
+/// refinement and counting the step.
+fn accept_step(best: &mut CertifiedBound, b: CertifiedBound) {
+    let (before, steps) = (best.details.value_before_refinement, best.details.refinement_steps + 1);
+    *best = b;
+    best.details.value_before_refinement = before;
+    best.details.refinement_steps = steps;
 }
 
 /// The direction along which the shift's eigenvalue moves with `E`: for the eigenvector `w` of the
