@@ -7,7 +7,7 @@
 //!
 //! `csv` reads `CSV=path` (last column the class, one-hot, standardised). Solver knobs from the
 //! environment (defaults otherwise): `KAPPA`, `RHO`, `ADAPT` (rebalance period), `MAXIT`, `TL`
-//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm; default admm), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
+//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm, ssnal; default admm), `SIGMA`, `SIGMAX`, `TAU`, `ADMMIT`, `CGIT` (ssnal settings), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
 //! `CTOL` (Clarabel's tolerance on the merged program), `CVERBOSE` (its log).
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
@@ -51,10 +51,30 @@ fn main() -> convex_relu::Result<()> {
     let time_limit_seconds = std::env::var("TL").ok().and_then(|s| s.parse().ok());
     let scale_a = std::env::var("SCALEA").ok().and_then(|s| s.parse().ok());
     let method = dnn::DnnMethod::parse(&std::env::var("METHOD").unwrap_or_else(|_| "admm".into()))?;
-    let st = DnnSettings { method, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    let env_f = |k: &str| std::env::var(k).ok().and_then(|s| s.parse::<f64>().ok());
+    let mut ssnal = dnn::ssnal::SsnalSettings::default();
+    if let Some(v) = env_f("SIGMA") {
+        ssnal.sigma = v;
+    }
+    if let Some(v) = env_f("SIGMAX") {
+        ssnal.sigma_max = v;
+    }
+    if let Some(v) = env_f("TAU") {
+        ssnal.tau = v;
+    }
+    if let Some(v) = env_f("ADMMIT") {
+        ssnal.admm_iterations = v as u32;
+    }
+    if let Some(v) = env_f("CGIT") {
+        ssnal.cg_iterations = v as u32;
+    }
+    let st = DnnSettings { method, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;
+    if std::env::var("NORMS").is_ok() {
+        println!("norms: ||S|| {:.3e}  ||Z|| {:.3e}  ||Lambda1|| {:.3e}  max|Z| {:.3e}", sol.s.norm(), sol.z.norm(), sol.state.lambda1.norm(), sol.z.amax());
+    }
     let b = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
     println!(
         "dnn {}: {} it={} {:.2}s pobj={:.9} dobj={:.9} rp={:.1e} rd={:.1e} gap={:.1e} | LB={:.9} ({}, refined from {:.9} in {} steps) mu={:.3e} nu={:.3e} ub={:.6} [{:.2}s total]",

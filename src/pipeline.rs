@@ -310,6 +310,7 @@ impl fmt::Display for Report {
         let method = match self.dnn_method.as_deref() {
             Some("ipm") => " (interior point)",
             Some("admm") => " (ADMM)",
+            Some("ssnal") => " (semismooth Newton ALM, experimental)",
             _ => "",
         };
         writeln!(f, "backend         {}{method} -> {} in {} iterations, {:.3} s", self.backend, self.status, self.iterations, self.solve_seconds)?;

@@ -188,7 +188,7 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
         assert!(lines[1]["notes"].to_string().contains(note), "{method}: {}", lines[1]["notes"]);
     }
     let err = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "newton"]);
-    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("expected auto, admm or ipm"));
+    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("expected auto, admm, ipm or ssnal"));
     // The option is never silently ignored: another backend or formulation refuses it.
     for extra in [["--backend", "clarabel", "--formulation", "sdp"], ["--backend", "dnn", "--formulation", "exact"]] {
         let mut a = vec!["solve", "--data", "reference-1d", "--beta", "0.1", "--dnn-method", "ipm"];

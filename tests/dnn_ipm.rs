@@ -173,5 +173,5 @@ fn ipm_time_limit_path_and_method_choice() {
     assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::Admm);
     let err = dnn::solve(&larger, &tight_memory, None).unwrap_err().to_string();
     assert!(err.contains("GB") && err.contains("admm"), "{err}");
-    assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm or ipm"));
+    assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm, ipm or ssnal"));
 }

@@ -32,7 +32,9 @@ pub struct SolverArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
     pub memory_limit: Option<u64>,
     /// The `dnn` backend's method: `ipm` (interior point: high accuracy, memory growing like
-    /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy), or
+    /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy),
+    /// `ssnal` (experimental: a short ADMM, then a semismooth Newton augmented Lagrangian method;
+    /// memory like q^2, reaches 1e-6 on small instances only, never chosen by `auto`), or
     /// `auto` (the default: ipm up to q = 160 when its memory estimate and the time limit allow,
     /// admm above). Only with `--backend dnn`.
     #[arg(long, value_name = "METHOD", value_parser = parse_dnn_method)]

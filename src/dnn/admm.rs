@@ -193,7 +193,7 @@ fn scale_a_block(m: &DMatrix<f64>, n: usize, f: f64) -> DMatrix<f64> {
 /// The scale `d_a` of the `a` block: `||X||_2`, so that the scaled data `X / d_a` has norm 1 and
 /// the blocks of the scaled variable are of comparable size at a solution
 /// (`||s(X u)|| <= ||X|| ||u||`).
-fn default_scale_a(problem: &DnnProblem) -> Result<f64> {
+pub(super) fn default_scale_a(problem: &DnnProblem) -> Result<f64> {
     let x = problem.t.x();
     let xtx = x.transpose() * x;
     let e = sym_eigen(&xtx, EigenRange::All)?;

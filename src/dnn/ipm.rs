@@ -79,7 +79,6 @@
 //! `-y_i / 2` at both positions of `Lambda_{A_i B_i}`, and `(S_av - Y) / 2` on the `AV` and `VA`
 //! blocks, so that `C0 + T' Z~ T = grad f(S) - g'z - h'y = Z + r_d`.
 
-use super::reduce::RowReduction;
 use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
 use crate::backend::Status;
 use crate::error::{Error, Result};
@@ -467,29 +466,7 @@ struct Normal {
 /// method runs on the reduced program (which has strictly feasible points where the original has
 /// none) and the solution and multiplier are mapped back.
 pub fn solve(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
-    let reduction = RowReduction::of(problem);
-    if reduction.is_trivial() {
-        return solve_interior(problem, settings);
-    }
-    let start = Instant::now();
-    let (reduced, _) = reduction.reduced_problem(problem);
-    let mut sol = solve_interior(&reduced, settings)?;
-    let z = reduction.expand_multiplier(problem, &sol.z);
-    let s = reduction.expand(&sol.s);
-    let mut l = problem.t.forward(&s)?;
-    let (n, d) = (problem.t.n(), problem.t.d());
-    for i in 2 * n..2 * n + d {
-        l.row_mut(i).fill(0.0);
-        l.column_mut(i).fill(0.0);
-    }
-    let lambda1 = reduction.expand(&sol.state.lambda1);
-    sol.state = DnnState { s: s.clone(), p: s.clone(), l, lambda1, lambda2: z.clone(), ..sol.state.clone() };
-    sol.primal_objective = problem.objective(&s);
-    sol.dual_objective = super::admm::dual_objective(problem, &z);
-    sol.s = s;
-    sol.z = z;
-    sol.solve_seconds = start.elapsed().as_secs_f64();
-    Ok(sol)
+    super::reduce::solve_on_reduced_rows(problem, |p| solve_interior(p, settings))
 }
 
 fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {

@@ -32,7 +32,8 @@
 //! constraints of the certificate keep their form. A certificate may therefore test `P' E P`
 //! instead of `E` ([`RowReduction::compress`]): every feasible `S` has this form.
 
-use super::{Congruence, DnnProblem};
+use super::{Congruence, DnnProblem, DnnSolution, DnnState};
+use crate::error::Result;
 use nalgebra::DMatrix;
 use std::collections::HashMap;
 
@@ -221,6 +222,35 @@ impl RowReduction {
         }
         z
     }
+}
+
+/// Runs `solve` on the program with zero rows and equal rows solved out, and maps its solution
+/// (primal point, multiplier, state, objectives) back to `problem`. When nothing ties, `solve`
+/// runs on `problem` itself.
+pub fn solve_on_reduced_rows(problem: &DnnProblem, solve: impl FnOnce(&DnnProblem) -> Result<DnnSolution>) -> Result<DnnSolution> {
+    let reduction = RowReduction::of(problem);
+    if reduction.is_trivial() {
+        return solve(problem);
+    }
+    let start = std::time::Instant::now();
+    let (reduced, _) = reduction.reduced_problem(problem);
+    let mut sol = solve(&reduced)?;
+    let z = reduction.expand_multiplier(problem, &sol.z);
+    let s = reduction.expand(&sol.s);
+    let mut l = problem.t.forward(&s)?;
+    let (n, d) = (problem.t.n(), problem.t.d());
+    for i in 2 * n..2 * n + d {
+        l.row_mut(i).fill(0.0);
+        l.column_mut(i).fill(0.0);
+    }
+    let lambda1 = reduction.expand(&sol.state.lambda1);
+    sol.state = DnnState { s: s.clone(), p: s.clone(), l, lambda1, lambda2: z.clone(), ..sol.state.clone() };
+    sol.primal_objective = problem.objective(&s);
+    sol.dual_objective = super::admm::dual_objective(problem, &z);
+    sol.s = s;
+    sol.z = z;
+    sol.solve_seconds = start.elapsed().as_secs_f64();
+    Ok(sol)
 }
 
 #[cfg(test)]
