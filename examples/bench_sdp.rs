@@ -1,7 +1,8 @@
 //! The SDP relaxation side by side, in one run, on the same data: the paper's pipeline (cvxpy
 //! building the full form, SCS at eps 1e-4), cvxpy's reduced form with Clarabel, and our CLI
 //! routes `convex-relu solve --formulation sdp --backend {clarabel,scs,dnn} --json` (`dnn-ipm`,
-//! `dnn-admm`: the `dnn` backend with `--dnn-method ipm` / `admm`; `dnn` lets it choose).
+//! `dnn-admm`, `dnn-ssnal`: the `dnn` backend with `--dnn-method ipm` / `admm` / `ssnal`; `dnn`
+//! lets it choose).
 //!
 //! Every route runs as a subprocess under `/usr/bin/time -f '%e %M'` (wall seconds, peak
 //! resident memory of the largest process), in its own process group, killed after its time
@@ -54,7 +55,7 @@ use common::{loglog_exponent, loglog_plot};
 
 const ALL_INSTANCES: [&str; 7] = ["spiral60", "iris-head75", "iris-half", "iris", "ionosphere-half", "banknote-half", "digits-pca20"];
 const DEFAULT_INSTANCES: &str = "spiral60,iris-half,iris,ionosphere-half,banknote-half,digits-pca20";
-const ALL_ROUTES: [&str; 7] = ["clarabel", "scs", "dnn", "dnn-ipm", "dnn-admm", "paper", "cvxpy-clarabel"];
+const ALL_ROUTES: [&str; 8] = ["clarabel", "scs", "dnn", "dnn-ipm", "dnn-admm", "dnn-ssnal", "paper", "cvxpy-clarabel"];
 
 fn named(name: &str) -> Dataset {
     let options = CsvOptions { target: TargetColumn::Last, encoding: TargetEncoding::Onehot, ..CsvOptions::default() };
@@ -223,8 +224,8 @@ fn run_route(route: &str, name: &str, data: &Dataset, csv: &Path, o: &Options) -
     let beta = format!("{}", o.beta);
     let csv_s = csv.display().to_string();
     let cmd: Vec<String> = match route {
-        "clarabel" | "scs" | "dnn" | "dnn-ipm" | "dnn-admm" => {
-            // dnn-ipm, dnn-admm: the dnn backend with its method fixed (`dnn` lets it choose).
+        "clarabel" | "scs" | "dnn" | "dnn-ipm" | "dnn-admm" | "dnn-ssnal" => {
+            // dnn-ipm, dnn-admm, dnn-ssnal: the dnn backend with its method fixed (`dnn` lets it choose).
             let (backend, method) = match route.split_once('-') {
                 Some((b, m)) => (b, Some(m)),
                 None => (route, None),

@@ -97,3 +97,20 @@ fn ssnal_settings_are_checked() {
     }
     assert_eq!(DnnMethod::parse("ssnal").unwrap(), DnnMethod::Ssnal);
 }
+
+#[test]
+fn ssnal_warm_started_along_beta_gives_the_cold_values() {
+    let data = synth::reference_1d();
+    let first = DnnProblem::new(&data, 1.0).unwrap();
+    let sol1 = dnn::solve(&first, &ssnal(1e-7, 20.0), None).unwrap();
+    for beta in [0.1, 0.01] {
+        let prob = first.with_beta(beta).unwrap();
+        let warm = dnn::solve(&prob, &ssnal(1e-7, 20.0), Some(&sol1.state)).unwrap();
+        let cold = dnn::solve(&prob, &ssnal(1e-7, 20.0), None).unwrap();
+        let (p_clar, _) = clarabel(&data, beta);
+        for (what, sol) in [("warm", &warm), ("cold", &cold)] {
+            assert_eq!(sol.status, Status::Solved, "{what} beta = {beta}");
+            assert!((sol.primal_objective - p_clar).abs() < 1e-6 * (1.0 + p_clar), "{what} beta = {beta}: {} vs clarabel {p_clar}", sol.primal_objective);
+        }
+    }
+}

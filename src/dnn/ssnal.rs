@@ -77,8 +77,11 @@
 //! (`||Gamma+ - Gamma|| / sigma` bounds the distance of `S` to the PSD cone, and likewise for
 //! `K`). The solve is `solved` when all three are below the tolerance. The penalty grows by 3
 //! (up to `sigma_max`) whenever an outer iteration cuts the larger of the primal and dual
-//! measures by less than 30%: with the proximal term both measures fall as `sigma` grows, so
-//! it is never lowered (residual balancing as in an ADMM would lower it and stall). The returned primal point is `Pi_PSD(S)` in the original scale; the multiplier of the
+//! measures by less than 30%: with the proximal term both measures fall as `sigma` grows
+//! (residual balancing as in an ADMM would lower it and stall). It falls by 3 (not below
+//! `min(1, sigma0)`) after a subproblem that Newton-CG left unsolved. A solve stopped by the
+//! time limit inside a subproblem returns the point and multipliers of the last completed
+//! outer iteration. The returned primal point is `Pi_PSD(S)` in the original scale; the multiplier of the
 //! lifted constraints is `Z` with `Z_[AB] = -Zk / d_a^2`, `Z_AV = (S_av - Y) / 2` and zeros
 //! elsewhere (the convention of [`super::DnnSolution::z`], from which the certificate starts).
 //!
@@ -506,16 +509,22 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
         let mut pt = Point::new(&prog, &mult, s.clone())?;
         // Inner: semismooth Newton on phi.
         let mut newton = 0;
+        let mut inner_converged = false;
         let (g, stat) = loop {
             let (g, stat) = pt.gradient(&prog, &mult)?;
             let gnorm = g.norm();
             let scale = 1.0 + prog.gradient(&pt.s).norm();
-            if gnorm / scale <= inner_tol || newton >= ss.newton_per_subproblem {
+            if gnorm / scale <= inner_tol {
+                inner_converged = true;
+                break (g, stat);
+            }
+            if newton >= ss.newton_per_subproblem {
                 break (g, stat);
             }
             if out_of_time() {
+                // `s` and the multipliers stay those of the last completed outer iteration,
+                // which are consistent with each other (the certificate starts from them).
                 status = Status::TimeLimit;
-                s = pt.s.clone();
                 break 'outer;
             }
             if iterations >= settings.max_iterations {
@@ -607,22 +616,21 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
         // The proximal term makes both residuals fall as sigma grows (unlike the penalty of an
         // ADMM, which trades one for the other): raise sigma when an outer iteration did not cut
         // the larger residual by 30%.
+        // A subproblem that Newton-CG could not solve (its systems grow worse conditioned with
+        // sigma) lowers it instead.
         let kkt = primal.max(dual);
-        if kkt > 0.7 * last_kkt {
+        if !inner_converged {
+            mult.sigma = (sigma / 3.0).max(ss.sigma.min(1.0));
+        } else if kkt > 0.7 * last_kkt {
             mult.sigma = (sigma * 3.0).min(ss.sigma_max);
         }
         last_kkt = kkt;
         inner_tol = (0.2 * primal.max(dual)).min(0.1).max(0.1 * settings.tolerance);
     }
 
-    // The multiplier estimate at the final point (the tentative update when the loop stopped
-    // inside a subproblem) and the primal point projected on the PSD cone.
-    let zk_final = if status == Status::TimeLimit || status == Status::NumericalError {
-        let lifted = prog.lift(&s)?;
-        project_dual_cone(&(&mult.zk - &lifted * mult.sigma), n).0
-    } else {
-        mult.zk.clone()
-    };
+    // The multipliers of the last completed outer iteration and the primal point projected on
+    // the PSD cone.
+    let zk_final = mult.zk.clone();
     let e = sym_eigen(&s, EigenRange::All)?;
     let s_psd = crate::linalg::congruence_diag(&e.vectors, &e.values.iter().map(|&l| l.max(0.0)).collect::<Vec<_>>())?;
     let s_orig = scale_a_block(&s_psd, n, d_a);
