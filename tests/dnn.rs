@@ -4,7 +4,7 @@
 mod dnn_common;
 
 use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
-use convex_relu::certify::sdp::{certify_dnn, certify_solution};
+use convex_relu::certify::sdp::certify_dnn;
 use convex_relu::data::{synth, Dataset};
 use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
 use convex_relu::formulation::sdp::{compile, SdpForm};
@@ -12,7 +12,7 @@ use convex_relu::network::Network;
 use convex_relu::pipeline::{self, PipelineSettings};
 use convex_relu::formulation::Formulation;
 use nalgebra::DMatrix;
-use dnn_common::{assert_below_networks, gaussian, random_data};
+use dnn_common::{assert_below_networks, clarabel, gaussian, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
@@ -21,16 +21,6 @@ use std::time::Instant;
 /// The ADMM (these tests are about it; the interior-point method has tests/dnn_ipm.rs).
 fn tight(tol: f64) -> DnnSettings {
     DnnSettings { method: DnnMethod::Admm, tolerance: tol, quiet: true, ..Default::default() }
-}
-
-/// Clarabel's value and certified bound on the same relaxation (reduced form).
-fn clarabel(data: &Dataset, beta: f64) -> (f64, f64) {
-    let comp = compile(data, beta, SdpForm::Reduced).unwrap();
-    let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
-    assert!(sol.status.has_solution(), "clarabel {}", sol.status);
-    let lb = certify_solution(&comp, &sol, &[]);
-    assert!(lb.certified);
-    (sol.primal_objective, lb.value)
 }
 
 #[test]

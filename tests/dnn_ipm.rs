@@ -4,30 +4,20 @@
 
 mod dnn_common;
 
-use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
-use convex_relu::certify::sdp::{certify_dnn, certify_solution};
+use convex_relu::backend::{BackendKind, SolveSettings, Status};
+use convex_relu::certify::sdp::certify_dnn;
 use convex_relu::data::{synth, transform, Dataset, TargetKind};
 use convex_relu::dnn::reduce::RowReduction;
 use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
-use convex_relu::formulation::sdp::{compile, SdpForm};
 use convex_relu::formulation::Formulation;
 use convex_relu::pipeline::{self, PipelineSettings};
 use ndarray::Array2;
-use dnn_common::{assert_below_networks, random_data};
+use dnn_common::{assert_below_networks, clarabel_reference as clarabel, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 fn ipm(tol: f64) -> DnnSettings {
     DnnSettings { method: DnnMethod::InteriorPoint, tolerance: tol, quiet: true, ..Default::default() }
-}
-
-/// Clarabel's status, value and certified bound on the reduced relaxation of `data`.
-fn clarabel(data: &Dataset, beta: f64) -> (Status, f64, f64) {
-    let comp = compile(data, beta, SdpForm::Reduced).unwrap();
-    let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
-    let lb = certify_solution(&comp, &sol, &[]);
-    assert!(lb.certified);
-    (sol.status, sol.primal_objective, lb.value)
 }
 
 fn rel(a: f64, b: f64) -> f64 {

@@ -5,29 +5,18 @@
 
 mod dnn_common;
 
-use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
-use convex_relu::certify::sdp::{certify_dnn, certify_solution};
+use convex_relu::backend::Status;
+use convex_relu::certify::sdp::certify_dnn;
 use convex_relu::data::{synth, Dataset};
 use convex_relu::dnn::ssnal::SsnalSettings;
 use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
-use convex_relu::formulation::sdp::{compile, SdpForm};
-use dnn_common::{assert_below_networks, random_data};
+use dnn_common::{assert_below_networks, clarabel, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
 
 fn ssnal(tol: f64, time_limit: f64) -> DnnSettings {
     DnnSettings { method: DnnMethod::Ssnal, tolerance: tol, time_limit_seconds: Some(time_limit), quiet: true, ..Default::default() }
-}
-
-/// Clarabel's value and certified bound on the reduced relaxation of `data`.
-fn clarabel(data: &Dataset, beta: f64) -> (f64, f64) {
-    let comp = compile(data, beta, SdpForm::Reduced).unwrap();
-    let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
-    assert!(sol.status.has_solution(), "clarabel: {}", sol.status);
-    let lb = certify_solution(&comp, &sol, &[]);
-    assert!(lb.certified);
-    (sol.primal_objective, lb.value)
 }
 
 #[test]

@@ -1,7 +1,11 @@
-//! Data shared by the `dnn` test files (tests/dnn.rs, tests/dnn_ipm.rs).
+//! Data and references shared by the `dnn` test files (tests/dnn.rs, tests/dnn_ipm.rs,
+//! tests/dnn_ssnal.rs).
 #![allow(dead_code)] // each test file uses a subset of the helpers
 
+use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
+use convex_relu::certify::sdp::certify_solution;
 use convex_relu::data::{Dataset, TargetKind};
+use convex_relu::formulation::sdp::{compile, SdpForm};
 use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -29,4 +33,21 @@ pub fn assert_below_networks(lb: f64, data: &Dataset, beta: f64, rng: &mut ChaCh
     }
     let trained = convex_relu::pipeline::baseline(data, beta, 6, 3, 500, 1).unwrap();
     assert!(lb <= trained + 1e-12, "{lb} vs trained {trained}");
+}
+
+/// Clarabel's status, value and certified bound on the reduced relaxation of `data` (the
+/// independent reference of the `dnn` tests).
+pub fn clarabel_reference(data: &Dataset, beta: f64) -> (Status, f64, f64) {
+    let comp = compile(data, beta, SdpForm::Reduced).unwrap();
+    let sol = backend::solve(&comp.problem, BackendKind::Clarabel, &SolveSettings::default()).unwrap();
+    let lb = certify_solution(&comp, &sol, &[]);
+    assert!(lb.certified);
+    (sol.status, sol.primal_objective, lb.value)
+}
+
+/// [`clarabel_reference`] for instances Clarabel must solve: its value and certified bound.
+pub fn clarabel(data: &Dataset, beta: f64) -> (f64, f64) {
+    let (status, value, lb) = clarabel_reference(data, beta);
+    assert!(status.has_solution(), "clarabel {status}");
+    (value, lb)
 }
