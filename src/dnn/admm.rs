@@ -178,7 +178,7 @@ fn row_weights(problem: &DnnProblem, d_a: f64) -> Vec<f64> {
 }
 
 /// `D M D` for `D = diag(f I_n, I, I)` (rows and columns of the `a` block times `f`).
-fn scale_a_block(m: &DMatrix<f64>, n: usize, f: f64) -> DMatrix<f64> {
+pub(super) fn scale_a_block(m: &DMatrix<f64>, n: usize, f: f64) -> DMatrix<f64> {
     let mut out = m.clone();
     for j in 0..out.ncols() {
         for i in 0..out.nrows() {

@@ -7,12 +7,14 @@
 //!
 //! # Status
 //!
-//! It reaches a relative KKT residual of 1e-7 on small instances (the one-dimensional reference
-//! set, a 15-point spiral) with the same value as the interior-point method and Clarabel, and its
-//! certified bound (computed from its multiplier like any other) is valid whatever its status.
-//! On the benchmark instances it converges linearly and slowly: on the iris training half it
-//! certifies 0.716 in 30 s where the optimum is 0.766 (the ADMM alone: 0.597), on a 30-point
-//! spiral 8.580 in 20 s against 8.594. What limits it, as measured: the Newton systems are badly
+//! It reaches a relative KKT residual of 1e-7 on small instances (the cases of
+//! `tests/dnn_ssnal.rs`: the one-dimensional reference set, a planted teacher with n = 8, Gaussian
+//! data with n = 12, a tied 6-point spiral) with Clarabel's value, and its certified bound
+//! (computed from its multiplier like any other) is valid whatever its status. Already on a
+//! 15-point spiral its gap stalls near 4e-7 (20 s). On the benchmark instances it converges
+//! linearly and slowly: through the CLI with a 60 s limit it certifies 0.729 on the iris training
+//! half (optimum 0.766; the ADMM in the same time: 0.682) and 0.853 on full iris (optimum 1.159;
+//! the ADMM: 0.451); docs/dnn.md has the whole table. What limits it, as measured: the Newton systems are badly
 //! conditioned once `sigma` is large (their curvature ranges from `tau/sigma` on the directions
 //! that neither the PSD projection nor the active inequalities touch to `sigma ||M||^2`), so
 //! conjugate gradients without a preconditioner hit their cap, while with `sigma` kept moderate
@@ -89,7 +91,8 @@
 //! the relaxation has about `2 n^2` inequality constraints but only `q^2 / 2` unknowns in `S`,
 //! so the Newton systems live in the smaller space.
 
-use super::{admm, Congruence, DnnMethod, DnnProblem, DnnSettings, DnnSolution, DnnState};
+use super::admm::{self, scale_a_block};
+use super::{Congruence, DnnMethod, DnnProblem, DnnSettings, DnnSolution, DnnState};
 use crate::backend::Status;
 use crate::error::{Error, Result};
 use crate::linalg::{gemm, matmul, sym_eigen, symmetrize, EigenRange, Op};
@@ -416,11 +419,6 @@ fn conjugate_gradients(
     Ok((x, k))
 }
 
-/// `D M D` for `D = diag(f I_n, I, I)`.
-fn scale_a_block(m: &DMatrix<f64>, n: usize, f: f64) -> DMatrix<f64> {
-    DMatrix::from_fn(m.nrows(), m.ncols(), |i, j| m[(i, j)] * if i < n { f } else { 1.0 } * if j < n { f } else { 1.0 })
-}
-
 /// Solves the relaxation by the two-phase method (module docs), from `warm` when given.
 ///
 /// Errors: invalid settings, a memory estimate above the limit, a LAPACK failure. Limits and
@@ -510,16 +508,16 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
         // Inner: semismooth Newton on phi.
         let mut newton = 0;
         let mut inner_converged = false;
-        let (g, stat) = loop {
+        let stat = loop {
             let (g, stat) = pt.gradient(&prog, &mult)?;
             let gnorm = g.norm();
             let scale = 1.0 + prog.gradient(&pt.s).norm();
             if gnorm / scale <= inner_tol {
                 inner_converged = true;
-                break (g, stat);
+                break stat;
             }
             if newton >= ss.newton_per_subproblem {
-                break (g, stat);
+                break stat;
             }
             if out_of_time() {
                 // `s` and the multipliers stay those of the last completed outer iteration,
@@ -528,7 +526,7 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
                 break 'outer;
             }
             if iterations >= settings.max_iterations {
-                break (g, stat);
+                break stat;
             }
             newton += 1;
             newton_total += 1;
@@ -555,7 +553,7 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
             // Armijo backtracking on phi.
             let slope = g.dot(&dir);
             if !(slope < 0.0) {
-                break (g, stat);
+                break stat;
             }
             let mut step = 1.0;
             let mut accepted = None;
@@ -569,7 +567,7 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
             }
             match accepted {
                 Some(t) => pt = t,
-                None => break (g, stat),
+                None => break stat,
             }
             if !pt.phi.is_finite() {
                 status = Status::NumericalError;
@@ -577,7 +575,6 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
                 break 'outer;
             }
         };
-        let _ = g;
         s = pt.s.clone();
         // Multiplier update and measures.
         let gamma_new = pt.psd_part()?;
