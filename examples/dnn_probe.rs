@@ -7,7 +7,7 @@
 //!
 //! `csv` reads `CSV=path` (last column the class, one-hot, standardised). Solver knobs from the
 //! environment (defaults otherwise): `KAPPA`, `RHO`, `ADAPT` (rebalance period), `MAXIT`, `TL`
-//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm, ssnal; default admm), `SIGMA`, `SIGMAX`, `TAU`, `ADMMIT`, `CGIT` (ssnal settings), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
+//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm, ssnal; default admm), `SIGMA`, `SIGMAX`, `TAU`, `ADMMIT`, `CGIT` (ssnal settings), `MIXED=0` (interior point in double precision only), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
 //! `CTOL` (Clarabel's tolerance on the merged program), `CVERBOSE` (its log).
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};
@@ -68,7 +68,8 @@ fn main() -> convex_relu::Result<()> {
     if let Some(v) = env_f("CGIT") {
         ssnal.cg_iterations = v as u32;
     }
-    let st = DnnSettings { method, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    let ipm_single_precision_from = if std::env::var("MIXED").is_ok_and(|v| v == "0") { None } else { DnnSettings::default().ipm_single_precision_from };
+    let st = DnnSettings { method, ipm_single_precision_from, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;

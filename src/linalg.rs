@@ -248,6 +248,54 @@ pub fn cholesky_solve(factor: &DMatrix<f64>, b: &mut DMatrix<f64>) -> Result<()>
     Ok(())
 }
 
+/// Single-precision Cholesky factorisation `A = L L'` in place of the column-major `n x n`
+/// buffer `a` (LAPACK `spotrf`, lower triangle). `Ok(false)` when `A` is not numerically positive
+/// definite in single precision.
+pub fn cholesky_in_place_f32(a: &mut [f32], n: usize) -> Result<bool> {
+    if a.len() != n.checked_mul(n).ok_or_else(|| Error::TooLarge(format!("a matrix of order {n}")))? {
+        return Err(Error::InvalidArgument(format!("cholesky_f32: buffer of {} entries for order {n}", a.len())));
+    }
+    if n == 0 {
+        return Ok(true);
+    }
+    let ni = dim(n)?;
+    let mut info = 0i32;
+    // SAFETY: `a` is an n x n column-major buffer with leading dimension n (checked above).
+    unsafe {
+        lapack::spotrf(b'L', ni, a, ni, &mut info);
+    }
+    if info < 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("spotrf argument {} invalid", -info) });
+    }
+    Ok(info == 0)
+}
+
+/// Solves `A X = B` for the double-precision `B` (`n x k`, in place) from the single-precision
+/// factor of [`cholesky_in_place_f32`] (LAPACK `spotrs`; `B` is rounded to single precision for
+/// the solve, so the result has single-precision accuracy and is meant for iterative refinement).
+pub fn cholesky_solve_f32(factor: &[f32], n: usize, b: &mut DMatrix<f64>) -> Result<()> {
+    if factor.len() != n.checked_mul(n).ok_or_else(|| Error::TooLarge(format!("a matrix of order {n}")))? || b.nrows() != n {
+        return Err(Error::InvalidArgument(format!("cholesky_solve_f32: factor has {} entries for order {n}, right-hand side has {} rows", factor.len(), b.nrows())));
+    }
+    if n == 0 || b.ncols() == 0 {
+        return Ok(());
+    }
+    let (ni, nrhs) = (dim(n)?, dim(b.ncols())?);
+    let mut rhs: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+    let mut info = 0i32;
+    // SAFETY: shapes checked above; column-major buffers with leading dimension n.
+    unsafe {
+        lapack::spotrs(b'L', ni, nrhs, factor, ni, &mut rhs, ni, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("spotrs failed (info = {info})") });
+    }
+    for (o, v) in b.iter_mut().zip(&rhs) {
+        *o = *v as f64;
+    }
+    Ok(())
+}
+
 extern "C" {
     fn openblas_get_num_threads() -> i32;
     fn openblas_set_num_threads(n: i32);

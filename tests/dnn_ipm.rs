@@ -53,6 +53,35 @@ fn ipm_matches_clarabel_and_certifies_within_1e_6() {
 }
 
 #[test]
+fn ipm_in_mixed_precision_matches_clarabel() {
+    // Single-precision factors from the first iteration (by default only from q = 55 on), on
+    // instances small enough for Clarabel: the directions refined in double precision must lead
+    // to the same optimum and a certificate as tight as in double precision.
+    let cases: Vec<(Dataset, f64)> = vec![
+        (synth::planted_relu(8, 2, 3, 5, 0.1, 2).unwrap().0, 0.5),
+        (random_data(5, 12, 3, 3), 0.2),
+        (random_data(6, 16, 4, 2), 0.05),
+    ];
+    for (data, beta) in cases {
+        let prob = DnnProblem::new(&data, beta).unwrap();
+        let sol = dnn::solve(&prob, &DnnSettings { ipm_single_precision_from: Some(0), ..ipm(1e-8) }, None).unwrap();
+        let label = format!("{} n = {} beta = {beta}", data.source, data.n());
+        assert_eq!(sol.status, Status::Solved, "{label}");
+        assert!(sol.single_precision_iterations > 0, "{label}: no iteration in single precision");
+        let lam = sol.lambda(&prob).unwrap();
+        let lb = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
+        let (status, p_clar, _) = clarabel(&data, beta);
+        assert!(status.has_solution(), "{label}: clarabel {status}");
+        assert!(rel(sol.primal_objective, p_clar) < 1e-6, "{label}: mixed {} vs clarabel {p_clar}", sol.primal_objective);
+        assert!(lb.certified && lb.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: LB {} above clarabel {p_clar}", lb.value);
+        assert!((sol.primal_objective - lb.value) / lb.value.abs() < 1e-6, "{label}: certified gap {} .. {}", lb.value, sol.primal_objective);
+        // Double precision only: never a single-precision factor.
+        let double = dnn::solve(&prob, &DnnSettings { ipm_single_precision_from: None, ..ipm(1e-8) }, None).unwrap();
+        assert_eq!(double.single_precision_iterations, 0, "{label}");
+    }
+}
+
+#[test]
 fn ipm_on_data_with_equal_and_zero_rows_matches_clarabel_on_the_merged_data() {
     // The 3-class spiral starts every arm at the origin: three zero rows, or with a bias column
     // three equal rows. Both tie rows of S together and leave the program without a strictly

@@ -425,6 +425,7 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
         dual_residual: res.dual,
         gap: res.gap,
         iterations,
+        single_precision_iterations: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })

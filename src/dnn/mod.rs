@@ -253,6 +253,12 @@ pub struct DnnSettings {
     pub memory_limit_bytes: u64,
     /// Settings of the Newton phase of [`DnnMethod::Ssnal`].
     pub ssnal: ssnal::SsnalSettings,
+    /// Interior-point method: when the normal matrix has at least this order, it is factored in
+    /// single precision (refined in double precision) until the refinement stops paying or
+    /// reaching a relative residual of 1e-11, then in double precision (default
+    /// `Some(1500)`, i.e. `q >= 55`; `None`: always double precision). See
+    /// [`ipm`] for the rule.
+    pub ipm_single_precision_from: Option<usize>,
 }
 
 impl Default for DnnSettings {
@@ -275,6 +281,7 @@ impl Default for DnnSettings {
             adapt_every: 50,
             memory_limit_bytes: crate::backend::resources::default_memory_limit(),
             ssnal: ssnal::SsnalSettings::default(),
+            ipm_single_precision_from: Some(ipm::DEFAULT_SINGLE_PRECISION_FROM),
         }
     }
 }
@@ -379,6 +386,9 @@ pub struct DnnSolution {
     pub gap: f64,
     /// Iterations taken.
     pub iterations: u32,
+    /// Interior-point iterations whose normal matrix was factored in single precision (0 for
+    /// the other methods).
+    pub single_precision_iterations: u32,
     /// Wall-clock seconds (set-up included).
     pub solve_seconds: f64,
     /// The final state, for warm starts.

@@ -670,6 +670,7 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
         dual_residual: dual,
         gap,
         iterations,
+        single_precision_iterations: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })
