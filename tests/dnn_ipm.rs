@@ -54,7 +54,7 @@ fn ipm_matches_clarabel_and_certifies_within_1e_6() {
 
 #[test]
 fn ipm_in_mixed_precision_matches_clarabel() {
-    // Single-precision factors from the first iteration (by default only from q = 55 on), on
+    // Single-precision factors from the first iteration (by default only from q = 100 on), on
     // instances small enough for Clarabel: the directions refined in double precision must lead
     // to the same optimum and a certificate as tight as in double precision.
     let cases: Vec<(Dataset, f64)> = vec![

@@ -256,7 +256,7 @@ pub struct DnnSettings {
     /// Interior-point method: when the normal matrix has at least this order, it is factored in
     /// single precision (refined in double precision) until the refinement stops paying or
     /// reaching a relative residual of 1e-11, then in double precision (default
-    /// `Some(1500)`, i.e. `q >= 55`; `None`: always double precision). See
+    /// `Some(5000)`, i.e. `q >= 100`; `None`: always double precision). See
     /// [`ipm`] for the rule.
     pub ipm_single_precision_from: Option<usize>,
 }
