@@ -539,12 +539,21 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let m = cons.m();
     let nu = (q + m) as f64;
 
-    // Starting point (infeasible): S = Z = I, s = 1, y = 0, and every z equal to
-    // z0 = ||I||_F / ||g'1||_F, which balances the two parts of the dual residual (the
-    // multiplier term g'z has the norm of Z). With z = 1 instead, g'z dominates by a factor
-    // of about sqrt(m) and the first 10-20 iterations only repair the dual residual.
+    // Starting point (infeasible): S = diag(d_a I, I, I), Z = diag(I / d_a, I, I) with
+    // d_a = ||X||_2 (the a block of a lifted network is about ||X||^2 times the u block; the
+    // ADMM scales by the same d_a), s = 1, y = 0, and every z equal to z0 = ||I_q||_F / ||g'1||_F,
+    // which balances the two parts of the dual residual (the multiplier term g'z then has the
+    // norm of Z = I). With z = 1 instead, g'z dominates by a factor of about sqrt(m) and the
+    // first 10-20 iterations only repair the dual residual.
     let z0 = start_multiplier(&cons, q)?;
-    let mut pt = Point { s: DMatrix::identity(q, q), zm: DMatrix::identity(q, q), slack: vec![1.0; m], z: vec![z0; m], y: vec![0.0; n] };
+    let d_a = super::admm::default_scale_a(problem)?;
+    let mut s0 = DMatrix::identity(q, q);
+    let mut zz0 = DMatrix::identity(q, q);
+    for i in 0..n {
+        s0[(i, i)] = d_a;
+        zz0[(i, i)] = 1.0 / d_a;
+    }
+    let mut pt = Point { s: s0, zm: zz0, slack: vec![1.0; m], z: vec![z0; m], y: vec![0.0; n] };
     let mut history: Vec<(f64, f64)> = Vec::new();
     let mut best: Option<(Point, Measures)> = None;
     let mut status;
@@ -918,8 +927,21 @@ impl Factor {
 }
 
 /// Writes the lower triangle of the normal matrix `M = Hf + W^(-1) (x)s W^(-1) + g' D g` into
-/// the zeroed column-major buffer `buf` (order `nsv`).
-fn form_normal<T: NormalEntry>(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: usize, buf: &mut [T]) {
+/// the zeroed column-major buffer `buf` (order `nsv`), on two threads: each writes one range of
+/// columns (column `b` of the lower triangle holds `nsv - b` entries, so the split at
+/// `nsv (1 - 1/sqrt 2)` halves the work).
+fn form_normal<T: NormalEntry + Send>(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: usize, buf: &mut [T]) {
+    let split = ((nsv as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize).min(nsv);
+    let (left, right) = buf.split_at_mut(split * nsv);
+    std::thread::scope(|scope| {
+        scope.spawn(|| form_columns(cons, w_inv, dvec, nsv, 0..split, left));
+        form_columns(cons, w_inv, dvec, nsv, split..nsv, right);
+    });
+}
+
+/// The columns `cols` of [`form_normal`]'s matrix, into `buf` (which holds exactly those columns).
+fn form_columns<T: NormalEntry>(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: usize, cols: std::ops::Range<usize>, buf: &mut [T]) {
+    let off = cols.start;
     let problem = cons.problem;
     let (n, d, q) = (problem.t.n(), problem.t.d(), problem.t.q());
     let mut acc = vec![0.0; nsv];
@@ -929,8 +951,11 @@ fn form_normal<T: NormalEntry>(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &
     for l in 0..q {
         for k in 0..=l {
             let b = sv(k, l);
+            if !cols.contains(&b) {
+                continue;
+            }
             let sb = if k == l { 1.0 / SQRT2 } else { 1.0 };
-            let col = &mut buf[b * nsv..(b + 1) * nsv];
+            let col = &mut buf[(b - off) * nsv..(b - off + 1) * nsv];
             for j in l..q {
                 let i0 = if j == l { k } else { 0 };
                 let pjl = w_inv[(j, l)];
@@ -946,14 +971,19 @@ fn form_normal<T: NormalEntry>(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &
     for k in 0..problem.t.c() {
         for i in 0..n {
             let a = sv(i, n + d + k);
-            buf[a * nsv + a] += T::of(0.5);
+            if cols.contains(&a) {
+                buf[(a - off) * nsv + a] += T::of(0.5);
+            }
         }
     }
     // g' D g.
     for (e, &w) in cons.ineq.iter().zip(dvec) {
         cons.row(*e, &mut acc, &mut touched, &mut row);
         for (bi, &(b, vb)) in row.iter().enumerate() {
-            let col = &mut buf[b * nsv..(b + 1) * nsv];
+            if !cols.contains(&b) {
+                continue;
+            }
+            let col = &mut buf[(b - off) * nsv..(b - off + 1) * nsv];
             let f = w * vb;
             for &(a, va) in &row[bi..] {
                 col[a] += T::of(f * va);
