@@ -1094,18 +1094,19 @@ impl Context<'_> {
         Ok((x, dy.iter().copied().collect()))
     }
 
-    /// The residual `(b - (M x - h' dy), e - h x)` of the KKT system, with `M` applied through
-    /// the congruence (the unregularised matrix).
-    fn kkt_residual(&self, bm: &DMatrix<f64>, e: &[f64], x: &[f64], dy: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
-        let q = self.problem.t.q();
-        let xm = smat(x, q);
-        let mx = self.apply_m(&xm)?;
-        let hty = self.cons.adjoint(&vec![0.0; self.slack.len()], dy)?;
-        let r1 = svec(&(bm - (mx - hty)));
+    /// `K (x, dy) = (M x - h' dy, h x)`, with `M` applied through the congruence (the
+    /// unregularised matrix).
+    fn apply_kkt(&self, x: &[f64], dy: &[f64]) -> Result<(DMatrix<f64>, Vec<f64>)> {
+        let xm = smat(x, self.problem.t.q());
+        let top = self.apply_m(&xm)? - self.cons.adjoint(&vec![0.0; self.slack.len()], dy)?;
         let lam = self.problem.t.forward(&xm)?;
-        let hx = self.cons.h_of(&lam);
-        let r2: Vec<f64> = e.iter().zip(&hx).map(|(a, b)| a - b).collect();
-        Ok((r1, r2))
+        Ok((top, self.cons.h_of(&lam)))
+    }
+
+    /// The residual `(b - (M x - h' dy), e - h x)` of the KKT system.
+    fn kkt_residual(&self, bm: &DMatrix<f64>, e: &[f64], x: &[f64], dy: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let (top, hx) = self.apply_kkt(x, dy)?;
+        Ok((svec(&(bm - top)), e.iter().zip(&hx).map(|(a, b)| a - b).collect()))
     }
 
     /// Iterative refinement with `M` applied through the congruence: the residual of the
@@ -1170,9 +1171,8 @@ impl Context<'_> {
         let mut k = 0;
         while k < max {
             let (zx, zy) = self.solve_kkt(&basis[k][..nsv], &basis[k][nsv..])?;
-            let (ax, ay) = self.kkt_residual(&DMatrix::zeros(bm.nrows(), bm.ncols()), &vec![0.0; e.len()], &zx, &zy)?;
-            // kkt_residual(0, 0, z) = -K z.
-            let mut w: Vec<f64> = stack(&ax, &ay).iter().map(|v| -v).collect();
+            let (top, hz) = self.apply_kkt(&zx, &zy)?;
+            let mut w = stack(&svec(&top), &hz);
             preconditioned.push(stack(&zx, &zy));
             let mut col = vec![0.0; k + 2];
             for (i, v) in basis.iter().enumerate() {
