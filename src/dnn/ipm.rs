@@ -488,7 +488,7 @@ struct Direction {
     dz_mat: DMatrix<f64>,
     /// Relative residual `||KKT r|| / ||rhs||` of the refined linear solve.
     residual: f64,
-    /// Refinement steps taken.
+    /// Refinement steps taken (GMRES steps with a single-precision factor).
     refinements: usize,
 }
 
@@ -726,7 +726,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         }
         if settings.verbose {
             eprintln!(
-                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:?} precision, solve residual {:.1e} after {} + {} refinement steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
+                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:?} precision, solve residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
                 normal.reg,
                 normal.factor.precision(),
                 dir.residual,
