@@ -118,7 +118,7 @@ const REFINEMENT_STEPS: usize = 4;
 const GMRES_TOLERANCE: f64 = 1e-13;
 
 /// Most GMRES steps per direction when the factor is in single precision.
-const REFINEMENT_STEPS_SINGLE: usize = 20;
+const GMRES_MAX_STEPS: usize = 20;
 
 /// Refinement steps a double-precision factor typically needs (measured 2 on every iteration of
 /// the iris training half); single precision is kept while its extra steps cost less than it saves.
@@ -1143,7 +1143,7 @@ impl Context<'_> {
     /// method removes in fewer steps than stationary refinement (full iris: single precision
     /// lasted 14 iterations with GMRES, 11 with refinement, before the step counts made it
     /// cost more than it saved).
-    /// Stops at the relative residual [`GMRES_TOLERANCE`], after [`REFINEMENT_STEPS_SINGLE`]
+    /// Stops at the relative residual [`GMRES_TOLERANCE`], after [`GMRES_MAX_STEPS`]
     /// steps, or when a step cuts the residual by less than 10%.
     fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
         let nsv = b.len();
@@ -1161,7 +1161,7 @@ impl Context<'_> {
         if !(beta > target) {
             return Ok((x0, y0, relative(&r1, &r2), 0));
         }
-        let max = REFINEMENT_STEPS_SINGLE;
+        let max = GMRES_MAX_STEPS;
         let mut basis: Vec<Vec<f64>> = vec![r0.iter().map(|v| v / beta).collect()];
         let mut preconditioned: Vec<Vec<f64>> = Vec::with_capacity(max);
         // Hessenberg columns, reduced to upper triangular by Givens rotations as they come.
