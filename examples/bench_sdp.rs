@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! scripts/bench-sdp.sh [--instances spiral60,iris-half] [--routes clarabel,scs,dnn,paper,cvxpy-clarabel]
-//!                      [--time-limit 600] [--beta 0.1] [--out out/bench-sdp] [--plot docs/benchmarks-sdp-scaling.svg]
+//!                      [--time-limit 600] [--beta 0.1] [--tolerance 1e-6] [--out out/bench-sdp] [--plot docs/benchmarks-sdp-scaling.svg]
 //! cargo run --release --example bench_sdp -- --write-only       # only write the instance CSVs
 //! cargo run --release --example bench_sdp -- --from-results out/bench-sdp/results.csv --plot docs/benchmarks-sdp-scaling.svg
 //! ```
@@ -202,6 +202,8 @@ struct Options {
     out: PathBuf,
     beta: f64,
     time_limit: f64,
+    /// `--tolerance` passed to our CLI routes (their default, 1e-6, when absent).
+    tolerance: Option<String>,
     python: String,
     cli: String,
 }
@@ -250,6 +252,9 @@ fn run_route(route: &str, name: &str, data: &Dataset, csv: &Path, o: &Options) -
                 .collect();
             if let Some(m) = method {
                 cmd.extend(["--dnn-method".to_string(), m.to_string()]);
+            }
+            if let Some(t) = &o.tolerance {
+                cmd.extend(["--tolerance".to_string(), t.clone()]);
             }
             cmd
         }
@@ -345,7 +350,7 @@ fn load_average() -> String {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
-    let known = ["--out", "--beta", "--time-limit", "--instances", "--routes", "--plot", "--python", "--cli", "--write-only", "--from-results"];
+    let known = ["--out", "--beta", "--time-limit", "--tolerance", "--instances", "--routes", "--plot", "--python", "--cli", "--write-only", "--from-results"];
     for a in args.iter().filter(|a| a.starts_with("--")) {
         assert!(known.contains(&a.as_str()), "unknown option {a} (known: {})", known.join(" "));
     }
@@ -353,6 +358,7 @@ fn main() {
         out: PathBuf::from(get("--out").unwrap_or_else(|| "out/bench-sdp".into())),
         beta: get("--beta").map(|b| b.parse().expect("--beta")).unwrap_or(0.1),
         time_limit: get("--time-limit").map(|b| b.parse().expect("--time-limit")).unwrap_or(600.0),
+        tolerance: get("--tolerance").inspect(|t| assert!(t.parse::<f64>().is_ok_and(|v| v > 0.0), "--tolerance {t}: expected a positive number")),
         python: get("--python").unwrap_or_else(|| ".venv/bin/python".into()),
         cli: get("--cli").unwrap_or_else(|| "target/release/convex-relu".into()),
     };
