@@ -35,7 +35,7 @@ pub struct SolverArgs {
     /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy),
     /// `ssnal` (experimental: a short ADMM, then a semismooth Newton augmented Lagrangian method;
     /// memory like q^2, reaches 1e-6 on small instances only, never chosen by `auto`), or
-    /// `auto` (the default: ipm up to q = 160 when its memory estimate and the time limit allow,
+    /// `auto` (the default: ipm up to q = 220 when its memory estimate and the time limit allow,
     /// admm above). Only with `--backend dnn`.
     #[arg(long, value_name = "METHOD", value_parser = parse_dnn_method)]
     pub dnn_method: Option<convex_relu::dnn::DnnMethod>,
