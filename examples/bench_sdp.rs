@@ -12,7 +12,7 @@
 //!
 //! ```text
 //! scripts/bench-sdp.sh [--instances spiral60,iris-half] [--routes clarabel,scs,dnn,paper,cvxpy-clarabel]
-//!                      [--time-limit 600] [--beta 0.1] [--tolerance 1e-6] [--out out/bench-sdp] [--plot docs/benchmarks-sdp-scaling.svg]
+//!                      [--time-limit 600] [--beta 0.1] [--tolerance T] [--out out/bench-sdp] [--plot docs/benchmarks-sdp-scaling.svg]
 //! cargo run --release --example bench_sdp -- --write-only       # only write the instance CSVs
 //! cargo run --release --example bench_sdp -- --from-results out/bench-sdp/results.csv --plot docs/benchmarks-sdp-scaling.svg
 //! ```
@@ -202,7 +202,7 @@ struct Options {
     out: PathBuf,
     beta: f64,
     time_limit: f64,
-    /// `--tolerance` passed to our CLI routes (their default, 1e-6, when absent).
+    /// `--tolerance` passed to our CLI routes (each backend's own default when absent).
     tolerance: Option<String>,
     python: String,
     cli: String,
@@ -390,7 +390,8 @@ fn main() {
         }
         return;
     }
-    println!("beta = {}, time limit {} s per route, load average at start {}", o.beta, o.time_limit, load_average());
+    let tolerance = o.tolerance.as_deref().map_or_else(|| "each backend's default".to_string(), |t| t.to_string());
+    println!("beta = {}, time limit {} s per route, tolerance of our routes {tolerance}, load average at start {}", o.beta, o.time_limit, load_average());
     let mut rows = Vec::new();
     let mut csv = String::from("instance,n,d,c,route,status,wall_s,peak_mb,solver_s,primal,certified_lb,rel_gap,load_avg\n");
     for (name, d, path) in &data {

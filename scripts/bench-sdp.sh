@@ -5,7 +5,7 @@
 # every route measured as a subprocess, one table, a scaling plot. See docs/benchmarks-sdp.md.
 #
 #   scripts/bench-sdp.sh [--instances spiral60,iris-half] [--routes clarabel,scs,dnn,paper,cvxpy-clarabel]
-#                        [--time-limit 600] [--beta 0.1] [--tolerance 1e-6] [--plot docs/benchmarks-sdp-scaling.svg]
+#                        [--time-limit 600] [--beta 0.1] [--tolerance T] [--plot docs/benchmarks-sdp-scaling.svg]
 #
 # Environment: VENV (default .venv) is created with pip if missing (pinned cvxpy, clarabel, scs);
 # PYTHON (default python3) creates it. BLAS threads are pinned to 1 for every route

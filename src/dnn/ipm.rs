@@ -50,9 +50,11 @@
 //! `1e-12`, `1e-10`). The predictor and the direction finally taken are refined (up to four
 //! steps, while the residual halves) with `M` applied through the congruence, never from the
 //! factored copy, so the refinement also removes the regularisation. The corrector and the
-//! centrality correctors are first solved once, without refinement, as trials: each refinement
-//! step is a pair of triangular solves that read the whole factor (`8 N^2` bytes, about 0.25 s
-//! at q = 158), and only the one taken needs working accuracy. (Leaving the predictor
+//! centrality correctors are first solved as trials, refined only until their relative residual
+//! is 1e-10 (on a double-precision factor usually no step at all; the one taken is then refined
+//! further, by up to four steps, or by GMRES on a single-precision factor): each refinement step is a pair of triangular solves that
+//! read the whole factor (`8 N^2` bytes, about 0.25 s at q = 158), and only the one taken needs
+//! working accuracy. (Leaving the predictor
 //! unrefined too made spiral n = 30 and the planted teacher stall before 1e-6: its errors enter
 //! the corrector through Mehrotra's second-order term.)
 //!
@@ -63,14 +65,14 @@
 //! of `dpotrf` at order 12 561 on the reference machine, and half the memory traffic of the
 //! forming loop). A direction is then computed by GMRES on the whole KKT system (`M` applied
 //! through the congruence in double precision, the equalities included), right-preconditioned
-//! by the single-precision solve, to a relative residual of 1e-13. The factor's error sits on the
+//! by the single-precision solve, to a relative residual of 1e-13 (trials to 1e-10). The factor's error sits on the
 //! few ill-conditioned directions, which the Krylov method removes in a few steps. The method
 //! moves to double precision for good at the first iteration where
 //!
 //! - the refined predictor misses a relative residual of 1e-11 (the iteration is then redone in
 //!   double precision), or `spotrf` fails; or
 //! - the GMRES steps beyond the two that a double-precision factor typically needs, counted over
-//!   the four directions of an iteration, cost more than the single-precision factorisation
+//!   about four directions per iteration (a rough figure: up to six are solved), cost more than the single-precision factorisation
 //!   saves (the double one takes about twice as long); or
 //! - a corrector direction misses 1e-11.
 //!
@@ -149,10 +151,10 @@ pub const DEFAULT_SINGLE_PRECISION_FROM: usize = 5000;
 /// growing it to 0.99 with the previous step was measured too, and lost on two of them).
 const STEP_TO_BOUNDARY: f64 = 0.95;
 
-/// Most centrality correctors per iteration (Gondzio). Each is one solve with the factors
-/// already computed (a trial direction, unrefined on a double-precision factor). Measured with
-/// the probe: 2 -> 4 took full iris from 35 iterations and a stall at a gap measure of 1.9e-6
-/// (293 s) to 30 iterations and `solved` (269 s), iris-half 21 -> 19; 6 gained nothing more.
+/// Most centrality correctors per iteration (Gondzio). Each is a trial direction, usually one
+/// solve with the factors already computed ([`TRIAL_RESIDUAL`]). Measured with the probe: 2 -> 4
+/// (with the trials) took full iris from 35 iterations and a stall at a gap measure of 1.9e-6
+/// (293 s) to 28 iterations and `solved` (230 s), iris-half 21 -> 19; 6 gained nothing more.
 const CENTRALITY_CORRECTORS: usize = 4;
 
 /// Steps shorter than this count as a stall; three stalls in a row stop the method.
@@ -226,11 +228,12 @@ pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
 
 /// The factorisation speed assumed by [`predicted_iteration_seconds`]: about half of the
 /// effective speed of whole iterations measured on two cores of the reference machine (forming,
-/// factoring and solving; 8e10 flop/s of `N^3 / 3` at q = 212 in double precision).
+/// factoring and solving at q = 212: 6.6e10 to 7.7e10 flop/s of `N^3 / 3` in double-precision
+/// iterations, 8.3e10 averaged over the mixed-precision run).
 pub const PREDICTED_FLOPS_PER_SECOND: f64 = 4e10;
 
-/// The number of iterations [`super::DnnMethod::Auto`] budgets for (measured 19-35 on iris,
-/// the ionosphere training half and the spirals). With [`PREDICTED_FLOPS_PER_SECOND`] the
+/// The number of iterations [`super::DnnMethod::Auto`] budgets for (measured 19 on iris-half,
+/// 30 on full iris, 32 on the ionosphere training half, 13-25 on the small spirals). With [`PREDICTED_FLOPS_PER_SECOND`] the
 /// prediction is 2.6 times the measured time on full iris (660 s against 250 s) and on the
 /// ionosphere training half (3 840 s against 1 486 s).
 pub const TYPICAL_ITERATIONS: f64 = 40.0;
@@ -660,9 +663,11 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
                     precision = Precision::Double;
                     continue;
                 }
-                // Keep single precision while its extra refinement steps (about four directions
-                // per iteration) cost less than the factorisation time it saves (a double
-                // factorisation takes about twice as long).
+                // Keep single precision while its extra refinement steps cost less than the
+                // factorisation time it saves (a double factorisation takes about twice as long).
+                // The count of four directions per iteration (predictor, corrector, one or two
+                // centrality correctors) is a rough figure: up to six are solved, the trials
+                // only to TRIAL_RESIDUAL.
                 let per_step = t_solve.elapsed().as_secs_f64() / (aff.refinements + 1) as f64;
                 if (aff.refinements.saturating_sub(REFINEMENT_STEPS_DOUBLE_TYPICAL)) as f64 * 4.0 * per_step > factor_only {
                     precision = Precision::Double;
@@ -706,7 +711,8 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         let mut alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
         // Gondzio's centrality correctors: aim a longer step at a point whose complementarity
         // products lie in [0.1, 10] sigma mu; keep the correction while it lengthens the step.
-        // Each costs one solve with the factors already computed (O(N^2) against O(N^3)).
+        // Each is a trial direction: refined only to TRIAL_RESIDUAL (on a double-precision
+        // factor usually one solve with the factors already computed, O(N^2) against O(N^3)).
         for _ in 0..CENTRALITY_CORRECTORS {
             if alpha >= 1.0 {
                 break;
@@ -739,7 +745,8 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             rc = rc2;
             rcs = rcs2;
         }
-        // The direction taken, refined (the trials above were solved once, without refinement).
+        // The direction taken, refined to working accuracy (the trials were refined only to
+        // TRIAL_RESIDUAL).
         let dir = ctx.refined(dir, &rc, &rcs)?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
         if normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL) {
@@ -1167,12 +1174,17 @@ impl Context<'_> {
     /// method removes in fewer steps than stationary refinement (full iris: single precision
     /// lasted 14 iterations with GMRES, 11 with refinement, before the step counts made it
     /// cost more than it saved).
-    /// Stops at the relative residual [`GMRES_TOLERANCE`], after [`GMRES_MAX_STEPS`]
-    /// steps, or when a step cuts the residual by less than 10%.
-    fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
+    /// Starts from `start` (a trial direction being finished) or from the factored solve, and
+    /// stops at the relative residual `tolerance` ([`GMRES_TOLERANCE`] for a direction taken,
+    /// [`TRIAL_RESIDUAL`] for a trial), after [`GMRES_MAX_STEPS`] steps, or when a step cuts
+    /// the residual by less than 10%.
+    fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, tolerance: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
         let nsv = b.len();
         let stack = |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().chain(y).copied().collect() };
-        let (x0, y0) = self.solve_kkt(b, e)?;
+        let (x0, y0) = match start {
+            Some(s) => s,
+            None => self.solve_kkt(b, e)?,
+        };
         let bnorm = norm(b) + norm(e);
         let relative = |r1: &[f64], r2: &[f64]| {
             let r = norm(r1) + norm(r2);
@@ -1181,7 +1193,7 @@ impl Context<'_> {
         let (r1, r2) = self.kkt_residual(bm, e, &x0, &y0)?;
         let r0 = stack(&r1, &r2);
         let beta = norm(&r0);
-        let target = GMRES_TOLERANCE * norm(&stack(b, e));
+        let target = tolerance * norm(&stack(b, e));
         if !(beta > target) {
             return Ok((x0, y0, relative(&r1, &r2), 0));
         }
@@ -1275,34 +1287,34 @@ impl Context<'_> {
         let (bm, b, e) = self.system(rc, rcs)?;
         let (x, dy, residual, refinements) = match self.normal.factor.precision() {
             Precision::Double => self.refine_stationary(&bm, &b, &e, None, 0.0)?,
-            Precision::Single => self.refine_gmres(&bm, &b, &e)?,
+            Precision::Single => self.refine_gmres(&bm, &b, &e, None, GMRES_TOLERANCE)?,
         };
         self.assemble(x, dy, rcs, residual, refinements)
     }
 
-    /// A trial direction, to measure a step length or to shape a corrector: on a
-    /// double-precision factor one solve without refinement (each refinement step is a pair of
-    /// triangular solves with the factor, which read all of it); on a single-precision factor
-    /// the same as [`Context::direction`]. [`Context::refined`] finishes the one that is taken.
+    /// A trial direction, to measure a step length or to shape a corrector: refined only until
+    /// its relative residual is [`TRIAL_RESIDUAL`] (on a double-precision factor usually no
+    /// step: each is a pair of triangular solves with the factor, which read all of it).
+    /// [`Context::refined`] finishes the one that is taken.
     fn trial_direction(&self, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<Direction> {
-        match self.normal.factor.precision() {
-            Precision::Double => {
-                let (bm, b, e) = self.system(rc, rcs)?;
-                let (x, dy, residual, refinements) = self.refine_stationary(&bm, &b, &e, None, TRIAL_RESIDUAL)?;
-                self.assemble(x, dy, rcs, residual, refinements)
-            }
-            Precision::Single => self.direction(rc, rcs),
-        }
+        let (bm, b, e) = self.system(rc, rcs)?;
+        let (x, dy, residual, refinements) = match self.normal.factor.precision() {
+            Precision::Double => self.refine_stationary(&bm, &b, &e, None, TRIAL_RESIDUAL)?,
+            Precision::Single => self.refine_gmres(&bm, &b, &e, None, TRIAL_RESIDUAL)?,
+        };
+        self.assemble(x, dy, rcs, residual, refinements)
     }
 
-    /// `dir`, a trial direction for the same right-hand sides, refined to working accuracy.
+    /// `dir`, a trial direction for the same right-hand sides, refined to working accuracy (its
+    /// step count includes the trial's own).
     fn refined(&self, dir: Direction, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<Direction> {
-        if self.normal.factor.precision() == Precision::Single {
-            return Ok(dir);
-        }
         let (bm, b, e) = self.system(rc, rcs)?;
-        let (x, dy, residual, refinements) = self.refine_stationary(&bm, &b, &e, Some((svec(&dir.ds_mat), dir.dy)), 0.0)?;
-        self.assemble(x, dy, rcs, residual, refinements)
+        let start = Some((svec(&dir.ds_mat), dir.dy));
+        let (x, dy, residual, refinements) = match self.normal.factor.precision() {
+            Precision::Double => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
+            Precision::Single => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
+        };
+        self.assemble(x, dy, rcs, residual, dir.refinements + refinements)
     }
 
     /// The whole direction from the solution `(dS, dy)` of the normal equations.
