@@ -343,6 +343,20 @@ fn plot(rows: &[Row], routes: &[String], path: &Path) -> Result<(), Box<dyn std:
     loglog_plot(path, "SDP relaxation: wall time against n (log-log)", "n (rows)", "wall seconds", "n", &series)
 }
 
+/// Prints `error: msg` and exits with status 2 (bad options are the user's to fix, not a panic).
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    std::process::exit(2)
+}
+
+/// The value of `flag` as a positive finite number, or [`fail`] naming the flag and the value.
+fn positive(flag: &str, value: &str) -> f64 {
+    match value.parse::<f64>() {
+        Ok(v) if v > 0.0 && v.is_finite() => v,
+        _ => fail(&format!("{flag} {value}: expected a positive number")),
+    }
+}
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_else(|_| "?".into())
 }
@@ -352,20 +366,26 @@ fn main() {
     let get = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
     let known = ["--out", "--beta", "--time-limit", "--tolerance", "--instances", "--routes", "--plot", "--python", "--cli", "--write-only", "--from-results"];
     for a in args.iter().filter(|a| a.starts_with("--")) {
-        assert!(known.contains(&a.as_str()), "unknown option {a} (known: {})", known.join(" "));
+        if !known.contains(&a.as_str()) {
+            fail(&format!("unknown option {a} (known: {})", known.join(" ")));
+        }
     }
     let o = Options {
         out: PathBuf::from(get("--out").unwrap_or_else(|| "out/bench-sdp".into())),
-        beta: get("--beta").map(|b| b.parse().expect("--beta")).unwrap_or(0.1),
-        time_limit: get("--time-limit").map(|b| b.parse().expect("--time-limit")).unwrap_or(600.0),
-        tolerance: get("--tolerance").inspect(|t| assert!(t.parse::<f64>().is_ok_and(|v| v > 0.0), "--tolerance {t}: expected a positive number")),
+        beta: get("--beta").map(|v| positive("--beta", &v)).unwrap_or(0.1),
+        time_limit: get("--time-limit").map(|v| positive("--time-limit", &v)).unwrap_or(600.0),
+        tolerance: get("--tolerance").inspect(|v| {
+            positive("--tolerance", v);
+        }),
         python: get("--python").unwrap_or_else(|| ".venv/bin/python".into()),
         cli: get("--cli").unwrap_or_else(|| "target/release/convex-relu".into()),
     };
     let instances: Vec<String> = get("--instances").unwrap_or_else(|| DEFAULT_INSTANCES.into()).split(',').map(str::to_string).collect();
     let routes: Vec<String> = get("--routes").unwrap_or_else(|| ALL_ROUTES.join(",")).split(',').map(str::to_string).collect();
     for r in &routes {
-        assert!(ALL_ROUTES.contains(&r.as_str()), "unknown route {r} (known: {})", ALL_ROUTES.join(", "));
+        if !ALL_ROUTES.contains(&r.as_str()) {
+            fail(&format!("unknown route {r} (known: {})", ALL_ROUTES.join(", ")));
+        }
     }
     if let Some(file) = get("--from-results") {
         // table and plot again from a results.csv of an earlier run (e.g. after merging runs)

@@ -657,7 +657,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             let factor_only = t_factor.elapsed().as_secs_f64();
             let ctx = Context { problem, cons: &cons, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
             let t_solve = Instant::now();
-            let aff = ctx.direction(&rc_aff, &rcs_aff)?;
+            let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
             if precision == Precision::Single {
                 if !(aff.residual <= SINGLE_PRECISION_RESIDUAL) {
                     precision = Precision::Double;
@@ -707,7 +707,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         }
         let mut rcs: Vec<f64> = (0..m).map(|k| sigma * mu - pt.slack[k] * pt.z[k] - aff.dslack[k] * aff.dz[k]).collect();
         let mut rc = nt.complementarity_rhs(&rhs);
-        let mut dir = ctx.trial_direction(&rc, &rcs)?;
+        let mut dir = ctx.direction(&rc, &rcs, Accuracy::Trial, None)?;
         let mut alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
         // Gondzio's centrality correctors: aim a longer step at a point whose complementarity
         // products lie in [0.1, 10] sigma mu; keep the correction while it lengthens the step.
@@ -734,7 +734,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
                 })
                 .collect();
             let rc2 = nt.complementarity_rhs(&rhs2);
-            let dir2 = ctx.trial_direction(&rc2, &rcs2)?;
+            let dir2 = ctx.direction(&rc2, &rcs2, Accuracy::Trial, None)?;
             let alpha2 = (STEP_TO_BOUNDARY * step_length(&pt, &dir2)?).min(1.0);
             if alpha2 < alpha + 0.1 * (target - alpha) {
                 break;
@@ -747,7 +747,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         }
         // The direction taken, refined to working accuracy (the trials were refined only to
         // TRIAL_RESIDUAL).
-        let dir = ctx.refined(dir, &rc, &rcs)?;
+        let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
         if normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL) {
             precision = Precision::Double;
@@ -929,6 +929,18 @@ impl NormalEntry for f32 {
     fn of(v: f64) -> Self {
         v as f32
     }
+}
+
+/// How accurately a direction is solved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Accuracy {
+    /// The predictor and the direction taken: stationary refinement until the residual stops
+    /// halving (at most [`REFINEMENT_STEPS`]), or GMRES to [`GMRES_TOLERANCE`].
+    Working,
+    /// The corrector and the centrality correctors before one is taken: refined only to a
+    /// relative residual of [`TRIAL_RESIDUAL`] (on a double-precision factor usually no step:
+    /// each is a pair of triangular solves with the factor, which read all of it).
+    Trial,
 }
 
 /// The Cholesky factor of the normal matrix, in the precision it was computed in.
@@ -1281,40 +1293,21 @@ impl Context<'_> {
     }
 
     /// The direction for the complementarity right-hand sides `rc` (PSD pair) and `rcs` (sign
-    /// constraints), solved to working accuracy: stationary refinement on a double-precision
-    /// factor, GMRES on a single-precision one.
-    fn direction(&self, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<Direction> {
+    /// constraints), solved to `accuracy` by stationary refinement on a double-precision factor
+    /// or GMRES on a single-precision one, starting from the factored solve or from `from`, a
+    /// trial direction for the same right-hand sides being finished (the step count returned
+    /// then includes the trial's own).
+    fn direction(&self, rc: &DMatrix<f64>, rcs: &[f64], accuracy: Accuracy, from: Option<Direction>) -> Result<Direction> {
         let (bm, b, e) = self.system(rc, rcs)?;
-        let (x, dy, residual, refinements) = match self.normal.factor.precision() {
-            Precision::Double => self.refine_stationary(&bm, &b, &e, None, 0.0)?,
-            Precision::Single => self.refine_gmres(&bm, &b, &e, None, GMRES_TOLERANCE)?,
+        let earlier = from.as_ref().map_or(0, |d| d.refinements);
+        let start = from.map(|d| (svec(&d.ds_mat), d.dy));
+        let (x, dy, residual, refinements) = match (self.normal.factor.precision(), accuracy) {
+            (Precision::Double, Accuracy::Working) => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
+            (Precision::Double, Accuracy::Trial) => self.refine_stationary(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
+            (Precision::Single, Accuracy::Working) => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
+            (Precision::Single, Accuracy::Trial) => self.refine_gmres(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
         };
-        self.assemble(x, dy, rcs, residual, refinements)
-    }
-
-    /// A trial direction, to measure a step length or to shape a corrector: refined only until
-    /// its relative residual is [`TRIAL_RESIDUAL`] (on a double-precision factor usually no
-    /// step: each is a pair of triangular solves with the factor, which read all of it).
-    /// [`Context::refined`] finishes the one that is taken.
-    fn trial_direction(&self, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<Direction> {
-        let (bm, b, e) = self.system(rc, rcs)?;
-        let (x, dy, residual, refinements) = match self.normal.factor.precision() {
-            Precision::Double => self.refine_stationary(&bm, &b, &e, None, TRIAL_RESIDUAL)?,
-            Precision::Single => self.refine_gmres(&bm, &b, &e, None, TRIAL_RESIDUAL)?,
-        };
-        self.assemble(x, dy, rcs, residual, refinements)
-    }
-
-    /// `dir`, a trial direction for the same right-hand sides, refined to working accuracy (its
-    /// step count includes the trial's own).
-    fn refined(&self, dir: Direction, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<Direction> {
-        let (bm, b, e) = self.system(rc, rcs)?;
-        let start = Some((svec(&dir.ds_mat), dir.dy));
-        let (x, dy, residual, refinements) = match self.normal.factor.precision() {
-            Precision::Double => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
-            Precision::Single => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
-        };
-        self.assemble(x, dy, rcs, residual, dir.refinements + refinements)
+        self.assemble(x, dy, rcs, residual, earlier + refinements)
     }
 
     /// The whole direction from the solution `(dS, dy)` of the normal equations.
