@@ -53,7 +53,7 @@
 //! centrality correctors are first solved as trials, refined only until their relative residual
 //! is 1e-10 (on a double-precision factor usually no step at all; the one taken is then refined
 //! further, by up to four steps, or by GMRES on a single-precision factor): each refinement step is a pair of triangular solves that
-//! read the whole factor (`8 N^2` bytes, about 0.25 s at q = 158), and only the one taken needs
+//! read the whole factor (`8 N^2` bytes, 1.26 GB at q = 158; not timed on its own), and only the one taken needs
 //! working accuracy. (Leaving the predictor
 //! unrefined too made spiral n = 30 and the planted teacher stall before 1e-6: its errors enter
 //! the corrector through Mehrotra's second-order term.)
