@@ -60,7 +60,7 @@
 //! centrality correctors are first solved as trials, refined only until their relative residual
 //! is 1e-10 (on a double-precision factor usually no step at all; the one taken is then refined
 //! further, by up to four steps, or by GMRES on a single-precision factor): each refinement step is a pair of triangular solves that
-//! read the whole factor (`8 N^2` bytes, 1.26 GB at q = 158; not timed on its own), and only the one taken needs
+//! read the whole lower triangle of the factor (`4 N^2` bytes, 0.63 GB at q = 158; not timed on its own), and only the one taken needs
 //! working accuracy. (Leaving the predictor
 //! unrefined too made spiral n = 30 and the planted teacher stall before 1e-6: its errors enter
 //! the corrector through Mehrotra's second-order term.)
@@ -87,10 +87,11 @@
 //! precision; [`DnnSolution::single_precision_iterations`] says how many iterations used the
 //! single-precision factor.
 //!
-//! The cost of an iteration is dominated by the factorisation, `N^3 / 3` flops: about 0.1 s at
-//! `q = 65`, 0.4 s at `q = 83` and 9.5 s at `q = 158` on this project's two-core reference
-//! machine (measured, nothing else running); the memory by
-//! the `N x N` matrix, `8 N^2` bytes (1.3 GB at `q = 158`). That is why this method is for
+//! The cost of an iteration is dominated by the factorisation, `N^3 / 3` flops: a whole iteration
+//! takes about 0.1 s at `q = 65`, 0.3 s at `q = 83` and 7.5-9 s at `q = 158` in double precision
+//! (`dpotrf` alone 6.2 s) on this project's two-core reference machine (measured, nothing else
+//! running); the memory by the lower triangle of the `N x N` matrix, `4 N^2` bytes resident
+//! (0.63 GB at `q = 158`; the upper triangle is allocated but never touched). That is why this method is for
 //! small and medium relaxations, and the ADMM ([`super::admm`]) for the rest.
 //!
 //! # Stopping
@@ -104,7 +105,8 @@
 //! all below the tolerance: `solved`. The wall-clock limit is checked before each iteration
 //! against the duration of the previous one (the first is predicted from the flop count), so a
 //! solve stops with `time_limit` before the limit rather than after it. Steps that stall (a step
-//! length below 1e-2 twice in a row) or a factorisation that fails even after
+//! length below 1e-2 twice in a row once the measures are within 1e3 times the tolerance, below
+//! 1e-8 before that) or a factorisation that fails even after
 //! regularisation stop with `inaccurate` when the residuals are within 1e3 times the tolerance,
 //! `numerical_error` otherwise.
 //!
@@ -164,13 +166,17 @@ const STEP_TO_BOUNDARY: f64 = 0.95;
 /// (293 s) to 28 iterations and `solved` (230 s), iris-half 21 -> 19; 6 gained nothing more.
 const CENTRALITY_CORRECTORS: usize = 4;
 
-/// Steps shorter than this count as a stall; [`STALLS_TO_STOP`] stalls in a row stop the method.
-/// At the end of a run the steps collapse within one or two iterations (full iris: 0.676, 0.003,
-/// 0.000, 0.000) once the directions have lost the accuracy the next digits need; the earlier
-/// rule (three steps below 1e-8) spent two or three more iterations (8 s each) finding that out.
-/// Away from that end the shortest step measured on the probe instances was 0.26.
+/// In the end game (the worst measure within [`END_GAME`] times the tolerance, where a stop
+/// returns `inaccurate` rather than `numerical_error`), steps shorter than this count as a stall
+/// and [`STALLS_TO_STOP`] in a row stop the method: there the steps collapse within one or two
+/// iterations (full iris: 0.676, 0.003, 0.000, 0.000) once the directions have lost the accuracy
+/// the next digits need, and the earlier rule (three steps below 1e-8) spent two or three more
+/// iterations (8 s each) finding that out. Elsewhere only steps below [`MIN_STEP`] count (the
+/// shortest step measured away from the end on the probe instances was 0.26).
 const SHORT_STEP: f64 = 1e-2;
+const MIN_STEP: f64 = 1e-8;
 const STALLS_TO_STOP: usize = 2;
+const END_GAME: f64 = 1e3;
 
 /// No progress: over this many iterations neither the worst of the three measures nor the
 /// complementarity `mu` fell by more than `PROGRESS_FACTOR`, so the method stops (the normal
@@ -214,19 +220,40 @@ fn smat(v: &[f64], q: usize) -> DMatrix<f64> {
     a
 }
 
+/// Whether pages of a zeroed allocation that are never touched stay unmapped, so that the
+/// untouched upper triangle of the normal matrix costs no memory: Linux with transparent huge
+/// pages not set to `always` (a 2 MB page spans about 20 columns of the matrix at q = 158 and
+/// always holds some of the lower triangle) and overcommit not strict (mode 2 charges the whole
+/// allocation). Anywhere else (another system, unreadable settings) the estimate counts the
+/// whole matrix.
+fn untouched_pages_stay_unmapped() -> bool {
+    let thp = std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled");
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory");
+    match (thp, overcommit) {
+        (Ok(t), Ok(o)) => !t.contains("[always]") && o.trim() != "2",
+        _ => false,
+    }
+}
+
 /// Number of bytes the interior-point method holds at once for a problem with the given sizes:
-/// the lower triangle of the normal matrix (`4 N^2`: the `N x N` buffer is allocated zeroed, so
-/// the operating system maps the pages of its upper triangle, which nothing ever reads or writes,
-/// only on first use, that is never; measured peak on full iris, q = 158: 713 MB against 1 257 MB
-/// when the buffer was written in full), the `N x n` pivot columns of the eliminated
+/// the lower triangle of the normal matrix plus a tenth (`4.4 N^2`: the `N x N` buffer is
+/// allocated zeroed, so the operating system maps the pages of its upper triangle, which nothing
+/// ever reads or writes, only on first use, that is never; measured peak of the whole command on
+/// full iris, q = 158: 713 MB against 1 257 MB when the buffer was written in full; `8 N^2`
+/// where [`untouched_pages_stay_unmapped`] is false), the `N x n` pivot columns of the eliminated
 /// equalities, and `O(p^2 + m)` vectors. `Err(TooLarge)` when the count overflows.
 pub fn memory_estimate(problem: &DnnProblem) -> Result<u64> {
     let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
     let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
     let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
-    let words = nsv
-        .checked_mul(nsv + 1)
-        .map(|v| v / 2)
+    // The lower triangle plus a tenth (the measured peak on full iris was 8% above the lower
+    // triangle alone); the whole matrix where untouched pages may still be charged or mapped.
+    let matrix = if untouched_pages_stay_unmapped() {
+        nsv.checked_mul(nsv + 1).map(|v| v / 2 + v / 20)
+    } else {
+        nsv.checked_mul(nsv)
+    };
+    let words = matrix
         .and_then(|a| a.checked_add(nsv.checked_mul(n + 8)?))
         .and_then(|a| a.checked_add(p.checked_mul(p)?.checked_mul(12)?))
         .and_then(|a| a.checked_add(n.checked_mul(n)?.checked_mul(20)?))
@@ -250,8 +277,10 @@ pub const PREDICTED_FLOPS_PER_SECOND: f64 = 4e10;
 
 /// The number of iterations [`super::DnnMethod::Auto`] budgets for (measured 19 on iris-half,
 /// 30 on full iris, 32 on the ionosphere training half, 13-25 on the small spirals). With [`PREDICTED_FLOPS_PER_SECOND`] the
-/// prediction is 2.6 times the measured time on full iris (660 s against 250 s) and on the
-/// ionosphere training half (3 840 s against 1 486 s).
+/// prediction was 2.6 times the measured time on full iris (660 s against 250 s) and on the
+/// ionosphere training half (3 840 s against 1 486 s); since the equalities are eliminated, 2.9 and
+/// 2.8 times (231 s, 1 371 s). Left conservative: `auto` should pick the method only when it
+/// will finish.
 pub const TYPICAL_ITERATIONS: f64 = 40.0;
 
 /// One constraint: the pair of rows `(r, s)` of `Lambda` (row `i < n` is `A_i`, `n + i` is `B_i`).
@@ -531,7 +560,8 @@ struct Normal {
     /// Cholesky factor of the reduced normal matrix (order `N`, the rows and columns of the
     /// eliminated coordinates replaced by the identity; [`Equalities`]).
     factor: Factor,
-    /// The columns of `M` at the eliminated coordinates, before the elimination (N x n).
+    /// The columns of `M` (with its regularisation) at the eliminated coordinates, before the
+    /// elimination (N x n).
     pivot_columns: DMatrix<f64>,
     /// Regularisation added to the diagonal of `M`.
     reg: f64,
@@ -928,7 +958,8 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
                 it_start.elapsed().as_secs_f64()
             );
         }
-        if alpha > SHORT_STEP {
+        let short = if now.worst() <= END_GAME * settings.tolerance { SHORT_STEP } else { MIN_STEP };
+        if alpha > short {
             stalls = 0;
         } else {
             stalls += 1;
@@ -1078,14 +1109,18 @@ enum Precision {
     Double,
 }
 
-/// An entry type of the normal matrix buffer (`f32` or `f64`: [`zeroed_buffer`] relies on
-/// all-zero bytes being 0.0).
-trait NormalEntry: Copy + std::ops::AddAssign {
+/// An entry type of the normal matrix buffer.
+///
+/// # Safety
+/// Implemented only for `f32` and `f64`: [`zeroed_buffer`] relies on all-zero bytes being a
+/// valid value (0.0).
+unsafe trait NormalEntry: Copy + std::ops::AddAssign {
     fn of(v: f64) -> Self;
     fn to_f64(self) -> f64;
 }
 
-impl NormalEntry for f64 {
+// SAFETY: all-zero bytes are 0.0.
+unsafe impl NormalEntry for f64 {
     #[inline]
     fn of(v: f64) -> Self {
         v
@@ -1096,7 +1131,8 @@ impl NormalEntry for f64 {
     }
 }
 
-impl NormalEntry for f32 {
+// SAFETY: all-zero bytes are 0.0.
+unsafe impl NormalEntry for f32 {
     #[inline]
     fn of(v: f64) -> Self {
         v as f32
@@ -1143,8 +1179,9 @@ impl Factor {
 }
 
 /// Writes the lower triangle of the normal matrix `M = Hf + W^(-1) (x)s W^(-1) + g' D g` into
-/// the zeroed column-major buffer `buf` (order `nsv`), on two threads: each writes one range of
-/// columns (column `b` of the lower triangle holds `nsv - b` entries, so the split at
+/// the column-major buffer `buf` (order `nsv`; its old contents are irrelevant: the Kronecker
+/// part assigns every entry of the lower triangle before `Hf` and `g' D g` are added to some,
+/// and the upper triangle is never touched), on two threads: each writes one range of columns (column `b` of the lower triangle holds `nsv - b` entries, so the split at
 /// `nsv (1 - 1/sqrt 2)` halves the work).
 fn form_normal<T: NormalEntry + Send>(cons: &Constraints, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: usize, buf: &mut [T]) {
     let split = ((nsv as f64 * (1.0 - std::f64::consts::FRAC_1_SQRT_2)) as usize).min(nsv);
