@@ -227,6 +227,67 @@ pub fn cholesky_in_place(a: &mut DMatrix<f64>) -> Result<bool> {
     Ok(info == 0)
 }
 
+/// Order from which [`cholesky_solve`] and [`cholesky_solve_f32`] solve a single right-hand side
+/// by blocks (`gemv` on the panels, `trsv` on the diagonal blocks) instead of LAPACK `potrs`:
+/// OpenBLAS's `trsv` runs on one thread and read the factor at 9 GB/s on the reference machine
+/// (0.137 s per solve at order 12 561), `gemv` on two threads at about 30 GB/s; the blocked solve
+/// took 0.046 s there, with the same interior-point iterates.
+pub const BLOCKED_SOLVE_FROM: usize = 2048;
+
+/// Column block of the blocked solves.
+const SOLVE_BLOCK: usize = 256;
+
+macro_rules! blocked_solve {
+    ($name:ident, $t:ty, $gemv:path, $trsv:path) => {
+        /// Solves `L L' x = b` in place of `b` for the lower-triangular factor `L` (column-major,
+        /// order `n`, leading dimension `n`, only the lower triangle read), by blocks of columns:
+        /// the diagonal blocks by `trsv`, the panels below them by `gemv`, which OpenBLAS runs on
+        /// every thread. Each sweep reads the lower triangle once, as `potrs` does.
+        fn $name(l: &[$t], n: usize, b: &mut [$t]) -> Result<()> {
+            if l.len() < n.saturating_mul(n) || b.len() != n {
+                return Err(Error::InvalidArgument(format!("blocked solve: factor has {} entries for order {n}, right-hand side {}", l.len(), b.len())));
+            }
+            let ld = dim(n)?;
+            // Forward: L y = b.
+            let mut k0 = 0;
+            while k0 < n {
+                let kb = SOLVE_BLOCK.min(n - k0);
+                let rest = n - k0 - kb;
+                let (head, tail) = b.split_at_mut(k0 + kb);
+                // SAFETY: the diagonal block starts at (k0, k0) and the panel at (k0 + kb, k0),
+                // both inside the n x n buffer with leading dimension n; the vectors have the
+                // lengths passed.
+                unsafe {
+                    $trsv(b'L', b'N', b'N', dim(kb)?, &l[k0 * n + k0..], ld, &mut head[k0..], 1);
+                    if rest > 0 {
+                        $gemv(b'N', dim(rest)?, dim(kb)?, -1.0, &l[k0 * n + k0 + kb..], ld, &head[k0..], 1, 1.0, tail, 1);
+                    }
+                }
+                k0 += kb;
+            }
+            // Backward: L' x = y.
+            let mut end = n;
+            while end > 0 {
+                let kb = if end % SOLVE_BLOCK == 0 { SOLVE_BLOCK } else { end % SOLVE_BLOCK };
+                let k0 = end - kb;
+                let rest = n - end;
+                let (head, tail) = b.split_at_mut(end);
+                // SAFETY: as above.
+                unsafe {
+                    if rest > 0 {
+                        $gemv(b'T', dim(rest)?, dim(kb)?, -1.0, &l[k0 * n + end..], ld, tail, 1, 1.0, &mut head[k0..], 1);
+                    }
+                    $trsv(b'L', b'T', b'N', dim(kb)?, &l[k0 * n + k0..], ld, &mut head[k0..], 1);
+                }
+                end = k0;
+            }
+            Ok(())
+        }
+    };
+}
+blocked_solve!(triangular_solve_blocked_f64, f64, blas::dgemv, blas::dtrsv);
+blocked_solve!(triangular_solve_blocked_f32, f32, blas::sgemv, blas::strsv);
+
 /// Solves `A X = B` in place of `B` from the factor of [`cholesky_in_place`] (LAPACK `dpotrs`).
 pub fn cholesky_solve(factor: &DMatrix<f64>, b: &mut DMatrix<f64>) -> Result<()> {
     let n = factor.nrows();
@@ -235,6 +296,9 @@ pub fn cholesky_solve(factor: &DMatrix<f64>, b: &mut DMatrix<f64>) -> Result<()>
     }
     if n == 0 || b.ncols() == 0 {
         return Ok(());
+    }
+    if b.ncols() == 1 && n >= BLOCKED_SOLVE_FROM {
+        return triangular_solve_blocked_f64(factor.as_slice(), n, b.as_mut_slice());
     }
     let (ni, nrhs) = (dim(n)?, dim(b.ncols())?);
     let mut info = 0i32;
@@ -280,8 +344,15 @@ pub fn cholesky_solve_f32(factor: &[f32], n: usize, b: &mut DMatrix<f64>) -> Res
     if n == 0 || b.ncols() == 0 {
         return Ok(());
     }
-    let (ni, nrhs) = (dim(n)?, dim(b.ncols())?);
     let mut rhs: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+    if b.ncols() == 1 && n >= BLOCKED_SOLVE_FROM {
+        triangular_solve_blocked_f32(factor, n, &mut rhs)?;
+        for (o, v) in b.iter_mut().zip(&rhs) {
+            *o = *v as f64;
+        }
+        return Ok(());
+    }
+    let (ni, nrhs) = (dim(n)?, dim(b.ncols())?);
     let mut info = 0i32;
     // SAFETY: shapes checked above; column-major buffers with leading dimension n.
     unsafe {
@@ -353,6 +424,34 @@ pub fn blas_threads() -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The blocked single-right-hand-side solves agree with LAPACK `potrs` (orders that are and
+    /// are not multiples of the block), in both precisions.
+    #[test]
+    fn blocked_solve_matches_potrs() {
+        for n in [1, 255, 256, 600, 769] {
+            let a = DMatrix::from_fn(n, n, |i, j| (((i * 37 + j * 11) % 29) as f64 - 14.0) / 14.0);
+            let m = &a * a.transpose() + DMatrix::identity(n, n) * (n as f64);
+            let b = DMatrix::from_fn(n, 1, |i, _| ((i * 7) % 13) as f64 - 6.0);
+            let mut f = m.clone();
+            assert!(cholesky_in_place(&mut f).unwrap());
+            let mut want = b.clone();
+            let (ni, mut info) = (dim(n).unwrap(), 0);
+            // SAFETY: n x n factor and n x 1 right-hand side, leading dimension n.
+            unsafe { lapack::dpotrs(b'L', ni, 1, f.as_slice(), ni, want.as_mut_slice(), ni, &mut info) };
+            assert_eq!(info, 0);
+            let mut got = b.clone();
+            triangular_solve_blocked_f64(f.as_slice(), n, got.as_mut_slice()).unwrap();
+            assert!((&got - &want).amax() <= 1e-12 * want.amax(), "n = {n}: {:.3e}", (&got - &want).amax());
+            let f32s: Vec<f32> = f.iter().map(|&v| v as f32).collect();
+            let mut g32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+            triangular_solve_blocked_f32(&f32s, n, &mut g32).unwrap();
+            let err = g32.iter().zip(want.iter()).map(|(a, b)| (*a as f64 - b).abs()).fold(0.0, f64::max);
+            assert!(err <= 1e-4 * want.amax(), "n = {n}, single: {err:.3e}");
+            // The residual of the solve itself, in double precision.
+            assert!((&m * &got - &b).amax() <= 1e-9 * b.amax());
+        }
+    }
 
     fn sym(n: usize, seed: u64) -> DMatrix<f64> {
         let mut s = seed;
