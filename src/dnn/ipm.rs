@@ -88,7 +88,7 @@
 //! single-precision factor.
 //!
 //! The cost of an iteration is dominated by the factorisation, `N^3 / 3` flops: a whole iteration
-//! takes about 0.1 s at `q = 65`, 0.3 s at `q = 83` and 7.5-9 s at `q = 158` in double precision
+//! takes about 0.1 s at `q = 65`, 0.25 s at `q = 83` and 6.8-7.4 s at `q = 158` in double precision
 //! (`dpotrf` alone 6.2 s) on this project's two-core reference machine (measured, nothing else
 //! running); the memory by the lower triangle of the `N x N` matrix, `4 N^2` bytes resident
 //! (0.63 GB at `q = 158`; the upper triangle is allocated but never touched). That is why this method is for
@@ -240,7 +240,8 @@ fn untouched_pages_stay_unmapped() -> bool {
 /// allocated zeroed, so the operating system maps the pages of its upper triangle, which nothing
 /// ever reads or writes, only on first use, that is never; measured peak of the whole command on
 /// full iris, q = 158: 713 MB against 1 257 MB when the buffer was written in full; `8 N^2`
-/// where [`untouched_pages_stay_unmapped`] is false), the `N x n` pivot columns of the eliminated
+/// where untouched pages may still be mapped or charged: transparent huge pages `always`, strict
+/// overcommit, or not Linux), the `N x n` pivot columns of the eliminated
 /// equalities, and `O(p^2 + m)` vectors. `Err(TooLarge)` when the count overflows.
 pub fn memory_estimate(problem: &DnnProblem) -> Result<u64> {
     let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
@@ -269,18 +270,18 @@ pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
     nsv.powi(3) / 3.0 / PREDICTED_FLOPS_PER_SECOND
 }
 
-/// The factorisation speed assumed by [`predicted_iteration_seconds`]: about half of the
-/// effective speed of whole iterations measured on two cores of the reference machine (forming,
-/// factoring and solving at q = 212: 6.6e10 to 7.7e10 flop/s of `N^3 / 3` in double-precision
-/// iterations, 8.3e10 averaged over the mixed-precision run).
-pub const PREDICTED_FLOPS_PER_SECOND: f64 = 4e10;
+/// The factorisation speed assumed by [`predicted_iteration_seconds`]: below the effective speed
+/// of whole iterations measured on two cores of the reference machine (forming, factoring and
+/// solving at q = 212: 8.3e10 to 9.1e10 flop/s of `N^3 / 3` in double-precision iterations, 1.4e11
+/// averaged over the mixed-precision run; 4e10 before the equalities were eliminated and the
+/// solves blocked).
+pub const PREDICTED_FLOPS_PER_SECOND: f64 = 6e10;
 
 /// The number of iterations [`super::DnnMethod::Auto`] budgets for (measured 19 on iris-half,
 /// 30 on full iris, 32 on the ionosphere training half, 13-25 on the small spirals). With [`PREDICTED_FLOPS_PER_SECOND`] the
-/// prediction was 2.6 times the measured time on full iris (660 s against 250 s) and on the
-/// ionosphere training half (3 840 s against 1 486 s); since the equalities are eliminated, 2.9 and
-/// 2.8 times (231 s, 1 371 s). Left conservative: `auto` should pick the method only when it
-/// will finish.
+/// prediction is 2.3 times the measured time on full iris (440 s against 188 s) and on the
+/// ionosphere training half (2 560 s against 1 089 s): conservative, so that `auto` picks the
+/// method only when it will finish.
 pub const TYPICAL_ITERATIONS: f64 = 40.0;
 
 /// One constraint: the pair of rows `(r, s)` of `Lambda` (row `i < n` is `A_i`, `n + i` is `B_i`).

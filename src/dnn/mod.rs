@@ -158,7 +158,7 @@ pub enum DnnMethod {
 
 /// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
 /// matrix then has order at most 24 310 (2.4 GB resident, its lower triangle). Measured on a two-core machine: full
-/// iris (q = 158) to a certified 5.4e-6 in 231 s and 713 MB, the ionosphere training half (q = 212)
+/// iris (q = 158) to a certified 4.3e-6 in 188 s and 713 MB, the ionosphere training half (q = 212)
 /// solved in 23 minutes at 2.2 GB
 /// (the ADMM's certified bound there after 300 s was 39% below the optimum).
 pub const AUTO_IPM_MAX_ORDER: usize = 220;
