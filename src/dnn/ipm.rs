@@ -600,8 +600,8 @@ enum NormalBuffer {
 struct Equalities {
     /// `(p_i, c_i)`.
     pivots: Vec<(usize, f64)>,
-    /// `(a, t_i[a])` for each equality.
-    links: Vec<Vec<(usize, f64)>>,
+    /// Every link `(a, i, t_i[a])`, in increasing order of the coordinate `a`.
+    links: Vec<(usize, usize, f64)>,
     /// For each coordinate: `Some((i, t_i[a]))` when it is a link of equality `i`.
     link_of: Vec<Option<(usize, f64)>>,
 }
@@ -613,7 +613,6 @@ impl Equalities {
         let mut touched = Vec::new();
         let mut row = Vec::new();
         let mut pivots = Vec::with_capacity(n);
-        let mut links = Vec::with_capacity(n);
         let mut link_of = vec![None; nsv];
         for i in 0..n {
             cons.row(Entry { r: i, s: n + i }, &mut acc, &mut touched, &mut row);
@@ -622,17 +621,15 @@ impl Equalities {
             if !(c.abs() > 0.0) {
                 return Err(Error::Backend { backend: "dnn ipm", message: format!("equality {i} has no pivot coefficient") });
             }
-            let mut li = Vec::with_capacity(row.len());
             for &(a, v) in row.iter().filter(|&&(a, _)| a != p) {
                 if link_of[a].is_some() || a < n * (n + 1) / 2 {
                     return Err(Error::Backend { backend: "dnn ipm", message: format!("coordinate {a} of equality {i} is not in the au block or is shared") });
                 }
                 link_of[a] = Some((i, -v / c));
-                li.push((a, -v / c));
             }
             pivots.push((p, c));
-            links.push(li);
         }
+        let links = link_of.iter().enumerate().filter_map(|(a, l)| l.map(|(i, t)| (a, i, t))).collect();
         Ok(Self { pivots, links, link_of })
     }
 
@@ -652,8 +649,6 @@ impl Equalities {
                 cols[(r, i)] = at(buf, r, p);
             }
         }
-        // The link rows, in increasing order (contiguous ranges of each column).
-        let link_rows: Vec<(usize, usize, f64)> = self.link_of.iter().enumerate().filter_map(|(a, l)| l.map(|(i, t)| (a, i, t))).collect();
         for c in 0..nsv {
             let col = &mut buf[c * nsv..(c + 1) * nsv];
             match self.link_of[c] {
@@ -670,7 +665,8 @@ impl Equalities {
                     }
                 }
                 None => {
-                    for &(r, ir, tr) in link_rows.iter().filter(|&&(r, _, _)| r >= c) {
+                    let first = self.links.partition_point(|&(r, _, _)| r < c);
+                    for &(r, ir, tr) in &self.links[first..] {
                         col[r] = T::of(col[r].to_f64() + tr * cols[(c, ir)]);
                     }
                 }
@@ -699,18 +695,21 @@ impl Equalities {
                 }
             }
         }
-        for (&(p, _), links) in self.pivots.iter().zip(&self.links) {
-            let rp = r[p];
-            for &(a, t) in links {
-                r[a] += t * rp;
-            }
+        for &(a, i, t) in &self.links {
+            r[a] += t * r[self.pivots[i].0];
+        }
+        for &(p, _) in &self.pivots {
             r[p] = 0.0;
         }
         let mut u = DMatrix::from_vec(nsv, 1, r);
         factor.solve(nsv, &mut u)?;
         let mut x: Vec<f64> = u.data.into();
-        for (i, (&(p, _), links)) in self.pivots.iter().zip(&self.links).enumerate() {
-            x[p] = x0[i] + links.iter().map(|&(a, t)| t * x[a]).sum::<f64>();
+        let mut linked = vec![-0.0; self.pivots.len()];
+        for &(a, i, t) in &self.links {
+            linked[i] += t * x[a];
+        }
+        for (i, &(p, _)) in self.pivots.iter().enumerate() {
+            x[p] = x0[i] + linked[i];
         }
         let xv = nalgebra::DVectorView::from_slice(&x, nsv);
         let dy: Vec<f64> = self.pivots.iter().enumerate().map(|(i, &(p, c))| (cols.column(i).dot(&xv) - b[p]) / c).collect();
