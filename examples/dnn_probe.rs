@@ -68,7 +68,11 @@ fn main() -> convex_relu::Result<()> {
     if let Some(v) = env_f("CGIT") {
         ssnal.cg_iterations = v as u32;
     }
-    let ipm_single_precision_from = if std::env::var("MIXED").is_ok_and(|v| v == "0") { None } else { DnnSettings::default().ipm_single_precision_from };
+    let ipm_single_precision_from = match std::env::var("MIXED").ok().as_deref() {
+        Some("0") => None,
+        Some(k) => k.parse().ok().or(DnnSettings::default().ipm_single_precision_from),
+        None => DnnSettings::default().ipm_single_precision_from,
+    };
     let st = DnnSettings { method, ipm_single_precision_from, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;

@@ -67,7 +67,7 @@
 //!
 //! # Mixed precision
 //!
-//! When `N` is at least [`DnnSettings::ipm_single_precision_from`] (default 5000, `q >= 100`),
+//! When `N` is at least [`DnnSettings::ipm_single_precision_from`] (default 2500, `q >= 70`),
 //! the first iterations form and factor `M` in single precision (`spotrf`: about half the time
 //! of `dpotrf` at order 12 561 on the reference machine, and half the memory traffic of the
 //! forming loop). A direction is then computed by GMRES on the whole KKT system (`M` applied
@@ -81,7 +81,10 @@
 //! - the GMRES steps beyond the two that a double-precision factor typically needs, counted over
 //!   about four directions per iteration (a rough figure: up to six are solved), cost more than the single-precision factorisation
 //!   saves (the double one takes about twice as long); or
-//! - a corrector direction misses 1e-11.
+//! - a corrector direction misses 1e-11; or
+//! - the predictor took more than half of the GMRES cap ([`GMRES_MAX_STEPS`]): the steps grow
+//!   from one iteration to the next, and the next predictor would likely miss 1e-11 and waste its
+//!   single-precision factorisation (full iris: 3.5 s of an 11.2 s iteration before this rule).
 //!
 //! The returned point, its residuals and the certificate are computed as before, in double
 //! precision; [`DnnSolution::single_precision_iterations`] says how many iterations used the
@@ -149,11 +152,14 @@ const REFINEMENT_STEPS_DOUBLE_TYPICAL: usize = 2;
 const SINGLE_PRECISION_RESIDUAL: f64 = 1e-11;
 
 /// The default of [`DnnSettings::ipm_single_precision_from`]: normal matrices of lower order
-/// (`q < 100`) are factored in double precision from the start. Measured with single precision
-/// from the start: the iris training half (q = 83) 10.20 s against 10.57 s, within the noise;
-/// spiral60 (q = 65) stalled at a gap of 1.4e-4 against 6.9e-5 (a different trajectory); full
-/// iris (q = 158) 366 s against 409 s, same iterations and value.
-pub const DEFAULT_SINGLE_PRECISION_FROM: usize = 5000;
+/// (`q < 70`) are factored in double precision from the start. Measured side by side with the
+/// probe, three runs each, alternating: the iris training half (q = 83, `N` = 3 486) 4.50, 4.77,
+/// 5.01 s in mixed precision against 5.18, 4.85, 5.41 s in double (19 iterations either way,
+/// 10 of them single). An earlier measurement, when the rest of an iteration cost more, had it
+/// within the noise (10.20 s against 10.57 s) and set the threshold at 5000 (`q >= 100`). Below
+/// 2 500 (spiral60, q = 65) a factorisation takes 0.05 s and single precision changed the
+/// trajectory (a stall at 1.4e-4 against 6.9e-5).
+pub const DEFAULT_SINGLE_PRECISION_FROM: usize = 2500;
 
 /// Fraction of the distance to the boundary of the cones that a step takes. 0.95 keeps the
 /// iterates better centred than 0.99: 1-4 iterations fewer on every probe instance (a rule
@@ -865,6 +871,12 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
                 // only to TRIAL_RESIDUAL.
                 let per_step = t_solve.elapsed().as_secs_f64() / (aff.refinements + 1) as f64;
                 if (aff.refinements.saturating_sub(REFINEMENT_STEPS_DOUBLE_TYPICAL)) as f64 * 4.0 * per_step > factor_only {
+                    precision = Precision::Double;
+                }
+                // The GMRES steps grow from one iteration to the next (full iris: 2, 2, 2, 3, 4, 5,
+                // 8, 10, 17, then more than 20); past half the cap, the next predictor would likely
+                // miss SINGLE_PRECISION_RESIDUAL and its single-precision factorisation be wasted.
+                if aff.refinements > GMRES_MAX_STEPS / 2 {
                     precision = Precision::Double;
                 }
             }

@@ -258,7 +258,7 @@ pub struct DnnSettings {
     /// Interior-point method: when the normal matrix has at least this order, it is factored in
     /// single precision (each direction then solved by GMRES in double precision) until that
     /// misses a relative residual of 1e-11 or its extra steps cost more than the cheaper factor
-    /// saves, then in double precision (default `Some(5000)`, i.e. `q >= 100`; `None`: always
+    /// saves, then in double precision (default `Some(2500)`, i.e. `q >= 70`; `None`: always
     /// double precision). See [`ipm`] for the rule.
     pub ipm_single_precision_from: Option<usize>,
 }
