@@ -1,0 +1,272 @@
+//! One search direction: the KKT system solved with the factored normal matrix, refined
+//! (stationary steps on a double-precision factor, GMRES on a single-precision one).
+
+use super::constraints::{dot, hess_f, norm, smat, svec, Constraints};
+use super::equalities::Equalities;
+use super::normal::{Normal, Precision};
+use super::scaling::NtScaling;
+use crate::dnn::DnnProblem;
+use crate::error::Result;
+use crate::linalg::symmetrize;
+use nalgebra::DMatrix;
+
+/// Most refinement steps per direction (each costs one pair of triangular solves, `O(N^2)`).
+pub(super) const REFINEMENT_STEPS: usize = 4;
+
+/// Relative KKT residual at which a trial direction (the corrector and the centrality
+/// correctors before one is taken) stops being refined.
+pub(super) const TRIAL_RESIDUAL: f64 = 1e-10;
+
+/// Relative residual at which GMRES stops (a double-precision factor with refinement reaches
+/// 1e-16 to 1e-11 over a solve; the directions need no more than this).
+pub(super) const GMRES_TOLERANCE: f64 = 1e-13;
+
+/// Most GMRES steps per direction when the factor is in single precision.
+pub(super) const GMRES_MAX_STEPS: usize = 20;
+
+/// A search direction.
+pub(super) struct Direction {
+    pub(super) ds_mat: DMatrix<f64>,
+    pub(super) dy: Vec<f64>,
+    pub(super) dslack: Vec<f64>,
+    pub(super) dz: Vec<f64>,
+    pub(super) dz_mat: DMatrix<f64>,
+    /// Relative residual `||KKT r|| / ||rhs||` of the refined linear solve.
+    pub(super) residual: f64,
+    /// Refinement steps taken (GMRES steps with a single-precision factor).
+    pub(super) refinements: usize,
+}
+
+/// How accurately a direction is solved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Accuracy {
+    /// The predictor and the direction taken: stationary refinement until the residual stops
+    /// halving (at most [`REFINEMENT_STEPS`]), or GMRES to [`GMRES_TOLERANCE`].
+    Working,
+    /// The corrector and the centrality correctors before one is taken: refined only to a
+    /// relative residual of [`TRIAL_RESIDUAL`] (on a double-precision factor usually no step:
+    /// each is a pair of triangular solves with the factor, which read all of it).
+    Trial,
+}
+
+/// What a direction solve needs from the current iterate.
+pub(super) struct Context<'a> {
+    pub(super) problem: &'a DnnProblem,
+    pub(super) cons: &'a Constraints<'a>,
+    pub(super) eq: &'a Equalities,
+    pub(super) nt: &'a NtScaling,
+    pub(super) dvec: &'a [f64],
+    pub(super) normal: &'a Normal,
+    pub(super) r_d: &'a DMatrix<f64>,
+    pub(super) p_g: &'a [f64],
+    pub(super) hv: &'a [f64],
+    pub(super) slack: &'a [f64],
+    pub(super) z: &'a [f64],
+}
+
+impl Context<'_> {
+    /// `M dS` applied through the congruence (for iterative refinement).
+    pub(super) fn apply_m(&self, ds: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        let lam = self.problem.t.forward(ds)?;
+        let gd: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.dvec).map(|(a, b)| a * b).collect();
+        let mut out = hess_f(self.problem, ds) + &self.nt.w_inv * ds * &self.nt.w_inv;
+        out += self.cons.adjoint(&gd, &vec![0.0; self.problem.t.n()])?;
+        Ok(out)
+    }
+
+    /// Solves `M dS - h' dy = b`, `h dS = e` with the factors (plus `reg` on the diagonal of
+    /// `M`), through the elimination of the equalities ([`Equalities`]).
+    pub(super) fn solve_kkt(&self, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        self.eq.solve(&self.normal.factor, &self.normal.pivot_columns, b, e)
+    }
+
+    /// `K (x, dy) = (M x - h' dy, h x)`, with `M` applied through the congruence (the
+    /// unregularised matrix).
+    pub(super) fn apply_kkt(&self, x: &[f64], dy: &[f64]) -> Result<(DMatrix<f64>, Vec<f64>)> {
+        let xm = smat(x, self.problem.t.q());
+        let top = self.apply_m(&xm)? - self.cons.adjoint(&vec![0.0; self.slack.len()], dy)?;
+        let lam = self.problem.t.forward(&xm)?;
+        Ok((top, self.cons.h_of(&lam)))
+    }
+
+    /// The residual `(b - (M x - h' dy), e - h x)` of the KKT system.
+    pub(super) fn kkt_residual(&self, bm: &DMatrix<f64>, e: &[f64], x: &[f64], dy: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let (top, hx) = self.apply_kkt(x, dy)?;
+        Ok((svec(&(bm - top)), e.iter().zip(&hx).map(|(a, b)| a - b).collect()))
+    }
+
+    /// Iterative refinement with `M` applied through the congruence: the residual of the
+    /// unregularised system (so refinement also removes the effect of `reg`), until it stops
+    /// shrinking by half. Returns the solution, its relative residual and the steps taken.
+    pub(super) fn refine_stationary(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, good_enough: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
+        let (mut x, mut dy) = match start {
+            Some(s) => s,
+            None => self.solve_kkt(b, e)?,
+        };
+        let bnorm = norm(b) + norm(e);
+        let mut last = f64::INFINITY;
+        let mut residual = 0.0;
+        let mut refinements = 0;
+        for step in 0..=REFINEMENT_STEPS {
+            let (r1, r2) = self.kkt_residual(bm, e, &x, &dy)?;
+            let rnorm = norm(&r1) + norm(&r2);
+            residual = if bnorm > 0.0 { rnorm / bnorm } else { rnorm };
+            if step == REFINEMENT_STEPS || !(rnorm < 0.5 * last) || rnorm <= good_enough.max(1e-15) * bnorm {
+                break;
+            }
+            last = rnorm;
+            refinements += 1;
+            let (cx, cy) = self.solve_kkt(&r1, &r2)?;
+            for (a, b) in x.iter_mut().zip(&cx) {
+                *a += b;
+            }
+            for (a, b) in dy.iter_mut().zip(&cy) {
+                *a += b;
+            }
+        }
+        Ok((x, dy, residual, refinements))
+    }
+
+    /// GMRES on the KKT system, right-preconditioned by the (single-precision) factored solve.
+    /// The factor's error is concentrated on the ill-conditioned directions, which a Krylov
+    /// method removes in fewer steps than stationary refinement (full iris: single precision
+    /// lasted 14 iterations with GMRES, 11 with refinement, before the step counts made it
+    /// cost more than it saved).
+    /// Starts from `start` (a trial direction being finished) or from the factored solve, and
+    /// stops at the relative residual `tolerance` ([`GMRES_TOLERANCE`] for a direction taken,
+    /// [`TRIAL_RESIDUAL`] for a trial), after [`GMRES_MAX_STEPS`] steps, or when a step cuts
+    /// the residual by less than 10%.
+    pub(super) fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, tolerance: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
+        let nsv = b.len();
+        let stack = |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().chain(y).copied().collect() };
+        let (x0, y0) = match start {
+            Some(s) => s,
+            None => self.solve_kkt(b, e)?,
+        };
+        let bnorm = norm(b) + norm(e);
+        let relative = |r1: &[f64], r2: &[f64]| {
+            let r = norm(r1) + norm(r2);
+            if bnorm > 0.0 { r / bnorm } else { r }
+        };
+        let (r1, r2) = self.kkt_residual(bm, e, &x0, &y0)?;
+        let r0 = stack(&r1, &r2);
+        let beta = norm(&r0);
+        let target = tolerance * norm(&stack(b, e));
+        if !(beta > target) {
+            return Ok((x0, y0, relative(&r1, &r2), 0));
+        }
+        let max = GMRES_MAX_STEPS;
+        let mut basis: Vec<Vec<f64>> = vec![r0.iter().map(|v| v / beta).collect()];
+        let mut preconditioned: Vec<Vec<f64>> = Vec::with_capacity(max);
+        // Hessenberg columns, reduced to upper triangular by Givens rotations as they come.
+        let mut hess: Vec<Vec<f64>> = Vec::with_capacity(max);
+        let (mut cs, mut sn): (Vec<f64>, Vec<f64>) = (Vec::with_capacity(max), Vec::with_capacity(max));
+        let mut g = vec![beta];
+        let mut k = 0;
+        while k < max {
+            let (zx, zy) = self.solve_kkt(&basis[k][..nsv], &basis[k][nsv..])?;
+            let (top, hz) = self.apply_kkt(&zx, &zy)?;
+            let mut w = stack(&svec(&top), &hz);
+            preconditioned.push(stack(&zx, &zy));
+            let mut col = vec![0.0; k + 2];
+            for (i, v) in basis.iter().enumerate() {
+                let hij = dot(&w, v);
+                col[i] = hij;
+                for (a, b) in w.iter_mut().zip(v) {
+                    *a -= hij * b;
+                }
+            }
+            let hn = norm(&w);
+            col[k + 1] = hn;
+            for i in 0..k {
+                let t = cs[i] * col[i] + sn[i] * col[i + 1];
+                col[i + 1] = -sn[i] * col[i] + cs[i] * col[i + 1];
+                col[i] = t;
+            }
+            let r = col[k].hypot(col[k + 1]);
+            if !(r > 0.0) {
+                break;
+            }
+            cs.push(col[k] / r);
+            sn.push(col[k + 1] / r);
+            col[k] = r;
+            col[k + 1] = 0.0;
+            hess.push(col);
+            let gk = g[k];
+            g[k] = cs[k] * gk;
+            g.push(-sn[k] * gk);
+            k += 1;
+            let (res, prev) = (g[k].abs(), g[k - 1].hypot(g[k]));
+            if res <= target || !(hn > 0.0) || res > 0.9 * prev {
+                break;
+            }
+            basis.push(w.iter().map(|v| v / hn).collect());
+        }
+        // Back substitution: upper triangular k x k.
+        let mut coef = vec![0.0; k];
+        for i in (0..k).rev() {
+            let mut v = g[i];
+            for j in i + 1..k {
+                v -= hess[j][i] * coef[j];
+            }
+            coef[i] = v / hess[i][i];
+        }
+        let mut x = x0;
+        let mut dy = y0;
+        for (c, z) in coef.iter().zip(&preconditioned) {
+            for (a, b) in x.iter_mut().zip(&z[..nsv]) {
+                *a += c * b;
+            }
+            for (a, b) in dy.iter_mut().zip(&z[nsv..]) {
+                *a += c * b;
+            }
+        }
+        let (r1, r2) = self.kkt_residual(bm, e, &x, &dy)?;
+        Ok((x, dy, relative(&r1, &r2), k))
+    }
+
+    /// The normal-equation system of a direction: `M dS - h' dy = b` (`b` also as a matrix)
+    /// and `h dS = e`.
+    pub(super) fn system(&self, rc: &DMatrix<f64>, rcs: &[f64]) -> Result<(DMatrix<f64>, Vec<f64>, Vec<f64>)> {
+        let n = self.problem.t.n();
+        let winv = &self.nt.w_inv;
+        // b = W^-1 R_c W^-1 - r_d + g'((r_c - z o p_g) / s)
+        let w: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * self.p_g[k]) / self.slack[k]).collect();
+        let bm = winv * rc * winv - self.r_d + self.cons.adjoint(&w, &vec![0.0; n])?;
+        let b = svec(&bm);
+        let e: Vec<f64> = self.hv.iter().map(|v| -v).collect();
+        Ok((bm, b, e))
+    }
+
+    /// The direction for the complementarity right-hand sides `rc` (PSD pair) and `rcs` (sign
+    /// constraints), solved to `accuracy` by stationary refinement on a double-precision factor
+    /// or GMRES on a single-precision one, starting from the factored solve or from `from`, a
+    /// trial direction for the same right-hand sides being finished (the step count returned
+    /// then includes the trial's own).
+    pub(super) fn direction(&self, rc: &DMatrix<f64>, rcs: &[f64], accuracy: Accuracy, from: Option<Direction>) -> Result<Direction> {
+        let (bm, b, e) = self.system(rc, rcs)?;
+        let earlier = from.as_ref().map_or(0, |d| d.refinements);
+        let start = from.map(|d| (svec(&d.ds_mat), d.dy));
+        let (x, dy, residual, refinements) = match (self.normal.factor.precision(), accuracy) {
+            (Precision::Double, Accuracy::Working) => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
+            (Precision::Double, Accuracy::Trial) => self.refine_stationary(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
+            (Precision::Single, Accuracy::Working) => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
+            (Precision::Single, Accuracy::Trial) => self.refine_gmres(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
+        };
+        self.assemble(x, dy, rcs, residual, earlier + refinements)
+    }
+
+    /// The whole direction from the solution `(dS, dy)` of the normal equations.
+    pub(super) fn assemble(&self, x: Vec<f64>, dy: Vec<f64>, rcs: &[f64], residual: f64, refinements: usize) -> Result<Direction> {
+        let q = self.problem.t.q();
+        let ds_mat = smat(&x, q);
+        let lam = self.problem.t.forward(&ds_mat)?;
+        let dslack: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.p_g).map(|(a, b)| a + b).collect();
+        let dz: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * dslack[k]) / self.slack[k]).collect();
+        // dZ from the dual equation (not from the complementarity), so that the dual residual
+        // shrinks exactly by the step: dZ = r_d + Hf dS - g'dz - h'dy.
+        let mut dz_mat = self.r_d + hess_f(self.problem, &ds_mat) - self.cons.adjoint(&dz, &dy)?;
+        symmetrize(&mut dz_mat);
+        Ok(Direction { ds_mat, dy, dslack, dz, dz_mat, residual, refinements })
+    }
+}

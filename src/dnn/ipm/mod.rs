@@ -1,0 +1,679 @@
+//! A primal-dual interior-point method for the relaxation, with the normal equations formed
+//! densely in the coordinates of `S` (the `dnn` solver's high-accuracy method).
+//!
+//! # The program in inequality form
+//!
+//! With `Lambda = T S T'` (see [`super::congruence`]) and `t_r` the rows of `T`, every constraint
+//! is an inner product with a matrix of rank at most two, `Lambda_rs = <sym(t_r t_s'), S>`:
+//!
+//! ```text
+//!     minimise   f(S) = 1/2 ||S_av - Y||^2 + beta/2 (tr S_uu + tr S_vv)
+//!     subject to g(S) = (Lambda_{A_i A_j}, Lambda_{B_i B_j} (i < j),  Lambda_{A_i B_j} (i != j))  >= 0
+//!                h(S) = (Lambda_{A_i B_i})_i = 0,            S PSD.
+//! ```
+//!
+//! The diagonals of `Lambda_AA` and `Lambda_BB` are left out: `S` PSD implies them. There are
+//! `m = 2 n (n - 1)` inequalities and `n` equalities on `N = q (q + 1) / 2` unknowns.
+//!
+//! # The method
+//!
+//! Infeasible primal-dual path following with Mehrotra's predictor-corrector, on the variables
+//! `S` (PSD), the slacks `s = g(S) >= 0`, and the multipliers `z >= 0` (of `g`), `y` (of `h`) and
+//! `Z` (PSD, of `S`). The complementarity of the PSD pair uses the Nesterov-Todd scaling:
+//! with `S = L_S L_S'`, `Z = L_Z L_Z'` (Cholesky) and the SVD `L_Z' L_S = U Sigma V'`, the matrix
+//! `G = L_S V Sigma^(-1/2)` gives `G^(-1) S G^(-T) = G' Z G = Sigma` (diagonal), `W = G G'` and
+//! `W Z W = S`. A search direction solves the linearised optimality conditions
+//!
+//! ```text
+//!     Hf dS + W^(-1) dS W^(-1) + g' D g dS - h' dy = W^(-1) R_c W^(-1) - r_d + g'((r_c - z o p_g) / s)
+//!     h dS = -h(S)
+//! ```
+//!
+//! with `D = diag(z / s)`, the dual residual `r_d = grad f(S) - g'z - h'y - Z`, the primal
+//! residual `p_g = g(S) - s`, and right-hand sides `R_c` (PSD cone) and `r_c` (slacks) that are
+//! `-S` and `-s o z` for the predictor, and carry the centring term `sigma mu` and Mehrotra's
+//! second-order correction (computed in the scaled frame where `Sigma` is diagonal) for the
+//! corrector, then up to four of Gondzio's centrality correctors (each aims at a step 0.2 longer
+//! and pulls every complementarity product, eigenvalue or entry, into `[0.1, 10] sigma mu`; it is
+//! kept while it lengthens the step). The other components follow: `ds = g dS + p_g`,
+//! `dz = (r_c - z o ds) / s`, and `dZ = r_d + Hf dS - g'dz - h'dy` from the dual equation (not
+//! `W^(-1) (R_c - dS) W^(-1)`, equal in exact arithmetic), so that the dual residual falls exactly
+//! with the step.
+//!
+//! The normal matrix `M = Hf + W^(-1) (x)s W^(-1) + g' D g` (order `N`) is formed explicitly:
+//! the Kronecker part entry by entry in `svec` coordinates (off-diagonal entries times `sqrt 2`),
+//! the constraint part as a sum of sparse rank-one terms (the row of `Lambda_{A_i A_j}` has one
+//! nonzero, that of `Lambda_{A_i B_j}` has `d + 1`, that of `Lambda_{B_i B_j}` about `d^2 / 2`),
+//! and `Hf` is `1/2` on the `av` coordinates. `M` is factored by LAPACK `dpotrf` (both cores
+//! through OpenBLAS). The `n` equalities are eliminated before the factorisation: the row of
+//! `Lambda_{A_i B_i}` is `S_{a_i a_i} - sum_k X_ik S_{a_i u_k}`, so each one fixes the diagonal
+//! coordinate `S_{a_i a_i}` (touched by no other equality) as a function of the `a_i u` coordinates
+//! (touched by this one only), every solution of `h dS = e` is `P x_f + x0`, and `M` is replaced in
+//! place by `P' M P` (a sparse congruence: `O(N n d)` flops) with the identity on the eliminated
+//! coordinates; their multipliers `dy` come from their rows of `M` (`Equalities`). The
+//! Schur complement `h M^(-1) h'` this replaces needed `n` right-hand sides per iteration (0.56 s
+//! of an 8.5 s iteration at q = 158), and the matrix buffer is kept from one iteration to the next
+//! (allocating and zeroing 1.26 GB took another 0.5-0.65 s). If the factorisation fails, the diagonal is scaled by `1 + 1e-14` (then
+//! `1e-12`, `1e-10`). The predictor and the direction finally taken are refined (up to four
+//! steps, while the residual halves) with `M` applied through the congruence, never from the
+//! factored copy, so the refinement also removes the regularisation. The corrector and the
+//! centrality correctors are first solved as trials, refined only until their relative residual
+//! is 1e-10 (on a double-precision factor usually no step at all; the one taken is then refined
+//! further, by up to four steps, or by GMRES on a single-precision factor): each refinement step is a pair of triangular solves that
+//! read the whole lower triangle of the factor (`4 N^2` bytes, 0.63 GB at q = 158; not timed on its own), and only the one taken needs
+//! working accuracy. (Leaving the predictor
+//! unrefined too made spiral n = 30 and the planted teacher stall before 1e-6: its errors enter
+//! the corrector through Mehrotra's second-order term.)
+//!
+//! # Mixed precision
+//!
+//! When `N` is at least [`DnnSettings::ipm_single_precision_from`] (default 2500, `q >= 70`),
+//! the first iterations form and factor `M` in single precision (`spotrf`: about half the time
+//! of `dpotrf` at order 12 561 on the reference machine, and half the memory traffic of the
+//! forming loop). A direction is then computed by GMRES on the whole KKT system (`M` applied
+//! through the congruence in double precision, the equalities included), right-preconditioned
+//! by the single-precision solve, to a relative residual of 1e-13 (trials to 1e-10). The factor's error sits on the
+//! few ill-conditioned directions, which the Krylov method removes in a few steps. The method
+//! moves to double precision for good at the first iteration where
+//!
+//! - the refined predictor misses a relative residual of 1e-11 (the iteration is then redone in
+//!   double precision), or `spotrf` fails; or
+//! - the GMRES steps beyond the two that a double-precision factor typically needs, counted over
+//!   about four directions per iteration (a rough figure: up to six are solved), cost more than the single-precision factorisation
+//!   saves (the double one takes about twice as long); or
+//! - a corrector direction misses 1e-11; or
+//! - the predictor took more than half of the GMRES cap (20 steps): the steps grow
+//!   from one iteration to the next, and the next predictor would likely miss 1e-11 and waste its
+//!   single-precision factorisation (full iris: 3.5 s of an 11.2 s iteration before this rule).
+//!
+//! The returned point, its residuals and the certificate are computed as before, in double
+//! precision; [`DnnSolution::single_precision_iterations`] says how many iterations used the
+//! single-precision factor.
+//!
+//! The cost of an iteration is dominated by the factorisation, `N^3 / 3` flops: a whole iteration
+//! takes about 0.1 s at `q = 65`, 0.25 s at `q = 83` and 6.8-7.4 s at `q = 158` in double precision
+//! (`dpotrf` alone 6.2 s) on this project's two-core reference machine (measured, nothing else
+//! running); the memory by the lower triangle of the `N x N` matrix, `4 N^2` bytes resident
+//! (0.63 GB at `q = 158`; the upper triangle is allocated but never touched). That is why this method is for
+//! small and medium relaxations, and the ADMM ([`super::admm`]) for the rest.
+//!
+//! # Stopping
+//!
+//! ```text
+//!     primal  sqrt(||g(S) - s||^2 + ||h(S)||^2) / (1 + ||g(S)||)
+//!     dual    ||r_d||_F / (1 + ||grad f(S)||_F)
+//!     gap     (<S, Z> + s'z) / (1 + |f(S)|)
+//! ```
+//!
+//! all below the tolerance: `solved`. The wall-clock limit is checked before each iteration
+//! against the duration of the previous one (the first is predicted from the flop count), so a
+//! solve stops with `time_limit` before the limit rather than after it. Steps that stall (a step
+//! length below 1e-2 twice in a row once the measures are within 1e3 times the tolerance, below
+//! 1e-8 before that) or a factorisation that fails even after
+//! regularisation stop with `inaccurate` when the residuals are within 1e3 times the tolerance,
+//! `numerical_error` otherwise.
+//!
+//! # Multiplier of the lifted constraints
+//!
+//! The certificate ([`crate::certify::sdp::certify_dnn`]) takes the multiplier `Z~` of
+//! `Lambda = T S T'` (order `p`): `-z_k / 2` at both positions of each inequality's entry,
+//! `-y_i / 2` at both positions of `Lambda_{A_i B_i}`, and `(S_av - Y) / 2` on the `AV` and `VA`
+//! blocks, so that `C0 + T' Z~ T = grad f(S) - g'z - h'y = Z + r_d`.
+//!
+//! # Layout
+//!
+//! This module holds the iteration (starting point, predictor, correctors, step, stopping) and
+//! its resource estimates; the pieces it calls each have their own module:
+//! `constraints` (`g`, `h` and their sparse rows in `svec` coordinates, the objective's
+//! derivatives), `scaling` (Nesterov-Todd), `normal` (forming and factoring `M`, in single or
+//! double precision), `equalities` (their elimination) and `direction` (one direction:
+//! the KKT solve with its refinement or GMRES).
+
+mod constraints;
+mod direction;
+mod equalities;
+mod normal;
+mod scaling;
+
+use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
+use crate::backend::Status;
+use crate::error::{Error, Result};
+use crate::linalg::{sym_eigen, symmetrize, EigenRange};
+use constraints::{dot, gradient, inner, norm, Constraints};
+use direction::{Accuracy, Context, Direction, GMRES_MAX_STEPS};
+use equalities::Equalities;
+use nalgebra::DMatrix;
+use normal::{factor_normal, untouched_pages_stay_unmapped, NormalBuffer, Precision};
+use scaling::nt_scaling;
+use std::time::Instant;
+
+/// Refinement steps a double-precision factor typically needs (measured 2 on every iteration of
+/// the iris training half); single precision is kept while its extra steps cost less than it saves.
+const REFINEMENT_STEPS_DOUBLE_TYPICAL: usize = 2;
+
+/// A single-precision factor is kept while the refined predictor direction reaches this
+/// relative residual; above it the method factors in double precision from then on.
+const SINGLE_PRECISION_RESIDUAL: f64 = 1e-11;
+
+/// The default of [`DnnSettings::ipm_single_precision_from`]: normal matrices of lower order
+/// (`q < 70`) are factored in double precision from the start. Measured side by side with the
+/// probe, three runs each, alternating: the iris training half (q = 83, `N` = 3 486) 4.50, 4.77,
+/// 5.01 s in mixed precision against 5.18, 4.85, 5.41 s in double (19 iterations either way,
+/// 10 of them single). An earlier measurement, when the rest of an iteration cost more, had it
+/// within the noise (10.20 s against 10.57 s) and set the threshold at 5000 (`q >= 100`). Below
+/// 2 500 (spiral60, q = 65) a factorisation takes 0.05 s and single precision changed the
+/// trajectory (a stall at 1.4e-4 against 6.9e-5).
+pub const DEFAULT_SINGLE_PRECISION_FROM: usize = 2500;
+
+/// Fraction of the distance to the boundary of the cones that a step takes. 0.95 keeps the
+/// iterates better centred than 0.99: 1-4 iterations fewer on every probe instance (a rule
+/// growing it to 0.99 with the previous step was measured too, and lost on two of them).
+const STEP_TO_BOUNDARY: f64 = 0.95;
+
+/// Most centrality correctors per iteration (Gondzio). Each is a trial direction, usually one
+/// solve with the factors already computed ([`direction::TRIAL_RESIDUAL`]). Measured with the probe: 2 -> 4
+/// (with the trials) took full iris from 35 iterations and a stall at a gap measure of 1.9e-6
+/// (293 s) to 28 iterations and `solved` (230 s), iris-half 21 -> 19; 6 gained nothing more.
+const CENTRALITY_CORRECTORS: usize = 4;
+
+/// In the end game (the worst measure within [`END_GAME`] times the tolerance, where a stop
+/// returns `inaccurate` rather than `numerical_error`), steps shorter than this count as a stall
+/// and [`STALLS_TO_STOP`] in a row stop the method: there the steps collapse within one or two
+/// iterations (full iris: 0.676, 0.003, 0.000, 0.000) once the directions have lost the accuracy
+/// the next digits need, and the earlier rule (three steps below 1e-8) spent two or three more
+/// iterations (8 s each) finding that out. Elsewhere only steps below [`MIN_STEP`] count (the
+/// shortest step measured away from the end on the probe instances was 0.26).
+const SHORT_STEP: f64 = 1e-2;
+
+const MIN_STEP: f64 = 1e-8;
+
+const STALLS_TO_STOP: usize = 2;
+
+const END_GAME: f64 = 1e3;
+
+/// No progress: over this many iterations neither the worst of the three measures nor the
+/// complementarity `mu` fell by more than `PROGRESS_FACTOR`, so the method stops (the normal
+/// equations have lost the accuracy the next digits need; the best iterate is returned).
+const PROGRESS_WINDOW: usize = 3;
+
+const PROGRESS_FACTOR: f64 = 0.9;
+
+/// Number of bytes the interior-point method holds at once for a problem with the given sizes:
+/// the lower triangle of the normal matrix plus a tenth (`4.4 N^2`: the `N x N` buffer is
+/// allocated zeroed, so the operating system maps the pages of its upper triangle, which nothing
+/// ever reads or writes, only on first use, that is never; measured peak of the whole command on
+/// full iris, q = 158: 713 MB against 1 257 MB when the buffer was written in full; `8 N^2`
+/// where untouched pages may still be mapped or charged: transparent huge pages `always`, strict
+/// overcommit, or not Linux), the `N x n` pivot columns of the eliminated
+/// equalities, and `O(p^2 + m)` vectors. `Err(TooLarge)` when the count overflows.
+pub fn memory_estimate(problem: &DnnProblem) -> Result<u64> {
+    let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
+    let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
+    let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
+    // The lower triangle plus a tenth (the measured peak on full iris was 8% above the lower
+    // triangle alone); the whole matrix where untouched pages may still be charged or mapped.
+    let matrix = if untouched_pages_stay_unmapped() {
+        nsv.checked_mul(nsv + 1).map(|v| v / 2 + v / 20)
+    } else {
+        nsv.checked_mul(nsv)
+    };
+    let words = matrix
+        .and_then(|a| a.checked_add(nsv.checked_mul(n + 8)?))
+        .and_then(|a| a.checked_add(p.checked_mul(p)?.checked_mul(12)?))
+        .and_then(|a| a.checked_add(n.checked_mul(n)?.checked_mul(20)?))
+        .ok_or_else(too_large)?;
+    words.checked_mul(8).ok_or_else(too_large)
+}
+
+/// A conservative prediction of the seconds one iteration takes: the factorisation's
+/// `N^3 / 3` flops at [`PREDICTED_FLOPS_PER_SECOND`].
+pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
+    let q = problem.t.q() as f64;
+    let nsv = q * (q + 1.0) / 2.0;
+    nsv.powi(3) / 3.0 / PREDICTED_FLOPS_PER_SECOND
+}
+
+/// The factorisation speed assumed by [`predicted_iteration_seconds`]: below the effective speed
+/// of whole iterations measured on two cores of the reference machine (forming, factoring and
+/// solving at q = 212: 8.3e10 to 9.1e10 flop/s of `N^3 / 3` in double-precision iterations, 1.4e11
+/// averaged over the mixed-precision run; 4e10 before the equalities were eliminated and the
+/// solves blocked).
+pub const PREDICTED_FLOPS_PER_SECOND: f64 = 6e10;
+
+/// The number of iterations [`super::DnnMethod::Auto`] budgets for (measured 19 on iris-half,
+/// 30 on full iris, 32 on the ionosphere training half, 13-25 on the small spirals). With [`PREDICTED_FLOPS_PER_SECOND`] the
+/// prediction is 2.3 times the measured time on full iris (440 s against 188 s) and on the
+/// ionosphere training half (2 560 s against 1 089 s): conservative, so that `auto` picks the
+/// method only when it will finish.
+pub const TYPICAL_ITERATIONS: f64 = 40.0;
+
+/// The starting value of every sign multiplier: `||I_q||_F / ||g'1||_F` (module docs).
+fn start_multiplier(cons: &Constraints, q: usize) -> Result<f64> {
+    let ones = vec![1.0; cons.m()];
+    let norm_g1 = cons.adjoint(&ones, &vec![0.0; cons.problem.t.n()])?.norm();
+    Ok(if norm_g1 > 0.0 && norm_g1.is_finite() { (q as f64).sqrt() / norm_g1 } else { 1.0 })
+}
+
+/// True when, over the last `PROGRESS_WINDOW` iterations, neither the worst measure nor `mu`
+/// fell below `PROGRESS_FACTOR` times its earlier value.
+fn no_progress(history: &[(f64, f64)]) -> bool {
+    let k = history.len();
+    if k <= PROGRESS_WINDOW {
+        return false;
+    }
+    let (w0, m0) = history[k - 1 - PROGRESS_WINDOW];
+    let (w1, m1) = history[k - 1];
+    w1 > PROGRESS_FACTOR * w0 && m1 > PROGRESS_FACTOR * m0
+}
+
+/// Largest `alpha` with `X + alpha dX` PSD (infinity when `dX` is PSD), from the Cholesky factor
+/// of `X`.
+fn psd_step(x: &DMatrix<f64>, dx: &DMatrix<f64>) -> Result<f64> {
+    let Some(ch) = x.clone().cholesky() else { return Ok(0.0) };
+    let l = ch.l();
+    let q = x.nrows();
+    let Some(li) = l.solve_lower_triangular(&DMatrix::identity(q, q)) else { return Ok(0.0) };
+    let mut m = &li * dx * li.transpose();
+    symmetrize(&mut m);
+    let e = sym_eigen(&m, EigenRange::All)?;
+    let lo = e.values.first().copied().unwrap_or(0.0);
+    Ok(if lo < 0.0 { -1.0 / lo } else { f64::INFINITY })
+}
+
+fn nonneg_step(x: &[f64], dx: &[f64]) -> f64 {
+    let mut a = f64::INFINITY;
+    for (v, dv) in x.iter().zip(dx) {
+        if *dv < 0.0 {
+            a = a.min(-v / dv);
+        }
+    }
+    a
+}
+
+/// Solves the relaxation by the interior-point method. The warm start of the ADMM does not
+/// apply (an interior-point method starts from an interior point); the returned `state` is one
+/// the ADMM can continue from.
+///
+/// Zero rows and groups of equal rows of `X` are solved out first ([`super::reduce`]): the
+/// method runs on the reduced program (which has strictly feasible points where the original has
+/// none) and the solution and multiplier are mapped back.
+pub fn solve(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
+    super::reduce::solve_on_reduced_rows(problem, |p| solve_interior(p, settings))
+}
+
+fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
+    settings.validate()?;
+    let start = Instant::now();
+    let mem = memory_estimate(problem)?;
+    if mem > settings.memory_limit_bytes {
+        return Err(Error::TooLarge(format!(
+            "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}), above the limit of {:.2} GB; \
+             the ADMM (method admm) needs about {:.2} GB",
+            mem as f64 / 1e9,
+            problem.t.q(),
+            problem.t.n(),
+            settings.memory_limit_bytes as f64 / 1e9,
+            problem.memory_estimate()? as f64 / 1e9
+        )));
+    }
+    let t = &problem.t;
+    let (n, q) = (t.n(), t.q());
+    let nsv = q * (q + 1) / 2;
+    let cons = Constraints::new(problem);
+    let eq = Equalities::new(&cons, nsv)?;
+    let mut buffer = NormalBuffer::None;
+    let m = cons.m();
+    let nu = (q + m) as f64;
+
+    // Starting point (infeasible): S = diag(d_a I, I, I), Z = diag(I / d_a, I, I) with
+    // d_a = ||X||_2 (the a block of a lifted network is about ||X||^2 times the u block; the
+    // ADMM scales by the same d_a), s = 1, y = 0, and every z equal to z0 = ||I_q||_F / ||g'1||_F,
+    // which balances the two parts of the dual residual (the multiplier term g'z then has the
+    // norm of Z = I). With z = 1 instead, g'z dominates by a factor of about sqrt(m) and the
+    // first 10-20 iterations only repair the dual residual.
+    let z0 = start_multiplier(&cons, q)?;
+    let d_a = super::admm::default_scale_a(problem)?;
+    let mut s0 = DMatrix::identity(q, q);
+    let mut zz0 = DMatrix::identity(q, q);
+    for i in 0..n {
+        s0[(i, i)] = d_a;
+        zz0[(i, i)] = 1.0 / d_a;
+    }
+    let mut pt = Point { s: s0, zm: zz0, slack: vec![1.0; m], z: vec![z0; m], y: vec![0.0; n] };
+    let mut history: Vec<(f64, f64)> = Vec::new();
+    let mut best: Option<(Point, Measures)> = None;
+    let mut status;
+    let mut iterations = 0u32;
+    // The first iteration's duration is predicted from the factorisation's flop count; later
+    // ones from the previous iteration.
+    let mut last_iter_seconds = predicted_iteration_seconds(problem);
+    let mut stalls = 0;
+    let mut precision = if settings.ipm_single_precision_from.is_some_and(|k| nsv >= k) { Precision::Single } else { Precision::Double };
+    let mut single_iterations = 0u32;
+
+    loop {
+        let lambda = t.forward(&pt.s)?;
+        let gv = cons.g_of(&lambda);
+        let hv = cons.h_of(&lambda);
+        let p_g: Vec<f64> = gv.iter().zip(&pt.slack).map(|(a, b)| a - b).collect();
+        let grad = gradient(problem, &pt.s);
+        let r_d = &grad - cons.adjoint(&pt.z, &pt.y)? - &pt.zm;
+        let pobj = problem.objective(&pt.s);
+        let comp = inner(&pt.s, &pt.zm) + dot(&pt.slack, &pt.z);
+        let mu = comp / nu;
+        let now = Measures {
+            primal: (dot(&p_g, &p_g) + dot(&hv, &hv)).sqrt() / (1.0 + norm(&gv)),
+            dual: r_d.norm() / (1.0 + grad.norm()),
+            gap: comp / (1.0 + pobj.abs()),
+        };
+        let elapsed = start.elapsed().as_secs_f64();
+        if settings.verbose || (!settings.quiet && elapsed > 3.0) {
+            eprintln!(
+                "dnn-ipm: iter {iterations:>3}  pobj {pobj:.10e}  primal {:.2e}  dual {:.2e}  gap {:.2e}  mu {mu:.2e}  {elapsed:.1} s",
+                now.primal, now.dual, now.gap
+            );
+        }
+        if !now.worst().is_finite() {
+            status = Status::NumericalError;
+            break;
+        }
+        if best.as_ref().map_or(true, |(_, b)| now.worst() <= b.worst()) {
+            best = Some((pt.clone(), now));
+        }
+        if now.worst() <= settings.tolerance {
+            status = Status::Solved;
+            break;
+        }
+        if iterations >= settings.max_iterations {
+            status = Status::IterationLimit;
+            break;
+        }
+        history.push((now.worst(), mu));
+        if no_progress(&history) {
+            status = Status::NumericalError;
+            break;
+        }
+        if let Some(limit) = settings.time_limit_seconds {
+            if elapsed + last_iter_seconds > limit {
+                status = Status::TimeLimit;
+                break;
+            }
+        }
+        let it_start = Instant::now();
+        iterations += 1;
+
+        let Some(nt) = nt_scaling(&pt.s, &pt.zm) else {
+            status = Status::NumericalError;
+            break;
+        };
+        let dvec: Vec<f64> = pt.z.iter().zip(&pt.slack).map(|(a, b)| a / b).collect();
+        let t_factor = Instant::now();
+        let rc_aff = -&pt.s;
+        let rcs_aff: Vec<f64> = pt.slack.iter().zip(&pt.z).map(|(a, b)| -a * b).collect();
+        // Factor the normal matrix (in single precision while the refined predictor reaches
+        // SINGLE_PRECISION_RESIDUAL, in double precision from the first time it does not), then
+        // the predictor (affine scaling) direction.
+        let mut factored = None;
+        while factored.is_none() {
+            let Some(normal) = factor_normal(&cons, &eq, &nt.w_inv, &dvec, nsv, precision, &mut buffer)? else {
+                if precision == Precision::Single {
+                    precision = Precision::Double;
+                    continue;
+                }
+                break;
+            };
+            let factor_only = t_factor.elapsed().as_secs_f64();
+            let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
+            let t_solve = Instant::now();
+            let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
+            if precision == Precision::Single {
+                if !(aff.residual <= SINGLE_PRECISION_RESIDUAL) {
+                    precision = Precision::Double;
+                    continue;
+                }
+                // Keep single precision while its extra refinement steps cost less than the
+                // factorisation time it saves (a double factorisation takes about twice as long).
+                // The count of four directions per iteration (predictor, corrector, one or two
+                // centrality correctors) is a rough figure: up to six are solved, the trials
+                // only to TRIAL_RESIDUAL.
+                let per_step = t_solve.elapsed().as_secs_f64() / (aff.refinements + 1) as f64;
+                if (aff.refinements.saturating_sub(REFINEMENT_STEPS_DOUBLE_TYPICAL)) as f64 * 4.0 * per_step > factor_only {
+                    precision = Precision::Double;
+                }
+                // The GMRES steps grow from one iteration to the next (full iris: 2, 2, 2, 3, 4, 5,
+                // 8, 10, 17, then more than 20); past half the cap, the next predictor would likely
+                // miss SINGLE_PRECISION_RESIDUAL and its single-precision factorisation be wasted.
+                if aff.refinements > GMRES_MAX_STEPS / 2 {
+                    precision = Precision::Double;
+                }
+            }
+            factored = Some((normal, aff));
+        }
+        let Some((normal, aff)) = factored else {
+            status = Status::NumericalError;
+            break;
+        };
+        if normal.factor.precision() == Precision::Single {
+            single_iterations += 1;
+        }
+        let factor_seconds = t_factor.elapsed().as_secs_f64();
+        let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
+        let a_aff = step_length(&pt, &aff)?.min(1.0);
+        let mu_aff = (inner(&(&pt.s + &aff.ds_mat * a_aff), &(&pt.zm + &aff.dz_mat * a_aff))
+            + (0..m).map(|k| (pt.slack[k] + a_aff * aff.dslack[k]) * (pt.z[k] + a_aff * aff.dz[k])).sum::<f64>())
+            / nu;
+        let sigma = (mu_aff.max(0.0) / mu).powi(3).clamp(0.0, 1.0);
+
+        // Corrector: centring plus Mehrotra's second-order term, in the scaled frame where the
+        // scaled point is diag(lambda): solve lambda o X = sigma mu I - lambda^2 - dS~ o dZ~.
+        let ds_t = &nt.g_inv * &aff.ds_mat * nt.g_inv.transpose();
+        let dz_t = nt.g.transpose() * &aff.dz_mat * &nt.g;
+        let prod = &ds_t * &dz_t;
+        let mut rhs = DMatrix::zeros(q, q);
+        for j in 0..q {
+            for i in 0..q {
+                let mut v = -0.5 * (prod[(i, j)] + prod[(j, i)]);
+                if i == j {
+                    v += sigma * mu - nt.lambda[i] * nt.lambda[i];
+                }
+                rhs[(i, j)] = v;
+            }
+        }
+        let mut rcs: Vec<f64> = (0..m).map(|k| sigma * mu - pt.slack[k] * pt.z[k] - aff.dslack[k] * aff.dz[k]).collect();
+        let mut rc = nt.complementarity_rhs(&rhs);
+        let mut dir = ctx.direction(&rc, &rcs, Accuracy::Trial, None)?;
+        let mut alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
+        // Gondzio's centrality correctors: aim a longer step at a point whose complementarity
+        // products lie in [0.1, 10] sigma mu; keep the correction while it lengthens the step.
+        // Each is a trial direction: refined only to TRIAL_RESIDUAL (on a double-precision
+        // factor usually one solve with the factors already computed, O(N^2) against O(N^3)).
+        for _ in 0..CENTRALITY_CORRECTORS {
+            if alpha >= 1.0 {
+                break;
+            }
+            let target = (alpha + 0.2).min(1.0);
+            let (lo, hi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
+            let mut rhs2 = rhs.clone();
+            let s_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + (&nt.g_inv * &dir.ds_mat * nt.g_inv.transpose()) * target;
+            let z_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + (nt.g.transpose() * &dir.dz_mat * &nt.g) * target;
+            let mut v = &s_t * &z_t;
+            symmetrize(&mut v);
+            let e = sym_eigen(&v, EigenRange::All)?;
+            let shifts: Vec<f64> = e.values.iter().map(|&l| l.clamp(lo, hi) - l).map(|c| c.max(-hi)).collect();
+            rhs2 += crate::linalg::congruence_diag(&e.vectors, &shifts)?;
+            let rcs2: Vec<f64> = (0..m)
+                .map(|k| {
+                    let v = (pt.slack[k] + target * dir.dslack[k]) * (pt.z[k] + target * dir.dz[k]);
+                    rcs[k] + (v.clamp(lo, hi) - v).max(-hi)
+                })
+                .collect();
+            let rc2 = nt.complementarity_rhs(&rhs2);
+            let dir2 = ctx.direction(&rc2, &rcs2, Accuracy::Trial, None)?;
+            let alpha2 = (STEP_TO_BOUNDARY * step_length(&pt, &dir2)?).min(1.0);
+            if alpha2 < alpha + 0.1 * (target - alpha) {
+                break;
+            }
+            dir = dir2;
+            alpha = alpha2;
+            rhs = rhs2;
+            rc = rc2;
+            rcs = rcs2;
+        }
+        // The direction taken, refined to working accuracy (the trials were refined only to
+        // TRIAL_RESIDUAL).
+        let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
+        let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
+        if normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL) {
+            precision = Precision::Double;
+        }
+        if settings.verbose {
+            eprintln!(
+                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:?} precision, solve residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
+                normal.reg,
+                normal.factor.precision(),
+                dir.residual,
+                aff.refinements,
+                dir.refinements,
+                it_start.elapsed().as_secs_f64()
+            );
+        }
+        let short = if now.worst() <= END_GAME * settings.tolerance { SHORT_STEP } else { MIN_STEP };
+        if alpha > short {
+            stalls = 0;
+        } else {
+            stalls += 1;
+            if stalls >= STALLS_TO_STOP {
+                status = Status::NumericalError;
+                break;
+            }
+        }
+        pt.step(&dir, alpha);
+        buffer = normal.into_buffer();
+        last_iter_seconds = it_start.elapsed().as_secs_f64();
+    }
+    if settings.verbose {
+        eprintln!("dnn-ipm: {single_iterations} of {iterations} iterations factored in single precision");
+    }
+    // On a failure (a stall, a factorisation that fails), return the best iterate seen (in the
+    // worst of the three measures); its status is `inaccurate` when that is within 1e3 times the
+    // tolerance. A time or iteration limit returns the last iterate: the iterates were still
+    // progressing, and the best by the worst measure is often the starting point (full iris
+    // stopped after 6 iterations: certified bound -29889 from the start, -1109 from the last).
+    let (pt, measures) = match (status, best) {
+        (Status::Solved | Status::TimeLimit | Status::IterationLimit, _) | (_, None) => {
+            let m = residuals(problem, &cons, &pt)?;
+            (pt, m)
+        }
+        (st, Some((b, bm))) => {
+            if st == Status::NumericalError && bm.worst() <= 1e3 * settings.tolerance {
+                status = Status::Inaccurate;
+            }
+            (b, bm)
+        }
+    };
+    let Point { s: s_mat, zm: z_mat, z, y, .. } = pt;
+    let (pres, dres, gap) = (measures.primal, measures.dual, measures.gap);
+
+    // The multiplier of the lifted constraints, in the certificate's convention.
+    let (d, c) = (t.d(), t.c());
+    let mut zl = cons.lifted_multiplier(&z, &y);
+    let lv = 2 * n + d;
+    for k in 0..c {
+        for i in 0..n {
+            let v = 0.5 * (s_mat[(i, n + d + k)] - problem.y[(i, k)]);
+            zl[(i, lv + k)] = v;
+            zl[(lv + k, i)] = v;
+        }
+    }
+    let primal_objective = problem.objective(&s_mat);
+    let dual_objective = super::admm::dual_objective(problem, &zl);
+    // A state the ADMM can continue from (kappa = 1, no scaling of the a block).
+    let mut l = t.forward(&s_mat)?;
+    for j in 0..t.p() {
+        for i in 0..t.p() {
+            let u = |r: usize| r >= 2 * n && r < 2 * n + d;
+            if u(i) || u(j) {
+                l[(i, j)] = 0.0;
+            }
+        }
+    }
+    let state = DnnState { s: s_mat.clone(), p: s_mat.clone(), l, lambda1: -z_mat, lambda2: zl.clone(), rho: 1.0, kappa: 1.0, scale_a: 1.0 };
+    Ok(DnnSolution {
+        method: super::DnnMethod::InteriorPoint,
+        status,
+        s: s_mat,
+        z: zl,
+        primal_objective,
+        dual_objective,
+        primal_residual: pres,
+        dual_residual: dres,
+        gap,
+        iterations,
+        single_precision_iterations: single_iterations,
+        solve_seconds: start.elapsed().as_secs_f64(),
+        state,
+    })
+}
+
+/// The three relative measures of the stopping rule (module docs).
+#[derive(Clone, Copy, Debug)]
+struct Measures {
+    primal: f64,
+    dual: f64,
+    gap: f64,
+}
+
+impl Measures {
+    fn worst(&self) -> f64 {
+        self.primal.max(self.dual).max(self.gap)
+    }
+}
+
+/// An iterate: `S`, `Z`, the slacks and the multipliers of the inequalities and equalities.
+#[derive(Clone, Debug)]
+struct Point {
+    s: DMatrix<f64>,
+    zm: DMatrix<f64>,
+    slack: Vec<f64>,
+    z: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl Point {
+    fn step(&mut self, dir: &Direction, alpha: f64) {
+        self.s += &dir.ds_mat * alpha;
+        symmetrize(&mut self.s);
+        self.zm += &dir.dz_mat * alpha;
+        symmetrize(&mut self.zm);
+        for (v, dv) in self.slack.iter_mut().zip(&dir.dslack) {
+            *v += alpha * dv;
+        }
+        for (v, dv) in self.z.iter_mut().zip(&dir.dz) {
+            *v += alpha * dv;
+        }
+        for (v, dv) in self.y.iter_mut().zip(&dir.dy) {
+            *v += alpha * dv;
+        }
+    }
+}
+
+/// The measures at `pt`.
+fn residuals(problem: &DnnProblem, cons: &Constraints, pt: &Point) -> Result<Measures> {
+    let lambda = problem.t.forward(&pt.s)?;
+    let gv = cons.g_of(&lambda);
+    let hv = cons.h_of(&lambda);
+    let p_g: Vec<f64> = gv.iter().zip(&pt.slack).map(|(a, b)| a - b).collect();
+    let grad = gradient(problem, &pt.s);
+    let r_d = &grad - cons.adjoint(&pt.z, &pt.y)? - &pt.zm;
+    let comp = inner(&pt.s, &pt.zm) + dot(&pt.slack, &pt.z);
+    Ok(Measures {
+        primal: (dot(&p_g, &p_g) + dot(&hv, &hv)).sqrt() / (1.0 + norm(&gv)),
+        dual: r_d.norm() / (1.0 + grad.norm()),
+        gap: comp / (1.0 + problem.objective(&pt.s).abs()),
+    })
+}
+
+/// Largest step in `[0, inf)` that keeps every cone variable of `pt + alpha dir` in its cone.
+fn step_length(pt: &Point, dir: &Direction) -> Result<f64> {
+    Ok(psd_step(&pt.s, &dir.ds_mat)?.min(psd_step(&pt.zm, &dir.dz_mat)?).min(nonneg_step(&pt.slack, &dir.dslack)).min(nonneg_step(&pt.z, &dir.dz)))
+}
