@@ -13,7 +13,7 @@ use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::formulation::crelu;
 use convex_relu::network::Network;
 use convex_relu::patterns::Budget;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -26,11 +26,12 @@ const BETA: f64 = 0.1;
 fn instance(n: usize, d: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut g = || -> f64 { StandardNormal.sample(&mut rng) };
-    let x = Array2::from_shape_fn((n, d), |_| g());
-    let u = Array2::from_shape_fn((d, 3), |_| g());
-    let v = Array2::from_shape_vec((1, 3), vec![1.0, -1.0, 0.5]).unwrap();
-    let mut y = Network { u, v }.predict(x.view());
-    y.mapv_inplace(|t| t + 0.1 * g());
+    // drawn row by row
+    let x = DMatrix::from_row_iterator(n, d, (0..n * d).map(|_| g()));
+    let u = DMatrix::from_row_iterator(d, 3, (0..d * 3).map(|_| g()));
+    let v = DMatrix::from_row_slice(1, 3, &[1.0, -1.0, 0.5]);
+    let mut y = Network { u, v }.predict(x.as_view());
+    y.apply(|t| *t += 0.1 * g()); // one column: row order
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("bench n={n} d={d} seed={seed}"))
 }
 
@@ -63,8 +64,8 @@ fn main() {
         list.push(json!({
             "name": format!("gauss-n{n}-d{d}"),
             "n": n, "d": d, "beta": BETA,
-            "x": data.x.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
-            "y": data.y.column(0).to_vec(),
+            "x": data.x.row_iter().map(|r| r.iter().copied().collect::<Vec<f64>>()).collect::<Vec<_>>(),
+            "y": data.y.column(0).iter().copied().collect::<Vec<f64>>(),
             "patterns": patterns,
             "rust": {
                 "status": sol.status.name(),

@@ -40,7 +40,6 @@
 //! route finished at least three instances.
 
 use convex_relu::data::{self, synth, transform, CsvOptions, Dataset, TargetColumn, TargetEncoding};
-use ndarray::Axis;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -85,7 +84,7 @@ fn digits_pca20() -> Dataset {
     idx.truncate(1000);
     idx.sort_unstable();
     let mut out = all.select_rows(&idx).expect("rows");
-    let pca = transform::Pca::fit(out.x.view(), 20).expect("principal components");
+    let pca = transform::Pca::fit(out.x.as_view(), 20).expect("principal components");
     pca.apply_to(&mut out).expect("principal components");
     out.source = "digits, 1000 seeded rows, PCA-20".into();
     standardised_with_bias(out)
@@ -100,7 +99,7 @@ fn instance(name: &str) -> Dataset {
             let mut d = all.select_rows(&keep).expect("rows");
             // only the classes present in these rows (setosa, versicolor)
             let used: Vec<usize> = (0..d.c()).filter(|&k| d.y.column(k).iter().any(|&v| v != 0.0)).collect();
-            d.y = d.y.select(Axis(1), &used);
+            d.y = d.y.select_columns(&used);
             d.class_names = used.iter().map(|&k| d.class_names[k].clone()).collect();
             d
         }

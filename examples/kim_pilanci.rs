@@ -18,7 +18,7 @@ use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::formulation::{crelu, Compiled};
 use convex_relu::network::Network;
 use convex_relu::patterns::Budget;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -35,11 +35,12 @@ const SIZES: [usize; 2] = [20, 40];
 fn teacher_data(n: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut g = || -> f64 { StandardNormal.sample(&mut rng) };
-    let x = Array2::from_shape_fn((n, D), |_| g());
-    let u = Array2::from_shape_fn((D, 4), |_| g());
-    let v = Array2::from_shape_vec((1, 4), vec![1.0, -1.0, 1.0, -1.0]).unwrap();
-    let mut y = Network { u, v }.predict(x.view());
-    y.mapv_inplace(|t| t + 0.1 * g());
+    // drawn row by row
+    let x = DMatrix::from_row_iterator(n, D, (0..n * D).map(|_| g()));
+    let u = DMatrix::from_row_iterator(D, 4, (0..D * 4).map(|_| g()));
+    let v = DMatrix::from_row_slice(1, 4, &[1.0, -1.0, 1.0, -1.0]);
+    let mut y = Network { u, v }.predict(x.as_view());
+    y.apply(|t| *t += 0.1 * g()); // one column: row order
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("gaussian teacher n={n} seed={seed}"))
 }
 

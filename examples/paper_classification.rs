@@ -67,7 +67,7 @@ fn main() {
         let opts = CsvOptions { encoding: TargetEncoding::Onehot, ..Default::default() };
         let full = load_named(name, &opts).expect("load data set");
         let (mut tr_half, mut te) = train_test_split(&full, 0.5, split_seed, true).expect("split");
-        let st = Standardizer::fit(tr_half.x.view()).expect("standardise");
+        let st = Standardizer::fit(tr_half.x.as_view()).expect("standardise");
         st.apply_to(&mut tr_half).unwrap();
         st.apply_to(&mut te).unwrap();
         for &bias in &biases {

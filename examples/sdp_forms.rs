@@ -18,7 +18,7 @@ use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::formulation::sdp::{compile, SdpForm};
 use convex_relu::network::Network;
 use convex_relu::certify::sdp::certify_solution;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, StandardNormal};
@@ -30,8 +30,8 @@ fn spiral(n: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let noise = Normal::new(0.0, 0.2).unwrap();
     let classes = 3;
-    let mut x = Array2::zeros((n, 2));
-    let mut y = Array2::zeros((n, classes));
+    let mut x = DMatrix::zeros(n, 2);
+    let mut y = DMatrix::zeros(n, classes);
     for i in 0..n {
         let k = i % classes;
         let t = (i / classes) as f64 / ((n / classes).max(2) - 1) as f64;
@@ -46,11 +46,12 @@ fn spiral(n: usize, seed: u64) -> Dataset {
 /// Gaussian inputs, targets from a random ReLU teacher of width 3 plus noise 0.1.
 fn teacher(n: usize, d: usize, c: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut g = |r: usize, k: usize| Array2::from_shape_fn((r, k), |_| StandardNormal.sample(&mut rng));
-    let x: Array2<f64> = g(n, d);
+    // drawn row by row
+    let mut g = |r: usize, k: usize| DMatrix::from_row_iterator(r, k, (0..r * k).map(|_| StandardNormal.sample(&mut rng)));
+    let x: DMatrix<f64> = g(n, d);
     let net = Network { u: g(d, 3), v: g(c, 3) };
-    let noise: Array2<f64> = g(n, c) * 0.1;
-    let y = net.predict(x.view()) + noise;
+    let noise: DMatrix<f64> = g(n, c) * 0.1;
+    let y = net.predict(x.as_view()) + noise;
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("planted teacher n={n} d={d} c={c} seed={seed}"))
 }
 

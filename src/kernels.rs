@@ -26,8 +26,8 @@ use crate::data::transform::train_test_split;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network::accuracy_of;
-use nalgebra::DMatrix;
-use ndarray::{Array2, ArrayView1, ArrayView2};
+use crate::dense::matmul;
+use nalgebra::{DMatrix, DMatrixView, DVectorView};
 use serde::Serialize;
 use std::f64::consts::PI;
 
@@ -51,7 +51,7 @@ impl Kernel {
     }
 
     /// The kernel value for two points (module docs).
-    pub fn eval(self, a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    pub fn eval(self, a: DVectorView<f64>, b: DVectorView<f64>) -> f64 {
         let (na, nb) = (a.dot(&a).sqrt(), b.dot(&b).sqrt());
         if na == 0.0 || nb == 0.0 {
             return 0.0;
@@ -67,8 +67,10 @@ impl Kernel {
     }
 
     /// The matrix `K(A_i, B_j)` (rows of `a` against rows of `b`).
-    pub fn matrix(self, a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
-        Array2::from_shape_fn((a.nrows(), b.nrows()), |(i, j)| self.eval(a.row(i), b.row(j)))
+    pub fn matrix(self, a: DMatrixView<f64>, b: DMatrixView<f64>) -> DMatrix<f64> {
+        // The points as contiguous columns.
+        let (at, bt) = (a.transpose(), b.transpose());
+        DMatrix::from_fn(a.nrows(), b.nrows(), |i, j| self.eval(at.column(i), bt.column(j)))
     }
 }
 
@@ -98,36 +100,34 @@ pub struct KrrModel {
     /// Validation accuracy of every grid value, in grid order.
     pub validation_accuracy: Vec<f64>,
     /// Training inputs (n x d).
-    pub x: Array2<f64>,
+    pub x: DMatrix<f64>,
     /// Coefficients `A` (n x c).
-    pub alpha: Array2<f64>,
+    pub alpha: DMatrix<f64>,
 }
 
 impl KrrModel {
     /// Predictions `K(x, X) A` for the rows of `x`.
-    pub fn predict(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.kernel.matrix(x, self.x.view()).dot(&self.alpha)
+    pub fn predict(&self, x: DMatrixView<f64>) -> DMatrix<f64> {
+        matmul(&self.kernel.matrix(x, self.x.as_view()), &self.alpha)
     }
 
     /// Classification accuracy on `data` (`None` for numeric targets).
     pub fn accuracy(&self, data: &Dataset) -> Option<f64> {
-        accuracy_of(&self.predict(data.x.view()), data)
+        accuracy_of(&self.predict(data.x.as_view()), data)
     }
 }
 
 /// Solves `(K + lambda I) A = Y` by Cholesky.
-fn solve_ridge(k: &Array2<f64>, y: ArrayView2<f64>, lambda: f64) -> Result<Array2<f64>> {
+fn solve_ridge(k: &DMatrix<f64>, y: &DMatrix<f64>, lambda: f64) -> Result<DMatrix<f64>> {
     let n = k.nrows();
     let m = DMatrix::from_fn(n, n, |i, j| k[(i, j)] + if i == j { lambda } else { 0.0 });
     let chol = m.cholesky().ok_or_else(|| Error::Degenerate(format!("kernel ridge: K + {lambda:e} I is not positive definite")))?;
-    let b = DMatrix::from_fn(n, y.ncols(), |i, j| y[(i, j)]);
-    let a = chol.solve(&b);
-    Ok(Array2::from_shape_fn((n, y.ncols()), |(i, j)| a[(i, j)]))
+    Ok(chol.solve(y))
 }
 
 fn fit_fixed(kernel: Kernel, data: &Dataset, lambda: f64) -> Result<KrrModel> {
-    let k = kernel.matrix(data.x.view(), data.x.view());
-    let alpha = solve_ridge(&k, data.y.view(), lambda)?;
+    let k = kernel.matrix(data.x.as_view(), data.x.as_view());
+    let alpha = solve_ridge(&k, &data.y, lambda)?;
     Ok(KrrModel { kernel, lambda, validation_accuracy: Vec::new(), x: data.x.clone(), alpha })
 }
 
@@ -149,21 +149,21 @@ pub fn fit(kernel: Kernel, train: &Dataset, s: &KrrSettings) -> Result<KrrModel>
     if val.n() == 0 {
         return Err(Error::InvalidArgument(format!("kernel ridge: validation fraction {} leaves no validation rows", s.validation_fraction)));
     }
-    let kf = kernel.matrix(fit_part.x.view(), fit_part.x.view());
-    let kv = kernel.matrix(val.x.view(), fit_part.x.view());
+    let kf = kernel.matrix(fit_part.x.as_view(), fit_part.x.as_view());
+    let kv = kernel.matrix(val.x.as_view(), fit_part.x.as_view());
     let scale = (0..kf.nrows()).map(|i| kf[(i, i)]).sum::<f64>() / kf.nrows() as f64;
     let scale = if scale > 0.0 { scale } else { 1.0 };
     let mut best: Option<(f64, f64, f64)> = None; // (accuracy, -error, lambda)
     let mut accs = Vec::with_capacity(s.grid.len());
     for &g in &s.grid {
         let lambda = g * scale;
-        let Ok(alpha) = solve_ridge(&kf, fit_part.y.view(), lambda) else {
+        let Ok(alpha) = solve_ridge(&kf, &fit_part.y, lambda) else {
             accs.push(f64::NAN);
             continue;
         };
-        let pred = kv.dot(&alpha);
+        let pred = matmul(&kv, &alpha);
         let acc = accuracy_of(&pred, &val).ok_or_else(|| Error::InvalidArgument("kernel ridge needs class targets (signed or onehot)".into()))?;
-        let err = (&pred - &val.y).iter().map(|e| e * e).sum::<f64>();
+        let err = crate::dense::sum_of_squares(&(&pred - &val.y));
         accs.push(acc);
         let key = (acc, -err, lambda);
         if best.map_or(true, |b| key.0 > b.0 || (key.0 == b.0 && (key.1 > b.1 || (key.1 == b.1 && key.2 > b.2)))) {
@@ -179,21 +179,21 @@ pub fn fit(kernel: Kernel, train: &Dataset, s: &KrrSettings) -> Result<KrrModel>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use nalgebra::dvector;
 
     #[test]
     fn closed_forms_at_special_angles() {
-        let a = array![2.0, 0.0];
+        let a = dvector![2.0, 0.0];
         // theta = 0: NNGP = |a|^2 / 2, NTK = |a|^2 / 2 + |a|^2 / 2
-        assert!((Kernel::Nngp.eval(a.view(), a.view()) - 2.0).abs() < 1e-12);
-        assert!((Kernel::Ntk.eval(a.view(), a.view()) - 4.0).abs() < 1e-12);
+        assert!((Kernel::Nngp.eval(a.as_view(), a.as_view()) - 2.0).abs() < 1e-12);
+        assert!((Kernel::Ntk.eval(a.as_view(), a.as_view()) - 4.0).abs() < 1e-12);
         // theta = pi/2: NNGP = |a||b| / (2 pi), second NTK term 0
-        let b = array![0.0, 3.0];
-        assert!((Kernel::Nngp.eval(a.view(), b.view()) - 6.0 / (2.0 * PI)).abs() < 1e-12);
-        assert!((Kernel::Ntk.eval(a.view(), b.view()) - 6.0 / (2.0 * PI)).abs() < 1e-12);
+        let b = dvector![0.0, 3.0];
+        assert!((Kernel::Nngp.eval(a.as_view(), b.as_view()) - 6.0 / (2.0 * PI)).abs() < 1e-12);
+        assert!((Kernel::Ntk.eval(a.as_view(), b.as_view()) - 6.0 / (2.0 * PI)).abs() < 1e-12);
         // theta = pi: both zero
-        let c = array![-1.0, 0.0];
-        assert!(Kernel::Nngp.eval(a.view(), c.view()).abs() < 1e-12);
-        assert!(Kernel::Ntk.eval(a.view(), c.view()).abs() < 1e-12);
+        let c = dvector![-1.0, 0.0];
+        assert!(Kernel::Nngp.eval(a.as_view(), c.as_view()).abs() < 1e-12);
+        assert!(Kernel::Ntk.eval(a.as_view(), c.as_view()).abs() < 1e-12);
     }
 }

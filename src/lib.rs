@@ -12,6 +12,7 @@ pub mod catalogue;
 pub mod certify;
 pub mod conic;
 pub mod data;
+pub mod dense;
 pub mod dnn;
 pub mod error;
 pub mod export;

@@ -9,8 +9,7 @@
 //! the network's training objective. This is the oracle the relaxation tests use.
 
 use crate::network::Network;
-use nalgebra::DMatrix;
-use ndarray::ArrayView2;
+use nalgebra::{DMatrix, DMatrixView};
 
 /// Block offsets of the lifted matrix: A at 0, B at n, U at 2n, V at 2n + d.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,10 +46,14 @@ impl LiftBlocks {
 }
 
 /// The lifted vector `z_j` of neuron `j` (length `2n + d + c`).
-pub fn lift_neuron(network: &Network, x: ArrayView2<f64>, j: usize) -> Vec<f64> {
+pub fn lift_neuron(network: &Network, x: DMatrixView<f64>, j: usize) -> Vec<f64> {
     let (n, d, c) = (x.nrows(), network.u.nrows(), network.v.nrows());
     let u = network.u.column(j);
-    let xu = x.dot(&u);
+    // x_i' u, summed over the columns in order
+    let mut xu = vec![0.0; n];
+    for (col, &uj) in x.column_iter().zip(u.iter()) {
+        xu.iter_mut().zip(col.iter()).for_each(|(s, a)| *s += a * uj);
+    }
     let mut z = Vec::with_capacity(2 * n + d + c);
     z.extend(xu.iter().map(|t| t.max(0.0)));
     z.extend(xu.iter().map(|t| (-t).max(0.0)));
@@ -60,7 +63,7 @@ pub fn lift_neuron(network: &Network, x: ArrayView2<f64>, j: usize) -> Vec<f64> 
 }
 
 /// `Lambda = sum_j z_j z_j'` for the network on data `x` (n x d).
-pub fn lift(network: &Network, x: ArrayView2<f64>) -> DMatrix<f64> {
+pub fn lift(network: &Network, x: DMatrixView<f64>) -> DMatrix<f64> {
     let blocks = LiftBlocks { n: x.nrows(), d: network.u.nrows(), c: network.v.nrows() };
     let p = blocks.order();
     let mut lambda = DMatrix::zeros(p, p);
@@ -72,7 +75,7 @@ pub fn lift(network: &Network, x: ArrayView2<f64>) -> DMatrix<f64> {
 }
 
 /// The CPP / SDP objective `1/2 ||Lambda_AV - Y||_F^2 + beta/2 (tr Lambda_UU + tr Lambda_VV)`.
-pub fn lifted_objective(lambda: &DMatrix<f64>, blocks: LiftBlocks, y: ArrayView2<f64>, beta: f64) -> f64 {
+pub fn lifted_objective(lambda: &DMatrix<f64>, blocks: LiftBlocks, y: DMatrixView<f64>, beta: f64) -> f64 {
     let mut loss = 0.0;
     for i in 0..blocks.n {
         for k in 0..blocks.c {
@@ -89,15 +92,15 @@ pub fn lifted_objective(lambda: &DMatrix<f64>, blocks: LiftBlocks, y: ArrayView2
 mod tests {
     use super::*;
     use crate::data::synth::reference_1d;
-    use ndarray::array;
+    use nalgebra::dmatrix;
 
     #[test]
     fn lift_objective_equals_network_objective() {
         let data = reference_1d();
-        let net = Network { u: array![[1.0, -0.5, 0.3], [0.2, 0.4, -1.0]], v: array![[0.7, -1.2, 0.5]] };
-        let lambda = lift(&net, data.x.view());
+        let net = Network { u: dmatrix![1.0, -0.5, 0.3; 0.2, 0.4, -1.0], v: dmatrix![0.7, -1.2, 0.5] };
+        let lambda = lift(&net, data.x.as_view());
         let blocks = LiftBlocks { n: data.n(), d: data.d(), c: data.c() };
-        let a = lifted_objective(&lambda, blocks, data.y.view(), 0.1);
+        let a = lifted_objective(&lambda, blocks, data.y.as_view(), 0.1);
         let b = net.objective(&data, 0.1);
         assert!((a - b).abs() < 1e-12, "{a} vs {b}");
     }

@@ -27,11 +27,13 @@
 //! ```
 //!
 //! (`u` and `v` row-major, as the matrices `U` and `V`; other top-level fields such as `meta`
-//! are ignored when reading).
+//! are ignored when reading). In memory both layers are nalgebra [`DMatrix<f64>`]
+//! (column-major); the file is always written row by row.
 
 use crate::data::{argmax, Dataset, TargetKind};
 use crate::error::{Error, Result};
-use ndarray::{Array2, ArrayView2, Zip};
+use crate::dense::{matmul, row_major, sum_of_squares, tr};
+use nalgebra::{DMatrix, DMatrixView};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
@@ -42,17 +44,22 @@ pub const NETWORK_FORMAT: &str = "convex-relu-network";
 pub const NETWORK_FORMAT_VERSION: u64 = 1;
 
 /// A two-layer ReLU network without biases (a bias is a ones column of X).
+///
+/// Its serde form (not the weight file: see [`Network::to_json`]) writes each layer as
+/// `{"v": 1, "dim": [rows, cols], "data": [row-major entries]}` ([`crate::dense::serde_matrix`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Network {
     /// First layer, d x m.
-    pub u: Array2<f64>,
+    #[serde(with = "crate::dense::serde_matrix")]
+    pub u: DMatrix<f64>,
     /// Second layer, c x m.
-    pub v: Array2<f64>,
+    #[serde(with = "crate::dense::serde_matrix")]
+    pub v: DMatrix<f64>,
 }
 
 impl Network {
     /// A network from its layers; errors when `u` (d x m) and `v` (c x m) disagree on m.
-    pub fn new(u: Array2<f64>, v: Array2<f64>) -> Result<Network> {
+    pub fn new(u: DMatrix<f64>, v: DMatrix<f64>) -> Result<Network> {
         if u.ncols() != v.ncols() {
             return Err(Error::InvalidArgument(format!(
                 "U has {} columns (neurons) but V has {}",
@@ -99,24 +106,26 @@ impl Network {
     }
 
     /// Hidden activations `s(X U)` (n x m).
-    pub fn hidden(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        x.dot(&self.u).mapv(|t| t.max(0.0))
+    pub fn hidden(&self, x: DMatrixView<f64>) -> DMatrix<f64> {
+        let mut h = matmul(&x, &self.u);
+        h.apply(|t| *t = t.max(0.0));
+        h
     }
 
     /// Outputs `s(X U) V'` (n x c).
-    pub fn predict(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.hidden(x).dot(&self.v.t())
+    pub fn predict(&self, x: DMatrixView<f64>) -> DMatrix<f64> {
+        matmul(&self.hidden(x), &tr(&self.v))
     }
 
-    /// `1/2 ||s(XU)V' - Y||_F^2`.
+    /// `1/2 ||s(XU)V' - Y||_F^2` (squares summed row by row).
     pub fn loss(&self, data: &Dataset) -> f64 {
-        let r = self.predict(data.x.view()) - &data.y;
-        0.5 * r.iter().map(|e| e * e).sum::<f64>()
+        let r = self.predict(data.x.as_view()) - &data.y;
+        0.5 * sum_of_squares(&r)
     }
 
-    /// `beta/2 (||U||_F^2 + ||V||_F^2)`.
+    /// `beta/2 (||U||_F^2 + ||V||_F^2)` (squares summed row by row).
     pub fn penalty(&self, beta: f64) -> f64 {
-        0.5 * beta * (self.u.iter().map(|e| e * e).sum::<f64>() + self.v.iter().map(|e| e * e).sum::<f64>())
+        0.5 * beta * (sum_of_squares(&self.u) + sum_of_squares(&self.v))
     }
 
     /// The training objective `L(U, V)` of the module docs.
@@ -125,26 +134,27 @@ impl Network {
     }
 
     /// The objective and its gradient `(L, dL/dU, dL/dV)` (module docs; `s'(0) = 0`).
-    pub fn objective_and_gradient(&self, data: &Dataset, beta: f64) -> (f64, Array2<f64>, Array2<f64>) {
-        let z = data.x.dot(&self.u);
-        let h = z.mapv(|t| t.max(0.0));
-        let r = h.dot(&self.v.t()) - &data.y;
-        let obj = 0.5 * r.iter().map(|e| e * e).sum::<f64>() + self.penalty(beta);
-        let mut gv = r.t().dot(&h);
-        gv.scaled_add(beta, &self.v);
-        let mut gz = r.dot(&self.v);
-        Zip::from(&mut gz).and(&z).for_each(|g, &zz| {
+    pub fn objective_and_gradient(&self, data: &Dataset, beta: f64) -> (f64, DMatrix<f64>, DMatrix<f64>) {
+        let z = matmul(&data.x, &self.u);
+        let h = z.map(|t| t.max(0.0));
+        let mut r = matmul(&h, &tr(&self.v));
+        r -= &data.y;
+        let obj = 0.5 * sum_of_squares(&r) + self.penalty(beta);
+        let mut gv = matmul(&tr(&r), &h);
+        gv.zip_apply(&self.v, |g, v| *g += beta * v);
+        let mut gz = matmul(&r, &self.v);
+        gz.zip_apply(&z, |g, zz| {
             if zz <= 0.0 {
                 *g = 0.0;
             }
         });
-        let mut gu = data.x.t().dot(&gz);
-        gu.scaled_add(beta, &self.u);
+        let mut gu = matmul(&tr(&data.x), &gz);
+        gu.zip_apply(&self.u, |g, u| *g += beta * u);
         (obj, gu, gv)
     }
 
     /// The gradient `(dL/dU, dL/dV)` of the training objective (module docs).
-    pub fn gradient(&self, data: &Dataset, beta: f64) -> (Array2<f64>, Array2<f64>) {
+    pub fn gradient(&self, data: &Dataset, beta: f64) -> (DMatrix<f64>, DMatrix<f64>) {
         let (_, gu, gv) = self.objective_and_gradient(data, beta);
         (gu, gv)
     }
@@ -152,7 +162,7 @@ impl Network {
     /// Fraction of correctly classified rows (module docs); `None` for numeric targets or an
     /// empty data set.
     pub fn accuracy(&self, data: &Dataset) -> Option<f64> {
-        accuracy_of(&self.predict(data.x.view()), data)
+        accuracy_of(&self.predict(data.x.as_view()), data)
     }
 
     /// Rescale every neuron so that `||u_j|| = ||v_j||` (the function is unchanged, the penalty
@@ -166,15 +176,15 @@ impl Network {
                 self.v.column_mut(j).fill(0.0);
             } else {
                 let t = (nv / nu).sqrt();
-                self.u.column_mut(j).mapv_inplace(|a| a * t);
-                self.v.column_mut(j).mapv_inplace(|a| a / t);
+                self.u.column_mut(j).apply(|a| *a *= t);
+                self.v.column_mut(j).apply(|a| *a /= t);
             }
         }
     }
 
     /// The weight file as JSON (module docs).
     pub fn to_json(&self) -> Value {
-        let rows = |a: &Array2<f64>| Value::from(a.rows().into_iter().map(|r| Value::from(r.to_vec())).collect::<Vec<_>>());
+        let rows = |a: &DMatrix<f64>| Value::from(a.row_iter().map(|r| Value::from(r.iter().copied().collect::<Vec<f64>>())).collect::<Vec<_>>());
         serde_json::json!({
             "format": NETWORK_FORMAT,
             "version": NETWORK_FORMAT_VERSION,
@@ -193,10 +203,10 @@ impl Network {
         if self.u.ncols() != self.v.ncols() {
             return Err(Error::InvalidArgument(format!("cannot save {}: U and V disagree on the width", path.display())));
         }
-        if let Some(((i, j), _)) = self.u.indexed_iter().find(|(_, a)| !a.is_finite()) {
+        if let Some(((i, j), _)) = row_major(&self.u).find(|(_, a)| !a.is_finite()) {
             return Err(Error::InvalidArgument(format!("cannot save {}: U[{i}, {j}] is not finite", path.display())));
         }
-        if let Some(((i, j), _)) = self.v.indexed_iter().find(|(_, a)| !a.is_finite()) {
+        if let Some(((i, j), _)) = row_major(&self.v).find(|(_, a)| !a.is_finite()) {
             return Err(Error::InvalidArgument(format!("cannot save {}: V[{i}, {j}] is not finite", path.display())));
         }
         crate::files::write_json(path, &self.to_json(), overwrite)
@@ -249,7 +259,7 @@ impl Network {
             }
         };
         let (d, c, m) = (dim("d")?, dim("c")?, dim("width")?);
-        let matrix = |name: &str, rows: usize, rows_name: &str| -> Result<Array2<f64>> {
+        let matrix = |name: &str, rows: usize, rows_name: &str| -> Result<DMatrix<f64>> {
             let v = get(name)?;
             let Value::Array(rs) = v else {
                 return Err(fail(name, format!("expected an array of {rows} rows, found {}", kind(v))));
@@ -257,7 +267,7 @@ impl Network {
             if rs.len() != rows {
                 return Err(fail(name, format!("expected {rows} rows ({rows_name} = {rows}), found {}", rs.len())));
             }
-            let mut a = Array2::zeros((rows, m));
+            let mut a = DMatrix::zeros(rows, m);
             for (i, r) in rs.iter().enumerate() {
                 let Value::Array(cells) = r else {
                     return Err(fail(&format!("{name}[{i}]"), format!("expected an array of {m} numbers, found {}", kind(r))));
@@ -281,7 +291,7 @@ impl Network {
 }
 
 /// Accuracy of predictions `f` (n x c) against the targets of `data` (module docs).
-pub fn accuracy_of(f: &Array2<f64>, data: &Dataset) -> Option<f64> {
+pub fn accuracy_of(f: &DMatrix<f64>, data: &Dataset) -> Option<f64> {
     let n = data.n();
     if n == 0 || f.nrows() != n || f.ncols() != data.c() {
         return None;

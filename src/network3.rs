@@ -39,8 +39,9 @@
 //! weights): [`Network3::check_feasible`] does.
 
 use crate::data::Dataset;
+use crate::dense::{gemm, lane_dot, matmul, sum_of_squares, tr};
 use crate::error::{Error, Result};
-use ndarray::{Array1, Array2, Array3, ArrayView2, Axis};
+use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVector};
 use serde_json::Value;
 use std::path::Path;
 
@@ -52,21 +53,50 @@ pub const NETWORK3_FORMAT_VERSION: u64 = 1;
 pub const NORM_TOLERANCE: f64 = 1e-9;
 
 /// `K` parallel three-layer sub-networks (module docs).
+///
+/// The first layers are stored side by side: `w1` is d x (K m1) and its columns
+/// `k m1 .. (k + 1) m1` are `W1_k` ([`Network3::first_layer`]), so that `X W1_k` for every `k`
+/// is one product `X w1`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network3 {
-    /// First layers, K x d x m1 (`w1[k]` is `W1_k`).
-    pub w1: Array3<f64>,
-    /// Second layers, K x m1 (`w2[k]` is `w2_k`).
-    pub w2: Array2<f64>,
+    /// First layers side by side, d x (K m1): `[W1_0, W1_1, ..]`.
+    pub w1: DMatrix<f64>,
+    /// Second layers, K x m1 (row `k` is `w2_k`).
+    pub w2: DMatrix<f64>,
     /// Output weights, K.
-    pub w3: Array1<f64>,
+    pub w3: DVector<f64>,
 }
 
 impl Network3 {
-    /// A network from its layers; errors name the layer whose shape disagrees.
-    pub fn new(w1: Array3<f64>, w2: Array2<f64>, w3: Array1<f64>) -> Result<Network3> {
-        let (k, _, m1) = w1.dim();
-        if w2.dim() != (k, m1) {
+    /// A network from its layers (`w1` d x (K m1) as in [`Network3::w1`], `w2` K x m1, `w3` K);
+    /// errors name the layer whose shape disagrees.
+    pub fn new(w1: DMatrix<f64>, w2: DMatrix<f64>, w3: DVector<f64>) -> Result<Network3> {
+        let (k, m1) = w2.shape();
+        if w1.ncols() != k * m1 {
+            return Err(Error::InvalidArgument(format!(
+                "w2 is {k} x {m1} ({k} sub-networks of sub-width {m1}) but w1 has {} columns (expected {} = {k} x {m1}, one block of {m1} per sub-network)",
+                w1.ncols(),
+                k * m1
+            )));
+        }
+        if w3.len() != k {
+            return Err(Error::InvalidArgument(format!("w3 has {} entries but w2 has {k} sub-networks", w3.len())));
+        }
+        if m1 == 0 {
+            return Err(Error::InvalidArgument("sub-width m1 must be at least 1, found 0".into()));
+        }
+        Ok(Network3 { w1, w2, w3 })
+    }
+
+    /// A network from its sub-networks' first layers `W1_k` (each d x m1), `w2` (K x m1) and `w3`
+    /// (K); errors name the layer whose shape disagrees. `d` and `m1` are given so that `K = 0`
+    /// has a shape.
+    pub fn from_first_layers(d: usize, m1: usize, first: &[DMatrix<f64>], w2: DMatrix<f64>, w3: DVector<f64>) -> Result<Network3> {
+        let k = first.len();
+        if let Some((i, w)) = first.iter().enumerate().find(|(_, w)| w.shape() != (d, m1)) {
+            return Err(Error::InvalidArgument(format!("w1[{i}] is {} x {} but expected d x m1 = {d} x {m1}", w.nrows(), w.ncols())));
+        }
+        if w2.shape() != (k, m1) {
             return Err(Error::InvalidArgument(format!(
                 "w2 is {} x {} but w1 has {k} sub-networks of sub-width {m1} (expected w2 {k} x {m1})",
                 w2.nrows(),
@@ -79,27 +109,48 @@ impl Network3 {
         if m1 == 0 {
             return Err(Error::InvalidArgument("sub-width m1 must be at least 1, found 0".into()));
         }
-        Ok(Network3 { w1, w2, w3 })
+        let mut w1 = DMatrix::zeros(d, k * m1);
+        for (i, w) in first.iter().enumerate() {
+            w1.columns_mut(i * m1, m1).copy_from(w);
+        }
+        Network3::new(w1, w2, w3)
     }
 
     /// The network with no sub-network (f = 0) for inputs of dimension `d`.
     pub fn empty(d: usize, m1: usize) -> Network3 {
-        Network3 { w1: Array3::zeros((0, d, m1)), w2: Array2::zeros((0, m1)), w3: Array1::zeros(0) }
+        Network3 { w1: DMatrix::zeros(d, 0), w2: DMatrix::zeros(0, m1), w3: DVector::zeros(0) }
     }
 
     /// Number of sub-networks K.
     pub fn width(&self) -> usize {
-        self.w1.dim().0
+        self.w2.nrows()
     }
 
     /// Input dimension d.
     pub fn d(&self) -> usize {
-        self.w1.dim().1
+        self.w1.nrows()
     }
 
     /// First-layer neurons per sub-network, m1.
     pub fn sub_width(&self) -> usize {
-        self.w1.dim().2
+        self.w2.ncols()
+    }
+
+    /// `W1_k` (d x m1), a view of columns `k m1 .. (k + 1) m1` of `w1`.
+    pub fn first_layer(&self, k: usize) -> DMatrixView<'_, f64> {
+        let m1 = self.sub_width();
+        self.w1.columns(k * m1, m1)
+    }
+
+    /// `W1_k` (d x m1), mutable.
+    pub fn first_layer_mut(&mut self, k: usize) -> DMatrixViewMut<'_, f64> {
+        let m1 = self.sub_width();
+        self.w1.columns_mut(k * m1, m1)
+    }
+
+    /// `||W1_k||_F`, squares summed row by row.
+    fn first_layer_norm(&self, k: usize) -> f64 {
+        sum_of_squares(&self.first_layer(k)).sqrt()
     }
 
     /// Errors unless the data have d columns, scalar output and as many targets as rows.
@@ -118,7 +169,7 @@ impl Network3 {
 
     /// `max_k ||W1_k||_F` (0 for K = 0).
     pub fn max_first_layer_norm(&self) -> f64 {
-        self.w1.outer_iter().map(|w| w.iter().map(|a| a * a).sum::<f64>().sqrt()).fold(0.0, f64::max)
+        (0..self.width()).map(|k| self.first_layer_norm(k)).fold(0.0, f64::max)
     }
 
     /// Errors when some `||W1_k||_F > 1 + NORM_TOLERANCE` (the objective is only the model's
@@ -127,8 +178,8 @@ impl Network3 {
         if self.w1.iter().chain(self.w2.iter()).chain(self.w3.iter()).any(|a| !a.is_finite()) {
             return Err(Error::InvalidArgument("the three-layer network has a non-finite weight".into()));
         }
-        for (k, w) in self.w1.outer_iter().enumerate() {
-            let nrm = w.iter().map(|a| a * a).sum::<f64>().sqrt();
+        for k in 0..self.width() {
+            let nrm = self.first_layer_norm(k);
             if nrm > 1.0 + NORM_TOLERANCE {
                 return Err(Error::InvalidArgument(format!(
                     "sub-network {k}: ||W1||_F = {nrm} exceeds 1 (the model constrains every first layer to the unit Frobenius ball)"
@@ -138,27 +189,35 @@ impl Network3 {
         Ok(())
     }
 
+    /// `a_k = s(Z_k) w2_k` for the block `Z_k` of `z` (n x m1), each entry a [`lane_dot`].
+    fn second_layer_input(&self, z: &DMatrix<f64>, k: usize) -> DVector<f64> {
+        let m1 = self.sub_width();
+        let w2 = self.w2.row(k);
+        DVector::from_fn(z.nrows(), |i, _| lane_dot((0..m1).map(|j| (z[(i, k * m1 + j)].max(0.0), w2[j]))))
+    }
+
     /// Outputs `f(X)` (length n). Panics only on a shape mismatch: call
     /// [`Network3::check_compatible`] first on user data.
-    pub fn predict(&self, x: ArrayView2<f64>) -> Array1<f64> {
-        let mut f = Array1::zeros(x.nrows());
+    pub fn predict(&self, x: DMatrixView<f64>) -> DVector<f64> {
+        let z = matmul(&x, &self.w1);
+        let mut f = DVector::zeros(x.nrows());
         for k in 0..self.width() {
-            let h = x.dot(&self.w1.index_axis(Axis(0), k)).mapv(|t| t.max(0.0));
-            let a = h.dot(&self.w2.row(k));
-            f.scaled_add(self.w3[k], &a.mapv(|t| t.max(0.0)));
+            let a = self.second_layer_input(&z, k);
+            let w3 = self.w3[k];
+            f.zip_apply(&a, |f, a| *f += w3 * a.max(0.0));
         }
         f
     }
 
     /// `1/2 ||f(X) - y||^2`.
     pub fn loss(&self, data: &Dataset) -> f64 {
-        let f = self.predict(data.x.view());
-        0.5 * f.iter().zip(data.y.column(0)).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
+        let f = self.predict(data.x.as_view());
+        0.5 * f.iter().zip(data.y.column(0).iter()).map(|(a, b)| (a - b) * (a - b)).sum::<f64>()
     }
 
-    /// `beta/2 sum_k (||w2_k||^2 + w3_k^2)`.
+    /// `beta/2 sum_k (||w2_k||^2 + w3_k^2)` (squares summed row by row).
     pub fn penalty(&self, beta: f64) -> f64 {
-        0.5 * beta * (self.w2.iter().map(|a| a * a).sum::<f64>() + self.w3.iter().map(|a| a * a).sum::<f64>())
+        0.5 * beta * (sum_of_squares(&self.w2) + self.w3.iter().map(|a| a * a).sum::<f64>())
     }
 
     /// The training objective `L` of the module docs (the norm constraint is not checked here:
@@ -174,38 +233,43 @@ impl Network3 {
         Ok(self.objective(data, beta))
     }
 
-    /// `(L, dL/dW1, dL/dw2, dL/dw3)` (module docs; `s'(0) = 0`).
-    pub fn objective_and_gradient(&self, data: &Dataset, beta: f64) -> (f64, Array3<f64>, Array2<f64>, Array1<f64>) {
+    /// `(L, dL/dw1, dL/dw2, dL/dw3)` (module docs; `s'(0) = 0`), each gradient shaped like its
+    /// layer (`dL/dw1` is d x (K m1), `dL/dW1_k` in the columns of block `k`).
+    pub fn objective_and_gradient(&self, data: &Dataset, beta: f64) -> (f64, DMatrix<f64>, DMatrix<f64>, DVector<f64>) {
         let x = &data.x;
-        let kk = self.width();
-        let mut zs = Vec::with_capacity(kk);
-        let mut hs = Vec::with_capacity(kk);
+        let (n, kk, m1) = (x.nrows(), self.width(), self.sub_width());
+        // Z = X w1: the blocks Z_k = X W1_k side by side (n x K m1).
+        let z = matmul(x, &self.w1);
         let mut as_ = Vec::with_capacity(kk);
-        let mut f = Array1::<f64>::zeros(x.nrows());
+        let mut f = DVector::<f64>::zeros(n);
         for k in 0..kk {
-            let z = x.dot(&self.w1.index_axis(Axis(0), k));
-            let h = z.mapv(|t| t.max(0.0));
-            let a = h.dot(&self.w2.row(k));
-            f.scaled_add(self.w3[k], &a.mapv(|t| t.max(0.0)));
-            zs.push(z);
-            hs.push(h);
+            let a = self.second_layer_input(&z, k);
+            let w3 = self.w3[k];
+            f.zip_apply(&a, |f, a| *f += w3 * a.max(0.0));
             as_.push(a);
         }
-        let r = &f - &data.y.column(0);
+        let r = &f - data.y.column(0);
         let obj = 0.5 * r.dot(&r) + self.penalty(beta);
-        let mut g1 = Array3::zeros(self.w1.dim());
-        let mut g2 = Array2::zeros(self.w2.dim());
-        let mut g3 = Array1::zeros(kk);
+        let mut g1 = DMatrix::zeros(self.w1.nrows(), self.w1.ncols());
+        let mut g2 = DMatrix::zeros(kk, m1);
+        let mut g3 = DVector::zeros(kk);
+        let mut dz = DMatrix::zeros(n, m1);
         for k in 0..kk {
-            let g = as_[k].mapv(|t| t.max(0.0));
+            let g = as_[k].map(|t| t.max(0.0));
             g3[k] = r.dot(&g) + beta * self.w3[k];
-            let e = Array1::from_shape_fn(r.len(), |i| if as_[k][i] > 0.0 { self.w3[k] * r[i] } else { 0.0 });
-            let mut gw2 = hs[k].t().dot(&e);
-            gw2.scaled_add(beta, &self.w2.row(k));
-            g2.row_mut(k).assign(&gw2);
-            let w2 = self.w2.row(k);
-            let dz = Array2::from_shape_fn(zs[k].dim(), |(i, j)| if zs[k][(i, j)] > 0.0 { e[i] * w2[j] } else { 0.0 });
-            g1.index_axis_mut(Axis(0), k).assign(&x.t().dot(&dz));
+            let e = DVector::from_fn(n, |i, _| if as_[k][i] > 0.0 { self.w3[k] * r[i] } else { 0.0 });
+            for j in 0..m1 {
+                // H_k' e, summed over the samples in order.
+                let hj = z.column(k * m1 + j).iter().zip(e.iter()).fold(0.0, |s, (zz, e)| s + zz.max(0.0) * e);
+                g2[(k, j)] = hj + beta * self.w2[(k, j)];
+            }
+            for j in 0..m1 {
+                let w2 = self.w2[(k, j)];
+                for i in 0..n {
+                    dz[(i, j)] = if z[(i, k * m1 + j)] > 0.0 { e[i] * w2 } else { 0.0 };
+                }
+            }
+            gemm(1.0, &tr(x), &dz, 0.0, &mut g1.columns_mut(k * m1, m1));
         }
         (obj, g1, g2, g3)
     }
@@ -216,31 +280,28 @@ impl Network3 {
     /// `w2_k` or `w3_k`) are zeroed.
     pub fn balance(&mut self) {
         for k in 0..self.width() {
-            let r = self.w1.index_axis(Axis(0), k).iter().map(|a| a * a).sum::<f64>().sqrt();
+            let r = self.first_layer_norm(k);
             let n2 = self.w2.row(k).iter().map(|a| a * a).sum::<f64>().sqrt();
             let n3 = self.w3[k].abs();
             if r == 0.0 || n2 == 0.0 || n3 == 0.0 {
-                self.w1.index_axis_mut(Axis(0), k).fill(0.0);
+                self.first_layer_mut(k).fill(0.0);
                 self.w2.row_mut(k).fill(0.0);
                 self.w3[k] = 0.0;
                 continue;
             }
-            self.w1.index_axis_mut(Axis(0), k).mapv_inplace(|a| a / r);
+            self.first_layer_mut(k).apply(|a| *a /= r);
             let n2 = n2 * r;
             let t = (n3 / n2).sqrt();
-            self.w2.row_mut(k).mapv_inplace(|a| a * r * t);
+            self.w2.row_mut(k).apply(|a| *a = *a * r * t);
             self.w3[k] /= t;
         }
     }
 
     /// The weight file as JSON (module docs).
     pub fn to_json(&self) -> Value {
-        let w1: Vec<Value> = self
-            .w1
-            .outer_iter()
-            .map(|w| Value::from(w.rows().into_iter().map(|r| Value::from(r.to_vec())).collect::<Vec<_>>()))
-            .collect();
-        let w2: Vec<Value> = self.w2.rows().into_iter().map(|r| Value::from(r.to_vec())).collect();
+        let rows = |a: DMatrixView<f64>| -> Vec<Value> { a.row_iter().map(|r| Value::from(r.iter().copied().collect::<Vec<f64>>())).collect() };
+        let w1: Vec<Value> = (0..self.width()).map(|k| Value::from(rows(self.first_layer(k)))).collect();
+        let w2 = rows(self.w2.as_view());
         serde_json::json!({
             "format": NETWORK3_FORMAT,
             "version": NETWORK3_FORMAT_VERSION,
@@ -249,7 +310,7 @@ impl Network3 {
             "width": self.width(),
             "w1": w1,
             "w2": w2,
-            "w3": self.w3.to_vec(),
+            "w3": self.w3.as_slice().to_vec(),
         })
     }
 
@@ -323,18 +384,18 @@ impl Network3 {
         if total.is_none() {
             return Err(fail("width", format!("{kk} sub-networks of {d} x {m1} weights is too large")));
         }
-        let mut w1 = Array3::zeros((kk, d, m1));
+        let mut w1 = DMatrix::zeros(d, kk * m1);
         let l1 = array(get("w1")?, "w1", kk, "width = number of sub-networks")?;
         for (k, sub) in l1.iter().enumerate() {
             let rows = array(sub, &format!("w1[{k}]"), d, "d rows")?;
             for (i, row) in rows.iter().enumerate() {
                 let cells = array(row, &format!("w1[{k}][{i}]"), m1, "sub_width numbers")?;
                 for (j, c) in cells.iter().enumerate() {
-                    w1[(k, i, j)] = number(c, &format!("w1[{k}][{i}][{j}]"))?;
+                    w1[(i, k * m1 + j)] = number(c, &format!("w1[{k}][{i}][{j}]"))?;
                 }
             }
         }
-        let mut w2 = Array2::zeros((kk, m1));
+        let mut w2 = DMatrix::zeros(kk, m1);
         let l2 = array(get("w2")?, "w2", kk, "width = number of sub-networks")?;
         for (k, row) in l2.iter().enumerate() {
             let cells = array(row, &format!("w2[{k}]"), m1, "sub_width numbers")?;
@@ -342,7 +403,7 @@ impl Network3 {
                 w2[(k, j)] = number(c, &format!("w2[{k}][{j}]"))?;
             }
         }
-        let mut w3 = Array1::zeros(kk);
+        let mut w3 = DVector::zeros(kk);
         let l3 = array(get("w3")?, "w3", kk, "width = number of sub-networks")?;
         for (k, c) in l3.iter().enumerate() {
             w3[k] = number(c, &format!("w3[{k}]"))?;
@@ -392,25 +453,26 @@ mod tests {
     use crate::data::TargetKind;
 
     fn tiny() -> (Network3, Dataset) {
-        let w1 = Array3::from_shape_vec((2, 2, 2), vec![0.6, -0.2, 0.1, 0.5, -0.3, 0.4, 0.7, 0.1]).unwrap();
-        let w2 = Array2::from_shape_vec((2, 2), vec![1.5, -0.7, 0.9, 1.1]).unwrap();
-        let w3 = Array1::from(vec![0.8, -1.2]);
-        let x = Array2::from_shape_vec((4, 2), vec![1.0, 0.5, -0.4, 1.0, 0.3, -1.0, -1.0, -0.2]).unwrap();
-        let y = Array2::from_shape_vec((4, 1), vec![0.3, -0.1, 0.7, 0.2]).unwrap();
-        (Network3::new(w1, w2, w3).unwrap(), Dataset::from_arrays(x, y, TargetKind::Numeric, "tiny"))
+        // W1_0 = [0.6 -0.2; 0.1 0.5], W1_1 = [-0.3 0.4; 0.7 0.1]
+        let w1 = [DMatrix::from_row_slice(2, 2, &[0.6, -0.2, 0.1, 0.5]), DMatrix::from_row_slice(2, 2, &[-0.3, 0.4, 0.7, 0.1])];
+        let w2 = DMatrix::from_row_slice(2, 2, &[1.5, -0.7, 0.9, 1.1]);
+        let w3 = DVector::from_vec(vec![0.8, -1.2]);
+        let x = DMatrix::from_row_slice(4, 2, &[1.0, 0.5, -0.4, 1.0, 0.3, -1.0, -1.0, -0.2]);
+        let y = DMatrix::from_row_slice(4, 1, &[0.3, -0.1, 0.7, 0.2]);
+        (Network3::from_first_layers(2, 2, &w1, w2, w3).unwrap(), Dataset::from_arrays(x, y, TargetKind::Numeric, "tiny"))
     }
 
     /// The prediction against a hand loop over samples, neurons and sub-networks.
     #[test]
     fn predict_matches_a_direct_loop() {
         let (net, data) = tiny();
-        let f = net.predict(data.x.view());
+        let f = net.predict(data.x.as_view());
         for i in 0..4 {
             let mut fi = 0.0;
             for k in 0..2 {
                 let mut a = 0.0;
                 for j in 0..2 {
-                    let z: f64 = (0..2).map(|l| data.x[(i, l)] * net.w1[(k, l, j)]).sum();
+                    let z: f64 = (0..2).map(|l| data.x[(i, l)] * net.first_layer(k)[(l, j)]).sum();
                     a += z.max(0.0) * net.w2[(k, j)];
                 }
                 fi += a.max(0.0) * net.w3[k];
@@ -434,9 +496,10 @@ mod tests {
             f(&mut p);
             p.objective(&data, beta)
         };
-        for idx in [(0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 0)] {
-            let num = (fd(&|n| n.w1[idx] += h) - fd(&|n| n.w1[idx] -= h)) / (2.0 * h);
-            assert!((num - g1[idx]).abs() < 1e-6, "w1{idx:?}: {num} vs {}", g1[idx]);
+        for idx @ (k, l, j) in [(0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 0)] {
+            let num = (fd(&|n| n.first_layer_mut(k)[(l, j)] += h) - fd(&|n| n.first_layer_mut(k)[(l, j)] -= h)) / (2.0 * h);
+            let g = g1[(l, k * 2 + j)];
+            assert!((num - g).abs() < 1e-6, "w1{idx:?}: {num} vs {g}");
         }
         for idx in [(0, 0), (0, 1), (1, 0), (1, 1)] {
             let num = (fd(&|n| n.w2[idx] += h) - fd(&|n| n.w2[idx] -= h)) / (2.0 * h);
@@ -451,10 +514,10 @@ mod tests {
     #[test]
     fn balance_keeps_the_function_and_lowers_the_penalty() {
         let (mut net, data) = tiny();
-        let f0 = net.predict(data.x.view());
+        let f0 = net.predict(data.x.as_view());
         let p0 = net.penalty(1.0);
         net.balance();
-        let f1 = net.predict(data.x.view());
+        let f1 = net.predict(data.x.as_view());
         assert!(f0.iter().zip(f1.iter()).all(|(a, b)| (a - b).abs() < 1e-12));
         assert!(net.penalty(1.0) <= p0 + 1e-12);
         assert!((net.max_first_layer_norm() - 1.0).abs() < 1e-12);
@@ -487,7 +550,7 @@ mod tests {
         v["width"] = serde_json::json!(3);
         let err = Network3::from_json_str(&v.to_string(), &path).unwrap_err().to_string();
         assert!(err.contains("`w1`") && err.contains("expected 3 entries"), "{err}");
-        let two = crate::network::Network { u: Array2::zeros((2, 1)), v: Array2::zeros((1, 1)) };
+        let two = crate::network::Network { u: DMatrix::zeros(2, 1), v: DMatrix::zeros(1, 1) };
         let err = Network3::from_json_str(&two.to_json().to_string(), &path).unwrap_err().to_string();
         assert!(err.contains("two-layer"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
@@ -495,12 +558,21 @@ mod tests {
 
     #[test]
     fn constructor_and_feasibility_errors() {
-        let e = Network3::new(Array3::zeros((2, 3, 2)), Array2::zeros((2, 3)), Array1::zeros(2)).unwrap_err();
+        // two sub-networks of 3 x 2 first layers against w2 2 x 3
+        let two_blocks = [DMatrix::zeros(3, 2), DMatrix::zeros(3, 2)];
+        let e = Network3::from_first_layers(3, 2, &two_blocks, DMatrix::zeros(2, 3), DVector::zeros(2)).unwrap_err();
         assert!(e.to_string().contains("w2 is 2 x 3"), "{e}");
-        let e = Network3::new(Array3::zeros((2, 3, 0)), Array2::zeros((2, 0)), Array1::zeros(2)).unwrap_err();
+        // the same side by side (w1 3 x 4)
+        let e = Network3::new(DMatrix::zeros(3, 4), DMatrix::zeros(2, 3), DVector::zeros(2)).unwrap_err();
+        assert!(e.to_string().contains("w2 is 2 x 3"), "{e}");
+        let e = Network3::from_first_layers(3, 3, &two_blocks, DMatrix::zeros(2, 3), DVector::zeros(2)).unwrap_err();
+        assert!(e.to_string().contains("w1[0] is 3 x 2"), "{e}");
+        let e = Network3::from_first_layers(3, 0, &[DMatrix::zeros(3, 0), DMatrix::zeros(3, 0)], DMatrix::zeros(2, 0), DVector::zeros(2)).unwrap_err();
+        assert!(e.to_string().contains("m1 must be at least 1"), "{e}");
+        let e = Network3::new(DMatrix::zeros(3, 0), DMatrix::zeros(2, 0), DVector::zeros(2)).unwrap_err();
         assert!(e.to_string().contains("m1 must be at least 1"), "{e}");
         let (mut net, data) = tiny();
-        net.w1[(0, 0, 0)] = 2.0;
+        net.first_layer_mut(0)[(0, 0)] = 2.0;
         assert!(net.checked_objective(&data, 0.1).unwrap_err().to_string().contains("exceeds 1"));
     }
 }

@@ -37,8 +37,7 @@
 //! [`Error::TooLarge`] when that exceeds the [`Budget`], before allocating anything.
 
 use crate::error::{Error, Result};
-use nalgebra::DMatrix;
-use ndarray::ArrayView2;
+use nalgebra::DMatrixView;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -85,8 +84,12 @@ impl Pattern {
     }
 
     /// The pattern of `u`: `1[X u >= 0]`.
-    pub fn of_direction(x: ArrayView2<f64>, u: &[f64]) -> Self {
-        let xu: Vec<f64> = x.rows().into_iter().map(|row| row.iter().zip(u).map(|(a, b)| a * b).sum()).collect();
+    pub fn of_direction(x: DMatrixView<f64>, u: &[f64]) -> Self {
+        // x_i' u, summed over the columns in order (column by column: contiguous reads)
+        let mut xu = vec![0.0; x.nrows()];
+        for (col, &uj) in x.column_iter().zip(u) {
+            xu.iter_mut().zip(col.iter()).for_each(|(s, a)| *s += a * uj);
+        }
         Self::from_values(&xu)
     }
 
@@ -233,9 +236,9 @@ struct Reduced {
     map: Vec<Option<(usize, bool)>>,
 }
 
-fn reduce(x: ArrayView2<f64>) -> Reduced {
-    let (n, d) = x.dim();
-    let m = DMatrix::from_fn(n, d, |i, j| x[(i, j)]);
+fn reduce(x: DMatrixView<f64>) -> Reduced {
+    let (n, d) = x.shape();
+    let m = x.clone_owned();
     let smax = m.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     if n == 0 || d == 0 || smax == 0.0 {
         return Reduced { rank: 0, reps: Vec::new(), map: vec![None; n] };
@@ -473,7 +476,7 @@ fn cells(red: &Reduced) -> Result<Vec<Vec<bool>>> {
 /// Every non-zero activation pattern of `x` (see the module docs for the method, the handling
 /// of rank deficiency and degenerate data). `Err(TooLarge)` before allocating when the
 /// estimate exceeds `budget`; `Err(Degenerate)` for rows not in general position when `rank >= 3`.
-pub fn enumerate(x: ArrayView2<f64>, budget: &Budget) -> Result<Patterns> {
+pub fn enumerate(x: DMatrixView<f64>, budget: &Budget) -> Result<Patterns> {
     let n = x.nrows();
     if x.iter().any(|v| !v.is_finite()) {
         return Err(Error::InvalidArgument("data matrix has a non-finite entry".into()));
@@ -523,7 +526,7 @@ pub fn gaussian_gates(d: usize, m: usize, seed: u64) -> Vec<Vec<f64>> {
 
 /// Patterns `1[X h_k >= 0]` of `m` Gaussian gates, deduplicated in order of first appearance,
 /// the all-zero pattern dropped. Not exhaustive: thin cells are missed.
-pub fn sample_gaussian(x: ArrayView2<f64>, m: usize, seed: u64) -> Patterns {
+pub fn sample_gaussian(x: DMatrixView<f64>, m: usize, seed: u64) -> Patterns {
     let gates = gaussian_gates(x.ncols(), m, seed);
     let list = dedup(gates.iter().map(|h| Pattern::of_direction(x, h)));
     Patterns { list, exhaustive: false, rank: x.ncols().min(x.nrows()) }
@@ -532,11 +535,12 @@ pub fn sample_gaussian(x: ArrayView2<f64>, m: usize, seed: u64) -> Patterns {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array2;
+    use nalgebra::DMatrix;
 
-    fn gaussian(n: usize, d: usize, seed: u64) -> Array2<f64> {
+    /// n x d standard Gaussian draws, drawn row by row.
+    fn gaussian(n: usize, d: usize, seed: u64) -> DMatrix<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        Array2::from_shape_fn((n, d), |_| StandardNormal.sample(&mut rng))
+        DMatrix::from_row_iterator(n, d, (0..n * d).map(|_| StandardNormal.sample(&mut rng)))
     }
 
     #[test]
@@ -571,22 +575,22 @@ mod tests {
         for &(n, d) in &[(5, 2), (12, 2), (6, 3), (10, 3), (15, 3), (8, 4), (12, 4), (9, 5), (3, 4), (2, 3)] {
             let x = gaussian(n, d, 7 + n as u64 * 31 + d as u64);
             let r = n.min(d);
-            let p = enumerate(x.view(), &Budget::default()).unwrap();
+            let p = enumerate(x.as_view(), &Budget::default()).unwrap();
             let ones = p.list.iter().any(|q| q.count_ones() == n) as usize;
             assert_eq!((p.len() + ones) as f64, max_patterns(n, r), "n = {n}, d = {d}");
             assert!(p.exhaustive);
             let mut flipped = x.clone();
-            for mut row in flipped.rows_mut() {
+            for mut row in flipped.row_iter_mut() {
                 if row[0] < 0.0 {
-                    row.mapv_inplace(|v| -v);
+                    row.apply(|v| *v = -*v);
                 }
             }
-            let pf = enumerate(flipped.view(), &Budget::default()).unwrap();
+            let pf = enumerate(flipped.as_view(), &Budget::default()).unwrap();
             assert_eq!(pf.len() as f64, max_patterns(n, r) - 1.0, "flipped: n = {n}, d = {d}");
             assert!(pf.list.iter().any(|q| q.count_ones() == n));
             // every sampled pattern is in the enumeration
             let set: HashSet<_> = p.list.iter().cloned().collect();
-            for s in sample_gaussian(x.view(), 200, 3).list {
+            for s in sample_gaussian(x.as_view(), 200, 3).list {
                 assert!(set.contains(&s), "sampled pattern missing from the enumeration (n = {n}, d = {d})");
             }
         }
@@ -598,18 +602,18 @@ mod tests {
     fn rank_deficient_and_parallel_rows() {
         let z = gaussian(9, 3, 11);
         let mix = gaussian(3, 5, 12);
-        let x = z.dot(&mix);
-        let p = enumerate(x.view(), &Budget::default()).unwrap();
+        let x = crate::dense::matmul(&z, &mix);
+        let p = enumerate(x.as_view(), &Budget::default()).unwrap();
         assert_eq!(p.rank, 3);
         let ones = p.list.iter().any(|q| q.count_ones() == 9) as usize;
         assert_eq!((p.len() + ones) as f64, max_patterns(9, 3));
         // append a copy and a negated copy of row 0: same cells (no all-zero cell any more,
         // since rows x_0 and -x_0 cannot both be negative)
-        let mut x2 = Array2::zeros((11, 5));
-        x2.slice_mut(ndarray::s![..9, ..]).assign(&x);
-        x2.row_mut(9).assign(&(&x.row(0) * 2.0));
-        x2.row_mut(10).assign(&(&x.row(0) * -0.5));
-        let p2 = enumerate(x2.view(), &Budget::default()).unwrap();
+        let mut x2 = DMatrix::zeros(11, 5);
+        x2.rows_mut(0, 9).copy_from(&x);
+        x2.row_mut(9).copy_from(&(x.row(0) * 2.0));
+        x2.row_mut(10).copy_from(&(x.row(0) * -0.5));
+        let p2 = enumerate(x2.as_view(), &Budget::default()).unwrap();
         assert_eq!(p2.len(), p.len() + ones);
         assert!(p2.list.iter().all(|q| q.count_ones() < 11));
         for q in &p2.list {
@@ -621,7 +625,7 @@ mod tests {
     #[test]
     fn reference_1d_has_15_patterns() {
         let data = crate::data::synth::reference_1d();
-        let p = enumerate(data.x.view(), &Budget::default()).unwrap();
+        let p = enumerate(data.x.as_view(), &Budget::default()).unwrap();
         assert_eq!(p.len(), 15);
     }
 
@@ -630,9 +634,9 @@ mod tests {
         // three rows on a common plane through the origin in R^3, plus generic rows: the null
         // direction of two of them lies on the third's hyperplane.
         let mut x = gaussian(6, 3, 5);
-        let r = &x.row(0) + &x.row(1);
-        x.row_mut(2).assign(&r);
-        match enumerate(x.view(), &Budget::default()) {
+        let r = x.row(0) + x.row(1);
+        x.row_mut(2).copy_from(&r);
+        match enumerate(x.as_view(), &Budget::default()) {
             Err(Error::Degenerate(msg)) => assert!(msg.contains("general position"), "{msg}"),
             other => panic!("expected Degenerate, got {other:?}"),
         }
@@ -642,7 +646,7 @@ mod tests {
     fn budget_refuses_before_allocating() {
         let x = gaussian(200, 6, 1);
         let b = Budget { max_patterns: 1000, ..Budget::default() };
-        match enumerate(x.view(), &b) {
+        match enumerate(x.as_view(), &b) {
             Err(Error::TooLarge(msg)) => assert!(msg.contains("patterns") && msg.contains("MiB"), "{msg}"),
             other => panic!("expected TooLarge, got {other:?}"),
         }
@@ -651,8 +655,8 @@ mod tests {
     #[test]
     fn gaussian_sampling_is_seeded() {
         let x = gaussian(20, 3, 2);
-        let a = sample_gaussian(x.view(), 50, 9);
-        let b = sample_gaussian(x.view(), 50, 9);
+        let a = sample_gaussian(x.as_view(), 50, 9);
+        let b = sample_gaussian(x.as_view(), 50, 9);
         assert_eq!(a.list, b.list);
         assert!(!a.exhaustive && a.len() <= 50 && a.len() > 10);
     }

@@ -501,7 +501,7 @@ fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
                 r.upper_bound = Some(net.objective(data, s.beta));
                 r.upper_bound_source = Some("recovered network".into());
                 r.width = Some(net.width());
-                let yhat = net.predict(data.x.view()).column(0).to_vec();
+                let yhat: Vec<f64> = net.predict(data.x.as_view()).column(0).iter().copied().collect();
                 network = Some(net);
                 yhat
             }
@@ -510,7 +510,7 @@ fn run_crelu(data: &Dataset, s: &PipelineSettings) -> Result<Outcome> {
             let all: Option<Patterns> = if layout.exhaustive {
                 Some(Patterns { list: layout.patterns.clone(), exhaustive: true, rank: 0 })
             } else {
-                match patterns::enumerate(data.x.view(), &s.budget) {
+                match patterns::enumerate(data.x.as_view(), &s.budget) {
                     Ok(p) => Some(p),
                     Err(e) => {
                         r.notes.push(format!("no certificate: {e}"));

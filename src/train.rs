@@ -35,7 +35,8 @@
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use ndarray::{Array2, Zip};
+use crate::dense::{lane_dot, row_major};
+use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -155,16 +156,18 @@ pub fn train_from(data: &Dataset, settings: &TrainSettings, init: Network) -> Re
     Ok(TrainResult { network, objective, best_restart: 0, restart_objectives: vec![objective], loss_curve: outcome.curve, learning_rate: lr })
 }
 
-/// Largest singular value of `x`, by power iteration on `X'X` (deterministic start).
-fn spectral_norm(x: &Array2<f64>) -> f64 {
-    let d = x.ncols();
-    if d == 0 || x.nrows() == 0 {
+/// Largest singular value of `x`, by power iteration on `X'X` (deterministic start; the entries
+/// of `X v` are [`lane_dot`]s of the rows, those of `X' (X v)` sums in sample order).
+fn spectral_norm(x: &DMatrix<f64>) -> f64 {
+    let (n, d) = x.shape();
+    if d == 0 || n == 0 {
         return 0.0;
     }
-    let mut v = ndarray::Array1::from_shape_fn(d, |j| 1.0 + 0.1 * j as f64);
+    let mut v = DVector::from_fn(d, |j, _| 1.0 + 0.1 * j as f64);
     let mut s = 0.0;
     for _ in 0..100 {
-        let w = x.t().dot(&x.dot(&v));
+        let xv = DVector::from_fn(n, |i, _| lane_dot(x.row(i).iter().copied().zip(v.iter().copied())));
+        let w = DVector::from_fn(d, |j, _| x.column(j).iter().zip(xv.iter()).fold(0.0, |a, (b, c)| a + b * c));
         let nw = w.dot(&w).sqrt();
         if nw == 0.0 || !nw.is_finite() {
             return s;
@@ -257,8 +260,9 @@ pub fn train_with_progress(data: &Dataset, settings: &TrainSettings, progress: &
 fn initial_network(rng: &mut ChaCha8Rng, d: usize, c: usize, m: usize) -> Network {
     let su = (2.0 / d as f64).sqrt();
     let sv = (1.0 / m as f64).sqrt();
-    let u = Array2::from_shape_simple_fn((d, m), || su * rng.sample::<f64, _>(StandardNormal));
-    let v = Array2::from_shape_simple_fn((c, m), || sv * rng.sample::<f64, _>(StandardNormal));
+    // drawn row by row
+    let u = DMatrix::from_row_iterator(d, m, (0..d * m).map(|_| su * rng.sample::<f64, _>(StandardNormal)));
+    let v = DMatrix::from_row_iterator(c, m, (0..c * m).map(|_| sv * rng.sample::<f64, _>(StandardNormal)));
     Network { u, v }
 }
 
@@ -270,13 +274,13 @@ fn cosine(lr: f64, t: usize, total: usize) -> f64 {
 
 /// Optimiser state for one parameter matrix.
 struct Slot {
-    m: Array2<f64>,
-    v: Array2<f64>,
+    m: DMatrix<f64>,
+    v: DMatrix<f64>,
 }
 
 impl Slot {
-    fn new(shape: (usize, usize)) -> Self {
-        Slot { m: Array2::zeros(shape), v: Array2::zeros(shape) }
+    fn new((r, c): (usize, usize)) -> Self {
+        Slot { m: DMatrix::zeros(r, c), v: DMatrix::zeros(r, c) }
     }
     fn reset(&mut self) {
         self.m.fill(0.0);
@@ -284,34 +288,35 @@ impl Slot {
     }
 }
 
-fn step(opt: Optimizer, w: &mut Array2<f64>, g: &Array2<f64>, s: &mut Slot, lr: f64, t: usize) {
+fn step(opt: Optimizer, w: &mut DMatrix<f64>, g: &DMatrix<f64>, s: &mut Slot, lr: f64, t: usize) {
+    assert!(w.shape() == g.shape() && w.shape() == s.m.shape() && w.shape() == s.v.shape());
     match opt {
         Optimizer::Adam => {
             let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
             let t = t.min(100_000) as i32;
             let c1 = 1.0 - b1.powi(t);
             let c2 = 1.0 - b2.powi(t);
-            Zip::from(w).and(g).and(&mut s.m).and(&mut s.v).for_each(|w, &g, m, v| {
+            for (((w, &g), m), v) in w.iter_mut().zip(g.iter()).zip(s.m.iter_mut()).zip(s.v.iter_mut()) {
                 *m = b1 * *m + (1.0 - b1) * g;
                 *v = b2 * *v + (1.0 - b2) * g * g;
                 *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-            });
+            }
         }
         Optimizer::Momentum => {
             // s.m holds the velocity w - w_prev.
             let mu = 0.9;
-            Zip::from(w).and(g).and(&mut s.m).for_each(|w, &g, vel| {
+            for ((w, &g), vel) in w.iter_mut().zip(g.iter()).zip(s.m.iter_mut()) {
                 *vel = mu * *vel - lr * g;
                 *w += *vel;
-            });
+            }
         }
     }
 }
 
 fn run(data: &Dataset, settings: &TrainSettings, lr0: f64, init: Network, progress: &mut dyn FnMut(usize, f64)) -> RunOutcome {
     let mut net = init;
-    let mut su = Slot::new(net.u.dim());
-    let mut sv = Slot::new(net.v.dim());
+    let mut su = Slot::new(net.u.shape());
+    let mut sv = Slot::new(net.v.shape());
     let mut best_net = net.clone();
     let mut best_obj = f64::INFINITY;
     let mut curve = Vec::with_capacity(settings.iterations + 1);
@@ -355,21 +360,23 @@ fn run(data: &Dataset, settings: &TrainSettings, lr0: f64, init: Network, progre
     RunOutcome { network: best_net, objective, curve }
 }
 
+/// The weights as one vector: `U` then `V`, each row by row (the order of the weight files).
 fn flatten(net: &Network) -> Vec<f64> {
-    net.u.iter().chain(net.v.iter()).copied().collect()
+    row_major(&net.u).chain(row_major(&net.v)).map(|(_, e)| e).collect()
 }
 
+/// The inverse of [`flatten`] for a network shaped like `like`.
 fn unflatten(w: &[f64], like: &Network) -> Network {
     let nu = like.u.len();
-    let u = Array2::from_shape_vec(like.u.dim(), w[..nu].to_vec()).unwrap_or_else(|_| like.u.clone());
-    let v = Array2::from_shape_vec(like.v.dim(), w[nu..].to_vec()).unwrap_or_else(|_| like.v.clone());
+    let u = DMatrix::from_row_slice(like.u.nrows(), like.u.ncols(), &w[..nu]);
+    let v = DMatrix::from_row_slice(like.v.nrows(), like.v.ncols(), &w[nu..]);
     Network { u, v }
 }
 
 fn eval(data: &Dataset, beta: f64, w: &[f64], like: &Network) -> (f64, Vec<f64>) {
     let net = unflatten(w, like);
     let (obj, gu, gv) = net.objective_and_gradient(data, beta);
-    (obj, gu.iter().chain(gv.iter()).copied().collect())
+    (obj, row_major(&gu).chain(row_major(&gv)).map(|(_, e)| e).collect())
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -25,7 +25,8 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network3::Network3;
 use crate::train::Progress;
-use ndarray::{Array1, Array2, Array3, Dimension, Zip};
+use crate::dense::sum_of_squares;
+use nalgebra::{DMatrix, DVector};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -99,52 +100,67 @@ fn cosine(lr: f64, t: usize, total: usize) -> f64 {
     lr * (floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * frac).cos()))
 }
 
-/// Adam moments for one parameter array.
-struct Moments<D: Dimension> {
-    m: ndarray::Array<f64, D>,
-    v: ndarray::Array<f64, D>,
+/// Adam moments for one parameter matrix or vector (entries in storage order).
+struct Moments {
+    m: Vec<f64>,
+    v: Vec<f64>,
 }
 
-impl<D: Dimension> Moments<D> {
-    fn new(shape: D) -> Self {
-        Moments { m: ndarray::Array::zeros(shape.clone()), v: ndarray::Array::zeros(shape) }
+impl Moments {
+    fn new(len: usize) -> Self {
+        Moments { m: vec![0.0; len], v: vec![0.0; len] }
     }
     fn reset(&mut self) {
         self.m.fill(0.0);
         self.v.fill(0.0);
     }
-    fn step(&mut self, w: &mut ndarray::Array<f64, D>, g: &ndarray::Array<f64, D>, lr: f64, t: usize) {
+    fn step(&mut self, w: &mut [f64], g: &[f64], lr: f64, t: usize) {
+        assert!(w.len() == g.len() && w.len() == self.m.len());
         let (b1, b2, eps): (f64, f64, f64) = (0.9, 0.999, 1e-8);
         let t = t.min(100_000) as i32;
         let (c1, c2) = (1.0 - b1.powi(t), 1.0 - b2.powi(t));
-        Zip::from(w).and(g).and(&mut self.m).and(&mut self.v).for_each(|w, &g, m, v| {
+        for (((w, &g), m), v) in w.iter_mut().zip(g).zip(self.m.iter_mut()).zip(self.v.iter_mut()) {
             *m = b1 * *m + (1.0 - b1) * g;
             *v = b2 * *v + (1.0 - b2) * g * g;
             *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
-        });
+        }
     }
 }
 
+/// `||W1_k||_F`, squares summed row by row.
+fn block_norm(net: &Network3, k: usize) -> f64 {
+    sum_of_squares(&net.first_layer(k)).sqrt()
+}
+
 fn project(net: &mut Network3) {
-    for mut w in net.w1.outer_iter_mut() {
-        let r = w.iter().map(|a| a * a).sum::<f64>().sqrt();
+    for k in 0..net.width() {
+        let r = block_norm(net, k);
         if r > 1.0 {
-            w.mapv_inplace(|a| a / r);
+            net.first_layer_mut(k).apply(|a| *a /= r);
         }
     }
 }
 
 fn initial(rng: &mut ChaCha8Rng, d: usize, m1: usize, k: usize) -> Network3 {
-    let mut w1 = Array3::from_shape_simple_fn((k, d, m1), || rng.sample::<f64, _>(StandardNormal));
-    for mut w in w1.outer_iter_mut() {
-        let r = w.iter().map(|a| a * a).sum::<f64>().sqrt().max(1e-300);
-        w.mapv_inplace(|a| a / r);
+    // Draws in the order sub-network, row, column (then w2 row by row, then w3).
+    let mut w1 = DMatrix::zeros(d, k * m1);
+    for b in 0..k {
+        for i in 0..d {
+            for j in 0..m1 {
+                w1[(i, b * m1 + j)] = rng.sample::<f64, _>(StandardNormal);
+            }
+        }
     }
     let s2 = (1.0 / m1 as f64).sqrt();
     let s3 = (1.0 / k as f64).sqrt();
-    let w2 = Array2::from_shape_simple_fn((k, m1), || s2 * rng.sample::<f64, _>(StandardNormal));
-    let w3 = Array1::from_shape_simple_fn(k, || s3 * rng.sample::<f64, _>(StandardNormal));
-    Network3 { w1, w2, w3 }
+    let w2 = DMatrix::from_row_iterator(k, m1, (0..k * m1).map(|_| s2 * rng.sample::<f64, _>(StandardNormal)));
+    let w3 = DVector::from_iterator(k, (0..k).map(|_| s3 * rng.sample::<f64, _>(StandardNormal)));
+    let mut net = Network3 { w1, w2, w3 };
+    for b in 0..k {
+        let r = block_norm(&net, b).max(1e-300);
+        net.first_layer_mut(b).apply(|a| *a /= r);
+    }
+    net
 }
 
 /// Train, reporting progress every 100 iterations and at the end of each restart (the same
@@ -180,9 +196,9 @@ pub fn train_with_progress(data: &Dataset, s: &Train3Settings, progress: &mut dy
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed);
         rng.set_stream(r as u64);
         let mut net = initial(&mut rng, data.d(), s.sub_width, s.width);
-        let mut m1 = Moments::new(net.w1.raw_dim());
-        let mut m2 = Moments::new(net.w2.raw_dim());
-        let mut m3 = Moments::new(net.w3.raw_dim());
+        let mut m1 = Moments::new(net.w1.len());
+        let mut m2 = Moments::new(net.w2.len());
+        let mut m3 = Moments::new(net.w3.len());
         let mut best_net = net.clone();
         let mut best_obj = f64::INFINITY;
         let mut scale = 1.0;
@@ -205,9 +221,9 @@ pub fn train_with_progress(data: &Dataset, s: &Train3Settings, progress: &mut dy
             }
             t_opt += 1;
             let lr = cosine(lr0, it, s.iterations) * scale;
-            m1.step(&mut net.w1, &g1, lr, t_opt);
-            m2.step(&mut net.w2, &g2, lr, t_opt);
-            m3.step(&mut net.w3, &g3, lr, t_opt);
+            m1.step(net.w1.as_mut_slice(), g1.as_slice(), lr, t_opt);
+            m2.step(net.w2.as_mut_slice(), g2.as_slice(), lr, t_opt);
+            m3.step(net.w3.as_mut_slice(), g3.as_slice(), lr, t_opt);
             project(&mut net);
             if it % 100 == 0 {
                 progress(Progress { restart: r, iteration: it, done: r.saturating_mul(s.iterations).saturating_add(it), total, best: before.min(best_obj) });

@@ -11,7 +11,7 @@ use convex_relu::formulation::{self, crelu, CompileSettings, Compiled, Formulati
 use convex_relu::network::Network;
 use convex_relu::patterns::{self, Budget};
 use convex_relu::Error;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -33,13 +33,14 @@ fn optimum(c: &Compiled, x: &[f64], data: &Dataset) -> f64 {
 /// Gaussian X (n x d), targets from a random 2-neuron ReLU teacher plus noise.
 fn random_data(n: usize, d: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x = Array2::from_shape_fn((n, d), |_| StandardNormal.sample(&mut rng));
+    // drawn row by row
+    let x = DMatrix::from_row_iterator(n, d, (0..n * d).map(|_| StandardNormal.sample(&mut rng)));
     let teacher = Network {
-        u: Array2::from_shape_fn((d, 2), |_| StandardNormal.sample(&mut rng)),
-        v: Array2::from_shape_vec((1, 2), vec![1.0, -1.0]).unwrap(),
+        u: DMatrix::from_row_iterator(d, 2, (0..d * 2).map(|_| StandardNormal.sample(&mut rng))),
+        v: DMatrix::from_row_slice(1, 2, &[1.0, -1.0]),
     };
-    let mut y = teacher.predict(x.view());
-    y.mapv_inplace(|t| t + 0.3 * rng.sample::<f64, _>(StandardNormal));
+    let mut y = teacher.predict(x.as_view());
+    y.apply(|t| *t += 0.3 * rng.sample::<f64, _>(StandardNormal)); // one column: row order
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("test teacher n={n} d={d} seed={seed}"))
 }
 
@@ -63,7 +64,7 @@ fn reference_1d_exact_optimum_and_recovery() {
     assert!((l - p).abs() <= 1e-6 * p, "recovered network objective {l} (width {})", net.width());
     assert!(net.width() <= 9, "merging should leave a narrow network, width {}", net.width());
     // fitted values odd-symmetric (SPEC: kinks at +-3/7, odd fit)
-    let f = net.predict(data.x.view());
+    let f = net.predict(data.x.as_view());
     for i in 0..4 {
         assert!((f[(i, 0)] + f[(7 - i, 0)]).abs() < 1e-4, "fit not odd-symmetric at {i}: {f:?}");
     }
@@ -75,14 +76,14 @@ fn reference_1d_certificate_is_tight() {
     let c = crelu::exact(&data, 0.1, &Budget::default()).unwrap();
     let x = solve(&c, BackendKind::Clarabel, &tight());
     let net = c.layout.recover_network(&x).unwrap();
-    let pats = patterns::enumerate(data.x.view(), &Budget::default()).unwrap();
+    let pats = patterns::enumerate(data.x.as_view(), &Budget::default()).unwrap();
     let cert = certify::dual_bound_network(&data, 0.1, &net, &pats, BackendKind::Clarabel, &tight()).unwrap();
     assert!(cert.certified);
     let p = 0.71707776;
     assert!(cert.lower_bound <= p + 1e-8, "lower bound {} above p* {p}", cert.lower_bound);
     assert!(cert.lower_bound >= p - 1e-5 * p, "lower bound {} not tight (p* {p}): {cert:?}", cert.lower_bound);
     // the zero network is a poor candidate: still a valid bound
-    let zero = Network { u: Array2::zeros((2, 1)), v: Array2::zeros((1, 1)) };
+    let zero = Network { u: DMatrix::zeros(2, 1), v: DMatrix::zeros(1, 1) };
     let cz = certify::dual_bound_network(&data, 0.1, &zero, &pats, BackendKind::Clarabel, &tight()).unwrap();
     assert!(cz.lower_bound <= p && cz.lower_bound > 0.0, "{cz:?}");
 }
@@ -114,14 +115,14 @@ fn random_instances_bound_ordering_and_certificates() {
             let ns = sa.layout.recover_network(&xs).unwrap();
             assert!((ns.objective(&data, beta) - v).abs() <= 1e-6 * (1.0 + v));
             // certificate from the sampled network: a valid lower bound
-            let pats = patterns::enumerate(data.x.view(), &Budget::default()).unwrap();
+            let pats = patterns::enumerate(data.x.as_view(), &Budget::default()).unwrap();
             if m == 2 {
                 let cert = certify::dual_bound_network(&data, beta, &ns, &pats, BackendKind::Clarabel, &tight()).unwrap();
                 assert!(cert.certified && cert.lower_bound <= p + tol, "n={n} d={d}: cert {} vs p {p}", cert.lower_bound);
             }
         }
         // certificate from the exact network: valid and tight
-        let pats = patterns::enumerate(data.x.view(), &Budget::default()).unwrap();
+        let pats = patterns::enumerate(data.x.as_view(), &Budget::default()).unwrap();
         let cert = certify::dual_bound_network(&data, beta, &net, &pats, BackendKind::Clarabel, &tight()).unwrap();
         assert!(cert.lower_bound <= p + tol, "n={n} d={d}: lower bound {} > p {p}", cert.lower_bound);
         assert!(cert.lower_bound >= p - 1e-4 * (1.0 + p), "n={n} d={d}: lower bound {} not tight vs {p}", cert.lower_bound);
@@ -142,7 +143,7 @@ fn gradient_descent_never_beats_exact() {
         let xe = solve(&ex, BackendKind::Clarabel, &tight());
         let p = optimum(&ex, &xe, &data);
         let x = &data.x;
-        let y: Vec<f64> = data.y.column(0).to_vec();
+        let y: Vec<f64> = data.y.column(0).iter().copied().collect();
         let mut rng = ChaCha8Rng::seed_from_u64(seed + 100);
         let m = 6;
         let mut best = f64::INFINITY;
@@ -207,7 +208,7 @@ fn invalid_inputs_are_rejected() {
     let ga = crelu::gated(&data, 0.1, &Budget::default()).unwrap();
     let x = vec![0.0; ga.problem.num_vars()];
     assert!(matches!(ga.layout.recover_network(&x), Err(Error::InvalidArgument(_))));
-    data.y = Array2::zeros((6, 2));
+    data.y = DMatrix::zeros(6, 2);
     match formulation::compile(Formulation::Exact, &data, &CompileSettings::default()) {
         Err(Error::InvalidArgument(m)) => assert!(m.contains("c = 2"), "{m}"),
         other => panic!("expected InvalidArgument, got {:?}", other.map(|_| ())),
@@ -217,7 +218,7 @@ fn invalid_inputs_are_rejected() {
 #[test]
 fn sampled_certificate_is_not_certified_without_all_patterns() {
     let data = random_data(8, 2, 9);
-    let pats = patterns::sample_gaussian(data.x.view(), 3, 1);
+    let pats = patterns::sample_gaussian(data.x.as_view(), 3, 1);
     let yhat = vec![0.0; 8];
     let c = certify::dual_bound(&data, 0.1, &yhat, &pats, BackendKind::Clarabel, &tight()).unwrap();
     assert!(!c.certified);

@@ -52,7 +52,7 @@ fn signed_binary_tasks_and_first_row_values() {
     assert_eq!(sonar.y.iter().filter(|v| **v == -1.0).count(), 111);
     // iris first row: 5.1,3.5,1.4,0.2,setosa
     let iris = Dataset::load("iris").unwrap();
-    assert_eq!(iris.x.row(0).to_vec(), vec![5.1, 3.5, 1.4, 0.2]);
+    assert_eq!(iris.x.row(0).iter().copied().collect::<Vec<f64>>(), vec![5.1, 3.5, 1.4, 0.2]);
     assert_eq!(iris.feature_names[0], "sepal_length_cm");
     // a feature as numeric target by name: petal width of row 0
     let opts = CsvOptions { target: TargetColumn::Name("petal_width_cm".into()), encoding: TargetEncoding::Auto, ..Default::default() };

@@ -78,7 +78,7 @@ fn the_lift_of_a_network_is_feasible_with_the_same_objective() {
         let net = Network { u: gaussian(&mut rng, d, m), v: gaussian(&mut rng, c, m) };
         let prob = DnnProblem::new(&data, 0.3).unwrap();
         // S = sum_j z_j z_j' with z_j = (s(X u_j), u_j, v_j).
-        let h = net.hidden(data.x.view());
+        let h = net.hidden(data.x.as_view());
         let q = n + d + c;
         let mut s = DMatrix::zeros(q, q);
         for j in 0..m {

@@ -11,7 +11,6 @@ use convex_relu::dnn::reduce::RowReduction;
 use convex_relu::dnn::{self, DnnMethod, DnnProblem, DnnSettings};
 use convex_relu::formulation::Formulation;
 use convex_relu::pipeline::{self, PipelineSettings};
-use ndarray::Array2;
 use dnn_common::{assert_below_networks, clarabel_reference as clarabel, random_data};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -95,9 +94,7 @@ fn ipm_on_data_with_equal_and_zero_rows_matches_clarabel_on_the_merged_data() {
         let red = RowReduction::of(&prob);
         assert!(!red.is_trivial());
         let (reduced, constant) = red.reduced_problem(&prob);
-        let xr = Array2::from_shape_fn((reduced.t.n(), reduced.t.d()), |(i, j)| reduced.t.x()[(i, j)]);
-        let yr = Array2::from_shape_fn((reduced.t.n(), reduced.t.c()), |(i, j)| reduced.y[(i, j)]);
-        let merged = Dataset::from_arrays(xr, yr, TargetKind::Numeric, "merged");
+        let merged = Dataset::from_arrays(reduced.t.x().clone(), reduced.y.clone(), TargetKind::Numeric, "merged");
         let (status, p_merged, _) = clarabel(&merged, beta);
         assert_eq!(status, Status::Solved);
         let reference = p_merged + constant;

@@ -7,7 +7,7 @@ use convex_relu::conic::{csc, Cone, ConicProblem};
 use convex_relu::export::{self, cbf, sdpa, ProblemMeta};
 use convex_relu::patterns::{self, Budget};
 use convex_relu::Error;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use std::path::Path;
 use std::time::Instant;
 
@@ -121,12 +121,12 @@ fn exact_enumeration_refusal_is_fast_for_many_rows() {
     // 80000 rows in general position in the plane: 160000 cells, over a budget of 1000 patterns.
     // The refusal used to take ~20 s (quadratic merge of parallel rows before the budget check).
     let n = 80_000;
-    let x = Array2::from_shape_fn((n, 2), |(i, j)| {
+    let x = DMatrix::from_fn(n, 2, |i, j| {
         let t = i as f64 * 0.7548776662466927;
         if j == 0 { t.cos() } else { t.sin() * (1.0 + 0.1 * (i as f64).sqrt()) }
     });
     let t0 = Instant::now();
-    let e = patterns::enumerate(x.view(), &Budget { max_patterns: 1000, ..Budget::default() }).unwrap_err();
+    let e = patterns::enumerate(x.as_view(), &Budget { max_patterns: 1000, ..Budget::default() }).unwrap_err();
     assert!(matches!(e, Error::TooLarge(_)), "{e}");
     assert!(t0.elapsed().as_secs_f64() < 8.0, "refusal took {:?}", t0.elapsed());
 }

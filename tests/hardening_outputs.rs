@@ -65,9 +65,9 @@ fn data_beyond_the_arithmetic_scale_is_refused_not_certified() {
 #[test]
 fn standardize_keeps_columns_above_1e154() {
     use convex_relu::data::{transform, Dataset, TargetKind};
-    use ndarray::Array2;
-    let x = Array2::from_shape_vec((3, 1), vec![1e200, 2e200, 3e200]).unwrap();
-    let mut d = Dataset::from_arrays(x, Array2::zeros((3, 1)), TargetKind::Numeric, "t");
+    use nalgebra::DMatrix;
+    let x = DMatrix::from_row_slice(3, 1, &[1e200, 2e200, 3e200]);
+    let mut d = Dataset::from_arrays(x, DMatrix::zeros(3, 1), TargetKind::Numeric, "t");
     transform::standardize(&mut d).unwrap();
     let want = [-(1.5f64).sqrt(), 0.0, 1.5f64.sqrt()];
     for (got, w) in d.x.iter().zip(want) {

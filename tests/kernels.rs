@@ -3,7 +3,7 @@
 
 use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::kernels::{fit, Kernel, KrrSettings};
-use ndarray::{array, Array1, Array2};
+use nalgebra::{dvector, DMatrix, DVector};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -19,10 +19,11 @@ fn arc_cosine_kernels_match_a_random_wide_network() {
     let d = 3;
     let m = 200_000;
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let w = Array2::from_shape_fn((m, d), |_| StandardNormal.sample(&mut rng));
-    let v = Array1::from_shape_fn(m, |_| -> f64 { StandardNormal.sample(&mut rng) });
-    let points = [array![1.0, 0.0, 0.0], array![0.6, 0.8, 0.0], array![-1.0, 0.5, 2.0], array![0.3, -0.2, 0.1], array![-0.9, 0.1, -0.2]];
-    let pre: Vec<Array1<f64>> = points.iter().map(|p| w.dot(p)).collect();
+    // drawn row by row
+    let w = DMatrix::from_row_iterator(m, d, (0..m * d).map(|_| StandardNormal.sample(&mut rng)));
+    let v = DVector::from_iterator(m, (0..m).map(|_| -> f64 { StandardNormal.sample(&mut rng) }));
+    let points = [dvector![1.0, 0.0, 0.0], dvector![0.6, 0.8, 0.0], dvector![-1.0, 0.5, 2.0], dvector![0.3, -0.2, 0.1], dvector![-0.9, 0.1, -0.2]];
+    let pre: Vec<DVector<f64>> = points.iter().map(|p| &w * p).collect();
     for a in 0..points.len() {
         for b in a..points.len() {
             let (pa, pb) = (&pre[a], &pre[b]);
@@ -37,7 +38,7 @@ fn arc_cosine_kernels_match_a_random_wide_network() {
             nngp /= m as f64;
             let ntk = nngp + ntk2 / m as f64 * points[a].dot(&points[b]);
             let scale = points[a].dot(&points[a]).sqrt() * points[b].dot(&points[b]).sqrt();
-            let (kn, kt) = (Kernel::Nngp.eval(points[a].view(), points[b].view()), Kernel::Ntk.eval(points[a].view(), points[b].view()));
+            let (kn, kt) = (Kernel::Nngp.eval(points[a].as_view(), points[b].as_view()), Kernel::Ntk.eval(points[a].as_view(), points[b].as_view()));
             assert!((kn - nngp).abs() <= 0.02 * scale, "NNGP ({a},{b}): closed form {kn} vs Monte Carlo {nngp}");
             assert!((kt - ntk).abs() <= 0.02 * scale, "NTK ({a},{b}): closed form {kt} vs Monte Carlo {ntk}");
         }
@@ -47,8 +48,8 @@ fn arc_cosine_kernels_match_a_random_wide_network() {
 fn blobs(n: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let centres = [[2.0, 0.0], [-1.0, 1.7], [-1.0, -1.7]];
-    let mut x = Array2::zeros((n, 3));
-    let mut y = Array2::zeros((n, 3));
+    let mut x = DMatrix::zeros(n, 3);
+    let mut y = DMatrix::zeros(n, 3);
     for i in 0..n {
         let k = i % 3;
         for t in 0..2 {
@@ -71,13 +72,13 @@ fn kernel_ridge_solves_its_system_and_classifies_blobs() {
     for kernel in [Kernel::Nngp, Kernel::Ntk] {
         let s = KrrSettings::default();
         let model = fit(kernel, &train, &s).unwrap();
-        let k = kernel.matrix(train.x.view(), train.x.view());
-        let resid = k.dot(&model.alpha) + &model.alpha * model.lambda - &train.y;
+        let k = kernel.matrix(train.x.as_view(), train.x.as_view());
+        let resid = &k * &model.alpha + &model.alpha * model.lambda - &train.y;
         assert!(resid.iter().all(|e| e.abs() < 1e-6), "{}: residual", kernel.name());
         assert_eq!(model.validation_accuracy.len(), s.grid.len());
         let acc = model.accuracy(&test).unwrap();
         assert!(acc >= 0.9, "{}: test accuracy {acc}", kernel.name());
     }
-    let numeric = Dataset::from_arrays(train.x.clone(), train.y.column(0).to_owned().insert_axis(ndarray::Axis(1)), TargetKind::Numeric, "n");
+    let numeric = Dataset::from_arrays(train.x.clone(), train.y.columns(0, 1).into_owned(), TargetKind::Numeric, "n");
     assert!(fit(Kernel::Nngp, &numeric, &KrrSettings::default()).is_err());
 }

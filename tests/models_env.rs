@@ -11,7 +11,7 @@ fn env_override_of_the_models_dir() {
     std::env::set_var(data::MODELS_ENV, &dir);
     let d = Dataset::load("tiny").unwrap();
     assert_eq!(d.n(), 2);
-    assert_eq!(d.y.column(0).to_vec(), vec![0.5, 1.5]);
+    assert_eq!(d.y.column(0).iter().copied().collect::<Vec<f64>>(), vec![0.5, 1.5]);
     let e = Dataset::load("iris").unwrap_err().to_string();
     assert!(e.contains("available names: tiny"), "{e}");
     std::env::remove_var(data::MODELS_ENV);

@@ -3,10 +3,10 @@
 
 use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::network::Network;
-use ndarray::{array, Array2};
+use nalgebra::{dmatrix, DMatrix};
 use proptest::prelude::*;
 
-fn data(x: Array2<f64>, y: Array2<f64>, kind: TargetKind) -> Dataset {
+fn data(x: DMatrix<f64>, y: DMatrix<f64>, kind: TargetKind) -> Dataset {
     Dataset::from_arrays(x, y, kind, "hand")
 }
 
@@ -19,9 +19,9 @@ fn objective_matches_hand_computation() {
     // loss = 1/2 (1 + 0 + 9) = 5
     // penalty = beta/2 (||U||^2 + ||V||^2) = 0.25 * ((1 + 0 + 1 + 1) + (4 + 1)) = 0.25 * 8 = 2
     // L = 7
-    let net = Network { u: array![[1.0, -1.0], [0.0, 1.0]], v: array![[2.0, 1.0]] };
-    let d = data(array![[1.0, 0.0], [0.0, 1.0], [-1.0, 2.0]], array![[1.0], [1.0], [0.0]], TargetKind::Numeric);
-    assert_eq!(net.predict(d.x.view()), array![[2.0], [1.0], [3.0]]);
+    let net = Network { u: dmatrix![1.0, -1.0; 0.0, 1.0], v: dmatrix![2.0, 1.0] };
+    let d = data(dmatrix![1.0, 0.0; 0.0, 1.0; -1.0, 2.0], dmatrix![1.0; 1.0; 0.0], TargetKind::Numeric);
+    assert_eq!(net.predict(d.x.as_view()), dmatrix![2.0; 1.0; 3.0]);
     assert_eq!(net.loss(&d), 5.0);
     assert_eq!(net.penalty(0.5), 2.0);
     assert_eq!(net.objective(&d, 0.5), 7.0);
@@ -31,8 +31,8 @@ fn objective_matches_hand_computation() {
     // G = [[2,0],[0,0],[0,3]]; X'G = [[1*2, -1*3], [0, 2*3]] = [[2,-3],[0,6]]
     // dU = X'G + beta U = [[2.5, -3.5], [0, 6.5]]
     let (gu, gv) = net.gradient(&d, 0.5);
-    assert_eq!(gv, array![[2.0, 9.5]]);
-    assert_eq!(gu, array![[2.5, -3.5], [0.0, 6.5]]);
+    assert_eq!(gv, dmatrix![2.0, 9.5]);
+    assert_eq!(gu, dmatrix![2.5, -3.5; 0.0, 6.5]);
 }
 
 #[test]
@@ -40,8 +40,8 @@ fn vector_output_objective_by_hand() {
     // one neuron u = (1), v = (1, -2)'; x = (2), (-1); Y = [[1, 0], [0, 1]]; beta = 1
     // x = 2: s = 2, f = (2, -4), r = (1, -4) -> 17;  x = -1: s = 0, f = 0, r = (0, -1) -> 1
     // loss = 1/2 (17 + 1) = 9; penalty = 1/2 (1 + 1 + 4) = 3; L = 12
-    let net = Network { u: array![[1.0]], v: array![[1.0], [-2.0]] };
-    let d = data(array![[2.0], [-1.0]], array![[1.0, 0.0], [0.0, 1.0]], TargetKind::Onehot);
+    let net = Network { u: dmatrix![1.0], v: dmatrix![1.0; -2.0] };
+    let d = data(dmatrix![2.0; -1.0], dmatrix![1.0, 0.0; 0.0, 1.0], TargetKind::Onehot);
     assert_eq!(net.objective(&d, 1.0), 12.0);
     // accuracy by argmax: row 0 predicts (2, -4) -> class 0 = target 0; row 1 predicts (0, 0) ->
     // first maximum, class 0, target 1 -> wrong: 1/2
@@ -50,11 +50,11 @@ fn vector_output_objective_by_hand() {
 
 #[test]
 fn accuracy_signed_and_numeric() {
-    let net = Network { u: array![[1.0, -1.0]], v: array![[1.0, -1.0]] };
+    let net = Network { u: dmatrix![1.0, -1.0], v: dmatrix![1.0, -1.0] };
     // f(x) = s(x) - s(-x) = x: signs of x are the predicted classes (f >= 0 -> +1)
-    let d = data(array![[2.0], [-1.0], [0.5], [-3.0]], array![[1.0], [-1.0], [-1.0], [-1.0]], TargetKind::Signed);
+    let d = data(dmatrix![2.0; -1.0; 0.5; -3.0], dmatrix![1.0; -1.0; -1.0; -1.0], TargetKind::Signed);
     assert_eq!(net.accuracy(&d), Some(0.75));
-    let d = data(array![[2.0]], array![[1.0]], TargetKind::Numeric);
+    let d = data(dmatrix![2.0], dmatrix![1.0], TargetKind::Numeric);
     assert_eq!(net.accuracy(&d), None);
 }
 
@@ -63,29 +63,33 @@ fn balance_keeps_the_function_and_lowers_the_penalty() {
     // neuron 1: u = (4, 0), v = 1 -> t = sqrt(||v|| / ||u||) = 1/2 -> u = (2, 0), v = 2;
     // neuron 2: u = 0 (dead), v = 3 -> zeroed.
     // penalty (beta = 1): before 1/2 (16 + 1 + 9) = 13, after 1/2 (4 + 4) = 4 = ||u_1|| ||v_1||.
-    let mut net = Network { u: array![[4.0, 0.0], [0.0, 0.0]], v: array![[1.0, 3.0]] };
-    let x = array![[1.0, 2.0], [-1.0, 0.5]];
-    let f = net.predict(x.view());
+    let mut net = Network { u: dmatrix![4.0, 0.0; 0.0, 0.0], v: dmatrix![1.0, 3.0] };
+    let x = dmatrix![1.0, 2.0; -1.0, 0.5];
+    let f = net.predict(x.as_view());
     assert_eq!(net.penalty(1.0), 13.0);
     net.balance();
-    assert_eq!(net.predict(x.view()), f);
-    assert_eq!(net.u, array![[2.0, 0.0], [0.0, 0.0]]);
-    assert_eq!(net.v, array![[2.0, 0.0]]);
+    assert_eq!(net.predict(x.as_view()), f);
+    assert_eq!(net.u, dmatrix![2.0, 0.0; 0.0, 0.0]);
+    assert_eq!(net.v, dmatrix![2.0, 0.0]);
     assert_eq!(net.penalty(1.0), 4.0);
 }
 
-fn objective_fd(net: &Network, d: &Dataset, beta: f64) -> (Array2<f64>, Array2<f64>) {
+fn indices((r, c): (usize, usize)) -> impl Iterator<Item = (usize, usize)> {
+    (0..r).flat_map(move |i| (0..c).map(move |j| (i, j)))
+}
+
+fn objective_fd(net: &Network, d: &Dataset, beta: f64) -> (DMatrix<f64>, DMatrix<f64>) {
     let h = 1e-6;
-    let mut gu = Array2::zeros(net.u.dim());
-    let mut gv = Array2::zeros(net.v.dim());
-    for idx in ndarray::indices(net.u.dim()) {
+    let mut gu = DMatrix::zeros(net.u.nrows(), net.u.ncols());
+    let mut gv = DMatrix::zeros(net.v.nrows(), net.v.ncols());
+    for idx in indices(net.u.shape()) {
         let mut p = net.clone();
         p.u[idx] += h;
         let mut m = net.clone();
         m.u[idx] -= h;
         gu[idx] = (p.objective(d, beta) - m.objective(d, beta)) / (2.0 * h);
     }
-    for idx in ndarray::indices(net.v.dim()) {
+    for idx in indices(net.v.shape()) {
         let mut p = net.clone();
         p.v[idx] += h;
         let mut m = net.clone();
@@ -105,10 +109,10 @@ fn case() -> impl Strategy<Value = (Network, Dataset, f64)> {
             0.0..1.0f64,
         )
             .prop_map(move |(xs, ys, us, vs, beta)| {
-                let x = Array2::from_shape_vec((n, d), xs).unwrap();
-                let y = Array2::from_shape_vec((n, c), ys).unwrap();
-                let u = Array2::from_shape_vec((d, m), us).unwrap();
-                let v = Array2::from_shape_vec((c, m), vs).unwrap();
+                let x = DMatrix::from_row_slice(n, d, &xs);
+                let y = DMatrix::from_row_slice(n, c, &ys);
+                let u = DMatrix::from_row_slice(d, m, &us);
+                let v = DMatrix::from_row_slice(c, m, &vs);
                 (Network { u, v }, Dataset::from_arrays(x, y, TargetKind::Numeric, "prop"), beta)
             })
     })
@@ -119,7 +123,7 @@ proptest! {
     #[test]
     fn gradient_matches_central_differences((net, d, beta) in case()) {
         // stay away from the kinks: every pre-activation at least 1e-3 from zero
-        let z = d.x.dot(&net.u);
+        let z = &d.x * &net.u;
         prop_assume!(z.iter().all(|t| t.abs() > 1e-3));
         let (gu, gv) = net.gradient(&d, beta);
         let (fu, fv) = objective_fd(&net, &d, beta);

@@ -7,15 +7,16 @@ use convex_relu::data::{synth, Dataset, TargetKind};
 use convex_relu::formulation::{sdp, Formulation};
 use convex_relu::pipeline::{self, PipelineSettings, REFERENCE_1D_OPTIMUM};
 use convex_relu::certify::sdp as sdp_bound;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 fn random_data(n: usize, d: usize, c: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x = Array2::from_shape_fn((n, d), |_| StandardNormal.sample(&mut rng));
-    let y = Array2::from_shape_fn((n, c), |_| StandardNormal.sample(&mut rng));
+    // drawn row by row
+    let x = DMatrix::from_row_iterator(n, d, (0..n * d).map(|_| StandardNormal.sample(&mut rng)));
+    let y = DMatrix::from_row_iterator(n, c, (0..n * c).map(|_| StandardNormal.sample(&mut rng)));
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("gaussian n = {n}, d = {d}, c = {c}, seed {seed}"))
 }
 

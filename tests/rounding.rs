@@ -6,14 +6,14 @@ use convex_relu::error::Error;
 use convex_relu::lift::{lift, lifted_objective, LiftBlocks};
 use convex_relu::network::Network;
 use convex_relu::rounding::{self, group_lasso, refit, round, GaussianRounding, RefitSettings, Rounding, RoundingSettings, TosRounding};
-use nalgebra::DMatrix;
-use ndarray::{Array1, Array2};
+use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-fn gaussian(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Array2<f64> {
-    Array2::from_shape_fn((rows, cols), |_| StandardNormal.sample(rng))
+/// rows x cols standard Gaussian draws, drawn row by row.
+fn gaussian(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
+    DMatrix::from_row_iterator(rows, cols, (0..rows * cols).map(|_| StandardNormal.sample(rng)))
 }
 
 /// Random data: X Gaussian, Y = output of a random teacher network of width 3 plus noise.
@@ -21,12 +21,12 @@ fn random_data(n: usize, d: usize, c: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let x = gaussian(n, d, &mut rng);
     let teacher = Network { u: gaussian(d, 3, &mut rng), v: gaussian(c, 3, &mut rng) };
-    let y = teacher.predict(x.view()) + gaussian(n, c, &mut rng) * 0.3;
+    let y = teacher.predict(x.as_view()) + gaussian(n, c, &mut rng) * 0.3;
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("test seed {seed}"))
 }
 
-fn relu_col(x: &Array2<f64>, u: &Array1<f64>) -> Array1<f64> {
-    x.dot(u).mapv(|t| t.max(0.0))
+fn relu_col(x: &DMatrix<f64>, u: &DVector<f64>) -> DVector<f64> {
+    (x * u).map(|t| t.max(0.0))
 }
 
 /// Gaussian rounding of a near-optimal network's lift on the SPEC section 6 set: never below p*
@@ -39,12 +39,12 @@ fn gaussian_rounding_of_a_near_optimal_lift_on_the_reference_set() {
     let data = convex_relu::data::synth::reference_1d();
     let p_star = 0.71707776;
     let k = 360;
-    let dirs = Array2::from_shape_fn((2, k), |(i, j)| {
+    let dirs = DMatrix::from_fn(2, k, |i, j| {
         let th = 2.0 * std::f64::consts::PI * j as f64 / k as f64;
         if i == 0 { th.cos() } else { th.sin() }
     });
-    let near = refit(&data, dirs.view(), 0.1, &RefitSettings::default()).unwrap();
-    let lambda = lift(&near.network, data.x.view());
+    let near = refit(&data, dirs.as_view(), 0.1, &RefitSettings::default()).unwrap();
+    let lambda = lift(&near.network, data.x.as_view());
     let r = round(&lambda, &data, 0.1, &RoundingSettings::default()).unwrap();
     assert!(r.objective >= p_star - 1e-7);
     assert!(r.objective <= 1.02 * p_star, "{}", r.objective);
@@ -59,8 +59,8 @@ fn gaussian_rounding_of_a_near_optimal_lift_on_the_reference_set() {
 
 /// Closed form of the one-group lasso min 1/2||h w' - Y||^2 + beta ||w||:
 /// w = (1 - beta / ||Y'h||)_+ Y'h / ||h||^2, and its value.
-fn one_group(h: &Array1<f64>, y: &Array2<f64>, beta: f64) -> (Array1<f64>, f64) {
-    let yth = y.t().dot(h);
+fn one_group(h: &DVector<f64>, y: &DMatrix<f64>, beta: f64) -> (DVector<f64>, f64) {
+    let yth = y.tr_mul(h);
     let nrm = yth.dot(&yth).sqrt();
     let scale = (1.0 - beta / nrm).max(0.0) / h.dot(h);
     let w = yth * scale;
@@ -84,10 +84,10 @@ fn tight() -> RefitSettings {
 fn one_group_lasso_matches_the_closed_form() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     for (c, beta) in [(1, 0.5), (3, 0.5), (3, 1e3)] {
-        let h = gaussian(10, 1, &mut rng).mapv(|t: f64| t.max(0.0) + 0.1);
+        let h = gaussian(10, 1, &mut rng).map(|t: f64| t.max(0.0) + 0.1);
         let y = gaussian(10, c, &mut rng);
-        let sol = group_lasso(h.view(), y.view(), beta, &tight()).unwrap();
-        let (w, val) = one_group(&h.column(0).to_owned(), &y, beta);
+        let sol = group_lasso(h.as_view(), y.as_view(), beta, &tight()).unwrap();
+        let (w, val) = one_group(&h.column(0).into_owned(), &y, beta);
         for l in 0..c {
             assert!((sol.w[(0, l)] - w[l]).abs() < 1e-6, "c {c} beta {beta}: {} vs {}", sol.w[(0, l)], w[l]);
         }
@@ -96,18 +96,17 @@ fn one_group_lasso_matches_the_closed_form() {
 }
 
 /// Proximal gradient (ISTA with block soft-thresholding), run to a fixed point.
-fn prox_grad(h: &Array2<f64>, y: &Array2<f64>, beta: f64) -> Array2<f64> {
-    let hm = DMatrix::from_fn(h.nrows(), h.ncols(), |i, j| h[(i, j)]);
-    let lip = hm.singular_values().max().powi(2);
+fn prox_grad(h: &DMatrix<f64>, y: &DMatrix<f64>, beta: f64) -> DMatrix<f64> {
+    let lip = h.singular_values().max().powi(2);
     let eta = 1.0 / lip;
-    let mut w = Array2::<f64>::zeros((h.ncols(), y.ncols()));
+    let mut w = DMatrix::<f64>::zeros(h.ncols(), y.ncols());
     for _ in 0..200_000 {
-        let grad = h.t().dot(&(h.dot(&w) - y));
+        let grad = h.tr_mul(&(h * &w - y));
         let mut next = &w - &(grad * eta);
-        for mut row in next.rows_mut() {
-            let nrm = row.dot(&row).sqrt();
+        for mut row in next.row_iter_mut() {
+            let nrm = row.norm();
             let s = if nrm > 0.0 { (1.0 - eta * beta / nrm).max(0.0) } else { 0.0 };
-            row.mapv_inplace(|e| e * s);
+            row.apply(|e| *e *= s);
         }
         let change = (&next - &w).iter().map(|e| e.abs()).fold(0.0, f64::max);
         w = next;
@@ -121,24 +120,24 @@ fn prox_grad(h: &Array2<f64>, y: &Array2<f64>, beta: f64) -> Array2<f64> {
 #[test]
 fn multi_group_lasso_matches_proximal_gradient() {
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let h = gaussian(12, 5, &mut rng).mapv(|t: f64| t.max(0.0));
+    let h = gaussian(12, 5, &mut rng).map(|t: f64| t.max(0.0));
     let y = gaussian(12, 2, &mut rng);
     for beta in [0.3, 1.5] {
         let reference = prox_grad(&h, &y, beta);
         // Default settings (Clarabel's own tolerance): the Newton polish makes W exact.
-        let sol = group_lasso(h.view(), y.view(), beta, &RefitSettings::default()).unwrap();
+        let sol = group_lasso(h.as_view(), y.as_view(), beta, &RefitSettings::default()).unwrap();
         assert!(sol.polished);
         let err = (&sol.w - &reference).iter().map(|e| e.abs()).fold(0.0, f64::max);
         eprintln!("beta {beta}: max |W - W_ref| = {err:e} (polished)");
         assert!(err < 1e-9, "beta {beta}: max |W - W_ref| = {err:e}\n{}\n{reference}", sol.w);
         // Without the polish, the interior-point W at tolerance 1e-10 is within 1e-5.
-        let raw = group_lasso(h.view(), y.view(), beta, &RefitSettings { polish: false, ..tight() }).unwrap();
+        let raw = group_lasso(h.as_view(), y.as_view(), beta, &RefitSettings { polish: false, ..tight() }).unwrap();
         let err = (&raw.w - &reference).iter().map(|e| e.abs()).fold(0.0, f64::max);
         eprintln!("beta {beta}: max |W - W_ref| = {err:e} (interior point only)");
         assert!(err < 1e-5);
         // At least one group is zero at beta = 1.5 (a genuinely sparse case).
         if beta == 1.5 {
-            assert!(reference.rows().into_iter().any(|r| r.dot(&r) == 0.0), "{reference}");
+            assert!(reference.row_iter().any(|r| r.norm_squared() == 0.0), "{reference}");
         }
     }
 }
@@ -149,7 +148,7 @@ fn refit_network_objective_equals_the_group_lasso_value() {
     let mut rng = ChaCha8Rng::seed_from_u64(4);
     let dirs = gaussian(3, 8, &mut rng);
     let beta = 0.2;
-    let r = refit(&data, dirs.view(), beta, &tight()).unwrap();
+    let r = refit(&data, dirs.as_view(), beta, &tight()).unwrap();
     assert!(r.network.width() >= 1);
     let independent = r.network.objective(&data, beta);
     assert_eq!(r.objective, independent);
@@ -162,19 +161,19 @@ fn refit_network_objective_equals_the_group_lasso_value() {
     }
     // Every neuron's direction is one of the given ones (normalised).
     for j in 0..r.network.width() {
-        let u = r.network.u.column(j).to_owned();
+        let u = r.network.u.column(j).into_owned();
         let u = &u / u.dot(&u).sqrt();
-        let hit = dirs.columns().into_iter().any(|d| (&d / d.dot(&d).sqrt() - &u).iter().all(|e| e.abs() < 1e-12));
+        let hit = dirs.column_iter().any(|d| (d / d.dot(&d).sqrt() - &u).iter().all(|e| e.abs() < 1e-12));
         assert!(hit);
     }
     // Independent: the same value from the proximal-gradient reference on the same columns.
-    let h = Array2::from_shape_fn((data.n(), 8), |(i, k)| {
+    let h = DMatrix::from_fn(data.n(), 8, |i, k| {
         let d = dirs.column(k);
-        let u = &d / d.dot(&d).sqrt();
-        relu_col(&data.x, &u.to_owned())[i]
+        let u = d / d.dot(&d).sqrt();
+        relu_col(&data.x, &u)[i]
     });
     let w = prox_grad(&h, &data.y, beta);
-    let val = rounding::group_lasso_value(h.view(), w.view(), data.y.view(), beta);
+    let val = rounding::group_lasso_value(h.as_view(), w.as_view(), data.y.as_view(), beta);
     assert!((r.objective - val).abs() < 1e-6 * (1.0 + val), "{} vs {val}", r.objective);
 }
 
@@ -184,16 +183,16 @@ fn deduplication_is_exact() {
     let mut rng = ChaCha8Rng::seed_from_u64(6);
     let base = gaussian(3, 4, &mut rng);
     // Duplicates: the same directions rescaled (identical normalised columns).
-    let mut dup = Array2::zeros((3, 10));
+    let mut dup = DMatrix::zeros(3, 10);
     for k in 0..4 {
-        dup.column_mut(k).assign(&base.column(k));
-        dup.column_mut(k + 4).assign(&(&base.column(k) * (1.0 + k as f64)));
+        dup.column_mut(k).copy_from(&base.column(k));
+        dup.column_mut(k + 4).copy_from(&(base.column(k) * (1.0 + k as f64)));
     }
-    dup.column_mut(8).assign(&(&base.column(0) * 0.01));
-    dup.column_mut(9).assign(&(&base.column(2) * 7.0));
+    dup.column_mut(8).copy_from(&(base.column(0) * 0.01));
+    dup.column_mut(9).copy_from(&(base.column(2) * 7.0));
     let beta = 0.3;
-    let a = refit(&data, base.view(), beta, &tight()).unwrap();
-    let b = refit(&data, dup.view(), beta, &tight()).unwrap();
+    let a = refit(&data, base.as_view(), beta, &tight()).unwrap();
+    let b = refit(&data, dup.as_view(), beta, &tight()).unwrap();
     assert_eq!(b.distinct_columns, a.distinct_columns);
     assert!((a.objective - b.objective).abs() < 1e-7 * (1.0 + a.objective), "{} vs {}", a.objective, b.objective);
 }
@@ -211,7 +210,7 @@ fn gaussian_rounding_of_a_rank_one_lift_finds_the_best_second_layer_for_its_dire
     for (d, c, seed) in [(3, 1, 10), (2, 3, 11), (4, 2, 12)] {
         let (data, net) = single_neuron(d, c, seed);
         let beta = 0.1;
-        let lambda = lift(&net, data.x.view());
+        let lambda = lift(&net, data.x.as_view());
         let mut settings = RoundingSettings::default();
         settings.refit = tight();
         settings.gaussian.samples = Some(20);
@@ -220,7 +219,7 @@ fn gaussian_rounding_of_a_rank_one_lift_finds_the_best_second_layer_for_its_dire
         settings.staged = convex_relu::rounding::StagedSettings { eigen: false, polish_candidates: 0, crelu: false, ..Default::default() };
         let r = round(&lambda, &data, beta, &settings).unwrap();
         // Independent optimum for this direction: the closed-form one-group lasso.
-        let u = net.u.column(0).to_owned();
+        let u = net.u.column(0).into_owned();
         let u = &u / u.dot(&u).sqrt();
         let (_, best) = one_group(&relu_col(&data.x, &u), &data.y, beta);
         let net_obj = net.objective(&data, beta);
@@ -244,7 +243,7 @@ fn rounded_objective_is_honest_and_deterministic() {
     let net = Network { u: gaussian(3, 4, &mut rng), v: gaussian(2, 4, &mut rng) };
     let p = LiftBlocks { n: 12, d: 3, c: 2 }.order();
     let g = DMatrix::<f64>::from_fn(p, 3, |_, _| { let v: f64 = StandardNormal.sample(&mut rng); v });
-    let lambda = lift(&net, data.x.view()) + &g * g.transpose() * 0.05;
+    let lambda = lift(&net, data.x.as_view()) + &g * g.transpose() * 0.05;
     let beta = 0.2;
     for method in [Rounding::Gaussian, Rounding::Tos] {
         let mut s = RoundingSettings { method, ..Default::default() };
@@ -310,8 +309,8 @@ fn tos_on_the_lift_of_a_small_network_comes_close_to_its_objective() {
             let mut rng = ChaCha8Rng::seed_from_u64(60 + seed);
             let net = Network { u: gaussian(d, m, &mut rng), v: gaussian(c, m, &mut rng) };
             let beta = 0.1;
-            let lambda = lift(&net, data.x.view());
-            let lifted = lifted_objective(&lambda, LiftBlocks { n, d, c }, data.y.view(), beta);
+            let lambda = lift(&net, data.x.as_view());
+            let lifted = lifted_objective(&lambda, LiftBlocks { n, d, c }, data.y.as_view(), beta);
             let target = net.objective(&data, beta);
             assert!((lifted - target).abs() < 1e-9 * (1.0 + target));
             let s = RoundingSettings { method: Rounding::Tos, ..Default::default() };
@@ -343,11 +342,11 @@ fn refit_on_a_fine_direction_grid_approaches_the_reference_optimum() {
     let data = convex_relu::data::synth::reference_1d();
     let p_star = 0.71707776;
     let k = 1440;
-    let dirs = Array2::from_shape_fn((2, k), |(i, j)| {
+    let dirs = DMatrix::from_fn(2, k, |i, j| {
         let th = 2.0 * std::f64::consts::PI * j as f64 / k as f64;
         if i == 0 { th.cos() } else { th.sin() }
     });
-    let r = refit(&data, dirs.view(), 0.1, &RefitSettings::default()).unwrap();
+    let r = refit(&data, dirs.as_view(), 0.1, &RefitSettings::default()).unwrap();
     assert!(r.objective >= p_star - 1e-7, "{} below p*", r.objective);
     assert!(r.objective <= p_star + 1e-3, "{} vs p* {p_star}", r.objective);
 }

@@ -6,14 +6,14 @@ use convex_relu::data::synth;
 use convex_relu::lift::lift;
 use convex_relu::network::Network;
 use convex_relu::rounding::{round, RoundingSettings};
-use ndarray::array;
+use nalgebra::dmatrix;
 
 #[test]
 fn crelu_refit_over_the_memory_budget_is_skipped_and_reported() {
     let data = synth::reference_1d();
     let beta = 0.1;
-    let net = Network { u: array![[1.0, -1.0], [0.3, 0.2]], v: array![[0.8, 0.6]] };
-    let lambda = lift(&net, data.x.view());
+    let net = Network { u: dmatrix![1.0, -1.0; 0.3, 0.2], v: dmatrix![0.8, 0.6] };
+    let lambda = lift(&net, data.x.as_view());
     let mut s = RoundingSettings::default();
     s.staged.polish_candidates = 0;
     // Within the default budget the stage runs.

@@ -8,20 +8,20 @@ use convex_relu::network::Network;
 use convex_relu::rounding::{refit, round, RefitSettings, RoundingSettings, StagedSettings};
 use convex_relu::train::{train_from, TrainSettings};
 use nalgebra::DMatrix;
-use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-fn gaussian(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> Array2<f64> {
-    Array2::from_shape_fn((rows, cols), |_| StandardNormal.sample(rng))
+/// rows x cols standard Gaussian draws, drawn row by row.
+fn gaussian(rows: usize, cols: usize, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
+    DMatrix::from_row_iterator(rows, cols, (0..rows * cols).map(|_| StandardNormal.sample(rng)))
 }
 
 fn random_data(n: usize, d: usize, c: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let x = gaussian(n, d, &mut rng);
     let teacher = Network { u: gaussian(d, 3, &mut rng), v: gaussian(c, 3, &mut rng) };
-    let y = teacher.predict(x.view()) + gaussian(n, c, &mut rng) * 0.3;
+    let y = teacher.predict(x.as_view()) + gaussian(n, c, &mut rng) * 0.3;
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("test seed {seed}"))
 }
 
@@ -37,7 +37,7 @@ fn polishing_never_increases_the_objective() {
         let starts = [
             Network { u: gaussian(3, width, &mut rng), v: gaussian(2, width, &mut rng) },
             Network { u: gaussian(3, width, &mut rng) * 5.0, v: gaussian(2, width, &mut rng) * 5.0 },
-            Network { u: Array2::zeros((3, width)), v: Array2::zeros((2, width)) },
+            Network { u: DMatrix::zeros(3, width), v: DMatrix::zeros(2, width) },
         ];
         for (k, start) in starts.into_iter().enumerate() {
             let before = start.objective(&data, beta);
@@ -72,7 +72,7 @@ fn polishing_never_increases_the_objective() {
         let v: f64 = StandardNormal.sample(&mut rng);
         v
     });
-    let lambda = lift(&net, data.x.view()) + &g * g.transpose() * 0.05;
+    let lambda = lift(&net, data.x.as_view()) + &g * g.transpose() * 0.05;
     let r = round(&lambda, &data, 0.2, &RoundingSettings::default()).unwrap();
     let st = r.stages.as_ref().expect("gaussian rounding reports its stages");
     assert!(st.candidates.iter().filter(|c| c.polished.is_some()).count() >= 1);
@@ -102,17 +102,17 @@ fn rounding_the_lift_of_a_single_neuron_network_returns_its_objective() {
         let dir = gaussian(d, 1, &mut rng);
         // Every row on the positive side of the direction, so that -u is inactive and the
         // single neuron is the best network on the directions {u, -u} the lift contains.
-        for mut row in data.x.rows_mut() {
-            if row.dot(&dir.column(0)) < 0.0 {
-                row.mapv_inplace(|e| -e);
+        for mut row in data.x.row_iter_mut() {
+            if row.iter().zip(dir.column(0).iter()).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
+                row.apply(|e| *e = -*e);
             }
         }
         let tight = RefitSettings { solve: convex_relu::backend::SolveSettings { tolerance: Some(1e-10), ..Default::default() }, ..Default::default() };
-        let one = refit(&data, dir.view(), beta, &tight).unwrap();
+        let one = refit(&data, dir.as_view(), beta, &tight).unwrap();
         assert_eq!(one.network.width(), 1, "seed {seed}: the direction must be active");
         let net = one.network;
         let want = net.objective(&data, beta);
-        let lambda = lift(&net, data.x.view());
+        let lambda = lift(&net, data.x.as_view());
         let mut s = RoundingSettings { refit: tight.clone(), ..Default::default() };
         s.staged.polish_candidates = 0;
         // For c = 1 the C-ReLU stage may move the direction inside its pattern cone and do
@@ -171,8 +171,8 @@ fn crelu_refit_is_above_p_star_and_reaches_it_on_the_patterns_of_an_optimal_netw
         // Random directions only: a network, hence >= p*; and <= the group lasso on them.
         for k in [1usize, 3, 8] {
             let dirs = gaussian(data.d(), k, &mut rng);
-            let gl = refit(&data, dirs.view(), beta, &tight_refit()).unwrap();
-            let Some(cr) = crelu_refit(&data, dirs.view(), beta, &tight_refit(), 100).unwrap() else { continue };
+            let gl = refit(&data, dirs.as_view(), beta, &tight_refit()).unwrap();
+            let Some(cr) = crelu_refit(&data, dirs.as_view(), beta, &tight_refit(), 100).unwrap() else { continue };
             assert_eq!(cr.refit.objective, cr.refit.network.objective(&data, beta));
             assert!(cr.refit.objective >= pstar - 1e-8 * (1.0 + pstar), "seed {seed} k {k}: {} < p* {pstar}", cr.refit.objective);
             assert!(cr.refit.objective <= gl.objective + 1e-7 * (1.0 + gl.objective), "seed {seed} k {k}: c-relu {} > group lasso {}", cr.refit.objective, gl.objective);
@@ -181,24 +181,26 @@ fn crelu_refit_is_above_p_star_and_reaches_it_on_the_patterns_of_an_optimal_netw
         // their pattern cones so that the group lasso, which keeps directions fixed, cannot
         // reach p*), among random ones: the C-ReLU refit reaches p*.
         let mut moved = opt.u.clone();
-        for mut col in moved.columns_mut() {
-            let want = convex_relu::patterns::Pattern::of_direction(data.x.view(), &col.to_vec());
+        for mut col in moved.column_iter_mut() {
+            let want = convex_relu::patterns::Pattern::of_direction(data.x.as_view(), &col.iter().copied().collect::<Vec<f64>>());
             let norm = col.dot(&col).sqrt();
             for scale in [0.3, 0.1, 0.03, 0.01, 0.0] {
-                let cand = &col + &(gaussian(data.d(), 1, &mut rng).column(0).to_owned() * (scale * norm));
-                if convex_relu::patterns::Pattern::of_direction(data.x.view(), &cand.to_vec()) == want {
-                    col.assign(&cand);
+                let cand = &col + gaussian(data.d(), 1, &mut rng).column(0) * (scale * norm);
+                if convex_relu::patterns::Pattern::of_direction(data.x.as_view(), cand.as_slice()) == want {
+                    col.copy_from(&cand);
                     break;
                 }
             }
         }
         let extra = gaussian(data.d(), 5, &mut rng);
-        let dirs = ndarray::concatenate(ndarray::Axis(1), &[extra.view(), moved.view()]).unwrap();
-        let cr = crelu_refit(&data, dirs.view(), beta, &tight_refit(), 100).unwrap().unwrap();
+        let mut dirs = DMatrix::zeros(data.d(), extra.ncols() + moved.ncols());
+        dirs.columns_mut(0, extra.ncols()).copy_from(&extra);
+        dirs.columns_mut(extra.ncols(), moved.ncols()).copy_from(&moved);
+        let cr = crelu_refit(&data, dirs.as_view(), beta, &tight_refit(), 100).unwrap().unwrap();
         assert!(cr.refit.objective >= pstar - 1e-8 * (1.0 + pstar));
         assert!((cr.refit.objective - pstar).abs() <= 1e-6 * pstar, "seed {seed}: c-relu refit {} vs p* {pstar}", cr.refit.objective);
         // The group lasso on the same directions does not move them: typically above p*.
-        let gl = refit(&data, dirs.view(), beta, &tight_refit()).unwrap();
+        let gl = refit(&data, dirs.as_view(), beta, &tight_refit()).unwrap();
         eprintln!("seed {seed}: p* {pstar:.8} c-relu {:.8} group lasso {:.8} ({} patterns)", cr.refit.objective, gl.objective, cr.patterns);
         if gl.objective > pstar + 1e-5 * pstar {
             group_lasso_above += 1;
@@ -216,14 +218,14 @@ fn staged_rounding_reports_the_crelu_stage_and_reaches_p_star_with_all_patterns(
     let beta = 0.1;
     let data = convex_relu::data::synth::reference_1d();
     let (pstar, opt) = exact_optimum(&data, beta);
-    let all = enumerate(data.x.view(), &Budget::default()).unwrap().len();
+    let all = enumerate(data.x.as_view(), &Budget::default()).unwrap().len();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let p = LiftBlocks { n: data.n(), d: data.d(), c: 1 }.order();
     let g = DMatrix::<f64>::from_fn(p, 2, |_, _| {
         let v: f64 = StandardNormal.sample(&mut rng);
         v
     });
-    let lambda = lift(&opt, data.x.view()) + &g * g.transpose() * 0.01;
+    let lambda = lift(&opt, data.x.as_view()) + &g * g.transpose() * 0.01;
     let mut s = RoundingSettings { refit: tight_refit(), ..Default::default() };
     s.staged.polish_candidates = 0;
     for samples in [20usize, 2000] {
@@ -254,7 +256,7 @@ fn a_spent_time_budget_skips_the_later_stages_and_still_returns_a_network() {
     let data = random_data(12, 3, 2, 21);
     let mut rng = ChaCha8Rng::seed_from_u64(77);
     let net = Network { u: gaussian(3, 4, &mut rng), v: gaussian(2, 4, &mut rng) };
-    let lambda = lift(&net, data.x.view());
+    let lambda = lift(&net, data.x.as_view());
     let mut s = RoundingSettings::default();
     s.staged.polish_iterations = 50;
     s.staged.polish_lbfgs = 20;

@@ -5,7 +5,7 @@
 use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::study::{evaluate_split, StudySettings};
 use convex_relu::train::TrainSettings;
-use ndarray::Array2;
+use nalgebra::{DMatrix, RowDVector};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -14,8 +14,8 @@ use rand_distr::{Distribution, StandardNormal};
 fn blobs(n: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let centres = [[1.5, 0.0], [-0.8, 1.2], [-0.8, -1.2]];
-    let mut x = Array2::zeros((n, 2));
-    let mut y = Array2::zeros((n, 3));
+    let mut x = DMatrix::zeros(n, 2);
+    let mut y = DMatrix::zeros(n, 3);
     for i in 0..n {
         let k = i % 3;
         for t in 0..2 {
@@ -34,7 +34,7 @@ fn selection_never_reads_test_data() {
     let mut permuted = test.clone();
     let mut order: Vec<usize> = (0..test.n()).collect();
     order.shuffle(&mut ChaCha8Rng::seed_from_u64(3));
-    permuted.y = test.y.select(ndarray::Axis(0), &order);
+    permuted.y = test.y.select_rows(&order);
     assert_ne!(permuted.y, test.y);
     let s = StudySettings { train: TrainSettings { restarts: 2, iterations: 300, polish: 50, ..Default::default() }, wide_width: 30, ..Default::default() };
     let a = evaluate_split(&train, &test, &s).unwrap();
@@ -50,9 +50,9 @@ fn selection_never_reads_test_data() {
     }
     // The test accuracies are really computed on the labels given: recompute one by hand.
     let net = &a.networks[1];
-    let f = net.predict(permuted.x.view());
-    let argmax = |r: ndarray::ArrayView1<f64>| (0..r.len()).fold(0, |b, k| if r[k] > r[b] { k } else { b });
-    let hits = (0..permuted.n()).filter(|&i| argmax(f.row(i)) == argmax(permuted.y.row(i))).count();
+    let f = net.predict(permuted.x.as_view());
+    let argmax = |r: RowDVector<f64>| (0..r.len()).fold(0, |b, k| if r[k] > r[b] { k } else { b });
+    let hits = (0..permuted.n()).filter(|&i| argmax(f.row(i).into_owned()) == argmax(permuted.y.row(i).into_owned())).count();
     assert_eq!(b.methods[1].test_accuracy, hits as f64 / permuted.n() as f64);
     // Bounds: LB certified and below every network's training objective.
     let lb = a.lower_bound.expect("certified");

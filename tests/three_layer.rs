@@ -11,7 +11,7 @@ use convex_relu::patterns::{Budget, Pattern};
 use convex_relu::three_layer_run::{self, ConfigChoice, ThreeLayerSettings};
 use convex_relu::train3::{self, Train3Settings};
 use convex_relu::Error;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -24,16 +24,17 @@ fn tight() -> SolveSettings {
 /// 1-D data with a bias column: x_i = -1 + 2i/(n-1), a wiggly target.
 fn wiggly(n: usize) -> Dataset {
     let ys = [0.2, -0.6, 0.5, -0.3, 0.8, -0.1, 0.4];
-    let x = Array2::from_shape_fn((n, 2), |(i, j)| if j == 0 { -1.0 + 2.0 * i as f64 / (n - 1) as f64 } else { 1.0 });
-    let y = Array2::from_shape_fn((n, 1), |(i, _)| ys[i % ys.len()]);
+    let x = DMatrix::from_fn(n, 2, |i, j| if j == 0 { -1.0 + 2.0 * i as f64 / (n - 1) as f64 } else { 1.0 });
+    let y = DMatrix::from_fn(n, 1, |i, _| ys[i % ys.len()]);
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("wiggly n={n}"))
 }
 
 /// Gaussian 2-D points plus a bias column, targets from a rough teacher.
 fn gaussian(n: usize, seed: u64) -> Dataset {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let x = Array2::from_shape_fn((n, 3), |(_, j)| if j == 2 { 1.0 } else { rng.sample::<f64, _>(StandardNormal) });
-    let y = Array2::from_shape_fn((n, 1), |(i, _)| (2.0 * x[(i, 0)]).sin() - x[(i, 1)].abs() + 0.2 * rng.sample::<f64, _>(StandardNormal));
+    // drawn row by row
+    let x = DMatrix::from_row_iterator(n, 3, (0..n * 3).map(|e| if e % 3 == 2 { 1.0 } else { rng.sample::<f64, _>(StandardNormal) }));
+    let y = DMatrix::from_fn(n, 1, |i, _| (2.0 * x[(i, 0)]).sin() - x[(i, 1)].abs() + 0.2 * rng.sample::<f64, _>(StandardNormal));
     Dataset::from_arrays(x, y, TargetKind::Numeric, format!("gaussian n={n} seed={seed}"))
 }
 
@@ -231,7 +232,7 @@ fn bad_input_gets_clear_errors() {
     assert!("0".parse::<ConfigChoice>().is_err() && "many".parse::<ConfigChoice>().is_err());
     assert_eq!("17".parse::<ConfigChoice>().unwrap(), ConfigChoice::Sampled(17));
     // vector output
-    let two = Dataset::from_arrays(data.x.clone(), Array2::zeros((5, 2)), TargetKind::Onehot, "two outputs");
+    let two = Dataset::from_arrays(data.x.clone(), DMatrix::zeros(5, 2), TargetKind::Onehot, "two outputs");
     assert!(tl::enumerate(&two, 2, &ConfigBudget::default()).unwrap_err().to_string().contains("scalar output"));
     assert!(tl::compile(&data, 0.1, 2, &[]).is_err());
     assert!(tl::compile(&data, -1.0, 2, &tl::sample(&data, 2, 3, 0).unwrap().list).is_err());

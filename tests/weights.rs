@@ -2,7 +2,7 @@
 //! offending place for every malformed input.
 
 use convex_relu::network::Network;
-use ndarray::array;
+use nalgebra::dmatrix;
 use std::path::PathBuf;
 
 fn tmpdir(tag: &str) -> PathBuf {
@@ -12,7 +12,7 @@ fn tmpdir(tag: &str) -> PathBuf {
 }
 
 fn net() -> Network {
-    Network { u: array![[0.1, -2.5, 1.0 / 3.0], [1e-300, 7.0, -0.0]], v: array![[1.5, 2.0, -1.0 / 7.0]] }
+    Network { u: dmatrix![0.1, -2.5, 1.0 / 3.0; 1e-300, 7.0, -0.0], v: dmatrix![1.5, 2.0, -1.0 / 7.0] }
 }
 
 #[test]
@@ -30,14 +30,14 @@ fn round_trip_is_exact_and_overwrite_is_refused() {
     assert_eq!((v["d"].as_u64(), v["c"].as_u64(), v["width"].as_u64()), (Some(2), Some(1), Some(3)));
     assert_eq!(v["u"][0][1].as_f64(), Some(-2.5));
 
-    let other = Network { u: array![[1.0]], v: array![[1.0]] };
+    let other = Network { u: dmatrix![1.0], v: dmatrix![1.0] };
     let err = other.save(&p, false).unwrap_err().to_string();
     assert!(err.contains(&p.display().to_string()) && err.contains("refusing to overwrite"), "{err}");
     assert_eq!(Network::load(&p).unwrap(), net(), "a refused save must leave the file alone");
     other.save(&p, true).unwrap();
     assert_eq!(Network::load(&p).unwrap(), other);
 
-    let bad = Network { u: array![[f64::NAN]], v: array![[1.0]] };
+    let bad = Network { u: dmatrix![f64::NAN], v: dmatrix![1.0] };
     let err = bad.save(dir.join("nan.json"), true).unwrap_err().to_string();
     assert!(err.contains("U[0, 0]") && err.contains("not finite"), "{err}");
     std::fs::remove_dir_all(&dir).ok();

@@ -9,6 +9,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network::Network;
 use crate::patterns::{Pattern, Patterns};
+use nalgebra::DMatrix;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -70,8 +71,8 @@ pub struct DualCertificate {
 /// The pricing SOCP `max g'u s.t. (2D - I) X u >= 0, ||u|| <= 1` as a minimisation:
 /// `x = u`, `q = -g`, rows: n nonnegative rows `-(2D - I) X u + s = 0`, then SOC(d+1) rows
 /// `(1, u)`: `[0; -I] u + s = [1; 0]`.
-fn pricing_problem(x: &ndarray::Array2<f64>, pattern: &Pattern, g: &[f64]) -> ConicProblem {
-    let (n, d) = x.dim();
+fn pricing_problem(x: &DMatrix<f64>, pattern: &Pattern, g: &[f64]) -> ConicProblem {
+    let (n, d) = x.shape();
     let mut a = CscBuilder::new(n + d + 1, d);
     for j in 0..n {
         let sg = if pattern.get(j) { 1.0 } else { -1.0 };
@@ -95,8 +96,8 @@ fn pricing_problem(x: &ndarray::Array2<f64>, pattern: &Pattern, g: &[f64]) -> Co
 
 /// `||g + A' lambda||` with `A = (2D - I) X`, `lambda` clipped to `>= 0` (non-finite -> 0),
 /// inflated by a relative 1e-12: an upper bound on `max {g'u : A u >= 0, ||u|| <= 1}`.
-pub fn pricing_upper_bound(x: &ndarray::Array2<f64>, pattern: &Pattern, g: &[f64], lambda: &[f64]) -> f64 {
-    let (n, d) = x.dim();
+pub fn pricing_upper_bound(x: &DMatrix<f64>, pattern: &Pattern, g: &[f64], lambda: &[f64]) -> f64 {
+    let (n, d) = x.shape();
     let mut v = g.to_vec();
     for j in 0..n {
         let l = lambda.get(j).copied().unwrap_or(0.0);
@@ -133,7 +134,7 @@ pub fn dual_bound(
     if yhat.len() != n {
         return Err(Error::InvalidArgument(format!("{} predictions for n = {n} samples", yhat.len())));
     }
-    let y: Vec<f64> = data.y.column(0).to_vec();
+    let y: Vec<f64> = data.y.column(0).iter().copied().collect();
     let z0: Vec<f64> = y.iter().zip(yhat).map(|(a, b)| a - b).collect();
     let mut s_max = 0.0f64;
     let mut s_primal = 0.0f64;
@@ -208,8 +209,8 @@ pub fn dual_bound_network(
             data.c()
         )));
     }
-    let yhat = net.predict(data.x.view());
-    dual_bound(data, beta, &yhat.column(0).to_vec(), patterns, backend, settings)
+    let yhat = net.predict(data.x.as_view());
+    dual_bound(data, beta, &yhat.column(0).iter().copied().collect::<Vec<f64>>(), patterns, backend, settings)
 }
 
 // =============================================================================================

@@ -136,9 +136,7 @@ fn uncertified(value: f64, why: &str) -> CertifiedBound {
 /// non-finite objectives skipped).
 pub fn upper_bound(x: &DMatrix<f64>, y: &DMatrix<f64>, beta: f64, incumbents: &[Network]) -> f64 {
     let mut ub = 0.5 * y.iter().map(|v| v * v).sum::<f64>();
-    let xa = ndarray::Array2::from_shape_fn((x.nrows(), x.ncols()), |(i, j)| x[(i, j)]);
-    let ya = ndarray::Array2::from_shape_fn((y.nrows(), y.ncols()), |(i, j)| y[(i, j)]);
-    let data = crate::data::Dataset::from_arrays(xa, ya, crate::data::TargetKind::Numeric, "certify");
+    let data = crate::data::Dataset::from_arrays(x.clone(), y.clone(), crate::data::TargetKind::Numeric, "certify");
     for net in incumbents {
         if net.u.nrows() != x.ncols() || net.v.nrows() != y.ncols() || net.u.ncols() != net.v.ncols() {
             continue;

@@ -17,7 +17,7 @@
 
 use super::{Dataset, TargetEncoding, TargetKind};
 use crate::error::{Error, Result};
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use std::path::Path;
 
 /// Which column holds the target.
@@ -248,7 +248,10 @@ pub fn parse_csv(text: &str, path: &Path, options: &CsvOptions) -> Result<Datase
             format!("expected at least one data row after the header (line {header_line}), found none"),
         ));
     }
-    let x = Array2::from_shape_vec((n, d), xs).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    if xs.len() != n * d {
+        return Err(Error::InvalidArgument(format!("{} feature values for {n} rows of {d} features", xs.len())));
+    }
+    let x = DMatrix::from_row_slice(n, d, &xs);
     let feature_names: Vec<String> = header.iter().enumerate().filter(|&(j, _)| j != target).map(|(_, h)| h.clone()).collect();
     let tcol = col_label(target, &header);
 
@@ -283,7 +286,7 @@ pub fn parse_csv(text: &str, path: &Path, options: &CsvOptions) -> Result<Datase
 
     let (y, class_names) = match kind {
         TargetKind::Numeric => {
-            let mut y = Array2::zeros((n, 1));
+            let mut y = DMatrix::zeros(n, 1);
             for (i, (line_no, s)) in targets.iter().enumerate() {
                 y[(i, 0)] = parse_finite(s)
                     .map_err(|m| perr(path, Some(*line_no), Some(tcol.clone()), format!("numeric target: {m}")))?;
@@ -328,9 +331,9 @@ pub fn parse_csv(text: &str, path: &Path, options: &CsvOptions) -> Result<Datase
             let lookup: std::collections::HashMap<&str, usize> = classes.iter().enumerate().map(|(k, c)| (c.as_str(), k)).collect();
             let index = |s: &str| lookup.get(s).copied().unwrap_or(0);
             let y = if kind == TargetKind::Signed {
-                Array2::from_shape_fn((n, 1), |(i, _)| if index(&targets[i].1) == 0 { -1.0 } else { 1.0 })
+                DMatrix::from_fn(n, 1, |i, _| if index(&targets[i].1) == 0 { -1.0 } else { 1.0 })
             } else {
-                let mut y = Array2::zeros((n, classes.len()));
+                let mut y = DMatrix::zeros(n, classes.len());
                 for (i, (_, s)) in targets.iter().enumerate() {
                     y[(i, index(s))] = 1.0;
                 }
@@ -369,8 +372,8 @@ mod tests {
         assert_eq!(d.feature_names, vec!["a", "b"]);
         assert_eq!(d.x[(1, 1)], 4.5);
         // row 0 is `y` -> column 1
-        assert_eq!(d.y.row(0).to_vec(), vec![0.0, 1.0, 0.0]);
-        assert_eq!(d.y.row(2).to_vec(), vec![0.0, 0.0, 1.0]);
+        assert_eq!(d.y.row(0).iter().copied().collect::<Vec<f64>>(), vec![0.0, 1.0, 0.0]);
+        assert_eq!(d.y.row(2).iter().copied().collect::<Vec<f64>>(), vec![0.0, 0.0, 1.0]);
     }
 
     #[test]
@@ -379,7 +382,7 @@ mod tests {
         let by_name = CsvOptions { target: TargetColumn::Name("t".into()), ..Default::default() };
         let d = parse(text, &by_name).unwrap();
         assert_eq!(d.target_kind, TargetKind::Numeric);
-        assert_eq!(d.y.column(0).to_vec(), vec![0.5, -1.0]);
+        assert_eq!(d.y.column(0).iter().copied().collect::<Vec<f64>>(), vec![0.5, -1.0]);
         assert_eq!(d.feature_names, vec!["a", "b"]);
         let by_pos = CsvOptions { target: TargetColumn::from_arg("1"), ..Default::default() };
         let d2 = parse(text, &by_pos).unwrap();
@@ -392,11 +395,11 @@ mod tests {
         let opts = CsvOptions { encoding: TargetEncoding::Signed, ..Default::default() };
         let d = parse("a,l\n1,pos\n2,neg\n3,pos\n", &opts).unwrap();
         assert_eq!(d.class_names, vec!["neg", "pos"]);
-        assert_eq!(d.y.column(0).to_vec(), vec![1.0, -1.0, 1.0]);
+        assert_eq!(d.y.column(0).iter().copied().collect::<Vec<f64>>(), vec![1.0, -1.0, 1.0]);
         // numeric class names sort numerically: 2 < 10
         let d = parse("a,l\n1,10\n2,2\n", &opts).unwrap();
         assert_eq!(d.class_names, vec!["2", "10"]);
-        assert_eq!(d.y.column(0).to_vec(), vec![1.0, -1.0]);
+        assert_eq!(d.y.column(0).iter().copied().collect::<Vec<f64>>(), vec![1.0, -1.0]);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Data sets: features `X` (n x d, one row per sample) and targets `Y` (n x c).
+//! Data sets: features `X` (n x d, one row per sample) and targets `Y` (n x c), both nalgebra
+//! [`DMatrix<f64>`] (column-major storage; see [`crate::dense`] for the helpers that read them
+//! row by row).
 //!
 //! Targets are `numeric` (regression, c = 1), `signed` (two classes as -1/+1, c = 1) or
 //! `onehot` (c = number of classes, rows of the identity).
@@ -20,7 +22,8 @@ pub mod synth;
 pub mod transform;
 
 use crate::error::{Error, Result};
-use ndarray::Array2;
+use crate::dense::row_major;
+use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -57,10 +60,10 @@ pub enum TargetEncoding {
 /// Features and targets, with names for reporting.
 #[derive(Clone, Debug)]
 pub struct Dataset {
-    /// n x d features.
-    pub x: Array2<f64>,
-    /// n x c targets.
-    pub y: Array2<f64>,
+    /// n x d features (one row per sample).
+    pub x: DMatrix<f64>,
+    /// n x c targets (one row per sample).
+    pub y: DMatrix<f64>,
     /// How `y` encodes the targets.
     pub target_kind: TargetKind,
     /// d feature names.
@@ -103,8 +106,8 @@ impl Dataset {
     /// Refuses non-finite values and values beyond [`MAX_MAGNITUDE`] in `x` or `y`, naming the
     /// first offending entry (rescale the data, e.g. `--standardize` for the features).
     pub fn check_scale(&self) -> Result<()> {
-        let check = |m: &Array2<f64>, what: &str, names: &dyn Fn(usize) -> String| -> Result<()> {
-            for ((i, j), &v) in m.indexed_iter() {
+        let check = |m: &DMatrix<f64>, what: &str, names: &dyn Fn(usize) -> String| -> Result<()> {
+            for ((i, j), v) in row_major(m) {
                 if !v.is_finite() || v.abs() > MAX_MAGNITUDE {
                     return Err(Error::InvalidArgument(format!(
                         "{what} value {v:e} in row {} ({}) is beyond the scale the programs can handle (|value| <= {MAX_MAGNITUDE:e}); \
@@ -121,7 +124,7 @@ impl Dataset {
     }
 
     /// A numeric-target data set from arrays, with generated names.
-    pub fn from_arrays(x: Array2<f64>, y: Array2<f64>, target_kind: TargetKind, source: impl Into<String>) -> Self {
+    pub fn from_arrays(x: DMatrix<f64>, y: DMatrix<f64>, target_kind: TargetKind, source: impl Into<String>) -> Self {
         let feature_names = (0..x.ncols()).map(|j| format!("x{j}")).collect();
         Self { x, y, target_kind, feature_names, class_names: Vec::new(), source: source.into() }
     }
@@ -154,8 +157,8 @@ impl Dataset {
             return Err(Error::InvalidArgument(format!("row index {bad} out of range for a data set of {} rows", self.n())));
         }
         Ok(Dataset {
-            x: self.x.select(ndarray::Axis(0), rows),
-            y: self.y.select(ndarray::Axis(0), rows),
+            x: self.x.select_rows(rows),
+            y: self.y.select_rows(rows),
             target_kind: self.target_kind,
             feature_names: self.feature_names.clone(),
             class_names: self.class_names.clone(),
@@ -168,7 +171,7 @@ impl Dataset {
         match self.target_kind {
             TargetKind::Numeric => None,
             TargetKind::Signed => Some(self.y.column(0).iter().map(|&t| usize::from(t > 0.0)).collect()),
-            TargetKind::Onehot => Some(self.y.rows().into_iter().map(|r| argmax(r.iter().copied())).collect()),
+            TargetKind::Onehot => Some(self.y.row_iter().map(|r| argmax(r.iter().copied())).collect()),
         }
     }
 
@@ -191,10 +194,10 @@ impl Dataset {
                 self.d()
             )));
         }
-        if let Some(((i, j), _)) = self.x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        if let Some(((i, j), _)) = row_major(&self.x).find(|(_, v)| !v.is_finite()) {
             return Err(Error::InvalidArgument(format!("data set `{}`: X[{i}, {j}] is not finite", self.source)));
         }
-        if let Some(((i, j), _)) = self.y.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        if let Some(((i, j), _)) = row_major(&self.y).find(|(_, v)| !v.is_finite()) {
             return Err(Error::InvalidArgument(format!("data set `{}`: Y[{i}, {j}] is not finite", self.source)));
         }
         Ok(())

@@ -11,7 +11,7 @@
 use super::{Dataset, TargetKind};
 use crate::error::{Error, Result};
 use crate::network::Network;
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
@@ -20,8 +20,8 @@ use rand_distr::StandardNormal;
 /// X = [x, 1] (bias column), y_i = sin(3 x_i). At beta = 0.1 the global optimum is 0.71707776.
 pub fn reference_1d() -> Dataset {
     let n = 8;
-    let mut x = Array2::zeros((n, 2));
-    let mut y = Array2::zeros((n, 1));
+    let mut x = DMatrix::zeros(n, 2);
+    let mut y = DMatrix::zeros(n, 1);
     for i in 0..n {
         let xi = -1.0 + 2.0 * i as f64 / 7.0;
         x[(i, 0)] = xi;
@@ -33,8 +33,9 @@ pub fn reference_1d() -> Dataset {
     data
 }
 
-fn gauss_matrix(rng: &mut ChaCha8Rng, rows: usize, cols: usize, sd: f64) -> Array2<f64> {
-    Array2::from_shape_simple_fn((rows, cols), || sd * rng.sample::<f64, _>(StandardNormal))
+/// A `rows x cols` matrix of `N(0, sd^2)` draws, drawn row by row.
+fn gauss_matrix(rng: &mut ChaCha8Rng, rows: usize, cols: usize, sd: f64) -> DMatrix<f64> {
+    DMatrix::from_row_iterator(rows, cols, (0..rows * cols).map(|_| sd * rng.sample::<f64, _>(StandardNormal)))
 }
 
 /// Gaussian features `X ~ N(0, 1)^(n x d)` and Gaussian numeric targets `Y ~ N(0, 1)^(n x c)`.
@@ -65,7 +66,7 @@ pub fn planted_relu(n: usize, d: usize, width: usize, c: usize, noise: f64, seed
     let u = gauss_matrix(&mut rng, d, width, (1.0 / d as f64).sqrt());
     let v = gauss_matrix(&mut rng, c, width, (1.0 / width as f64).sqrt());
     let teacher = Network { u, v };
-    let mut y = teacher.predict(x.view());
+    let mut y = teacher.predict(x.as_view());
     if noise > 0.0 {
         y += &gauss_matrix(&mut rng, n, c, noise);
     }
@@ -90,8 +91,8 @@ pub fn spirals(n: usize, k: usize, noise: f64, seed: u64) -> Result<Dataset> {
         return Err(Error::InvalidArgument(format!("noise must be finite and >= 0, found {noise}")));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut x = Array2::zeros((n, 2));
-    let mut y = Array2::zeros((n, k));
+    let mut x = DMatrix::zeros(n, 2);
+    let mut y = DMatrix::zeros(n, k);
     let mut i = 0;
     for j in 0..k {
         let nj = n / k + usize::from(j < n % k);
@@ -122,14 +123,14 @@ mod tests {
         assert_eq!(ta, tb);
         assert_eq!((a.n(), a.d(), a.c(), ta.width()), (30, 4, 2, 3));
         // noiseless targets are exactly the teacher's output
-        assert_eq!(a.y, ta.predict(a.x.view()));
+        assert_eq!(a.y, ta.predict(a.x.as_view()));
         let (c, _) = planted_relu(30, 4, 3, 2, 0.0, 6).unwrap();
         assert_ne!(a.x, c.x);
 
         let s = spirals(61, 3, 0.2, 1).unwrap();
         assert_eq!((s.n(), s.d(), s.c()), (61, 2, 3));
         assert_eq!(s.target_kind, TargetKind::Onehot);
-        assert!(s.y.rows().into_iter().all(|r| r.sum() == 1.0));
+        assert!(s.y.row_iter().all(|r| r.sum() == 1.0));
         let counts: Vec<f64> = (0..3).map(|j| s.y.column(j).sum()).collect();
         assert_eq!(counts, vec![21.0, 20.0, 20.0]);
         assert_eq!(s.x, spirals(61, 3, 0.2, 1).unwrap().x);

@@ -31,7 +31,8 @@
 use super::{Dataset, TargetKind};
 use crate::error::{Error, Result};
 use crate::linalg::{sym_eigen, EigenRange};
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use crate::dense::{matmul, row_major, tr};
+use nalgebra::{DMatrix, DMatrixView, DVector};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -41,22 +42,24 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Standardizer {
     /// Column means of the training rows.
-    pub mean: Array1<f64>,
+    #[serde(with = "crate::dense::serde_vector")]
+    pub mean: DVector<f64>,
     /// Column scales: the population standard deviation, or 1 for a constant column.
-    pub scale: Array1<f64>,
+    #[serde(with = "crate::dense::serde_vector")]
+    pub scale: DVector<f64>,
 }
 
 impl Standardizer {
     /// Statistics of the columns of `x` (the training rows). Errors on an empty matrix.
-    pub fn fit(x: ArrayView2<f64>) -> Result<Standardizer> {
+    pub fn fit(x: DMatrixView<f64>) -> Result<Standardizer> {
         let n = x.nrows();
         if n == 0 {
             return Err(Error::InvalidArgument("cannot standardise a data set with no rows".into()));
         }
         // Each column is divided by its largest magnitude first, so that sums and squares of
         // huge entries (up to f64::MAX) cannot overflow; the statistics are scaled back after.
-        let mut mean = Array1::zeros(x.ncols());
-        let mut scale = Array1::ones(x.ncols());
+        let mut mean = DVector::zeros(x.ncols());
+        let mut scale = DVector::from_element(x.ncols(), 1.0);
         for j in 0..x.ncols() {
             let col = x.column(j);
             if let Some(v) = col.iter().find(|v| !v.is_finite()) {
@@ -78,7 +81,7 @@ impl Standardizer {
     }
 
     /// `(x - mean) / scale`, column by column. Errors when the column count differs.
-    pub fn apply(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn apply(&self, x: DMatrixView<f64>) -> Result<DMatrix<f64>> {
         if x.ncols() != self.mean.len() {
             return Err(Error::InvalidArgument(format!(
                 "standardiser fitted on {} columns applied to {} columns",
@@ -87,12 +90,13 @@ impl Standardizer {
             )));
         }
         // x / scale - mean / scale: no intermediate overflows for entries near f64::MAX.
-        Ok(&x / &self.scale - &(&self.mean / &self.scale))
+        let shift = self.mean.component_div(&self.scale);
+        Ok(DMatrix::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] / self.scale[j] - shift[j]))
     }
 
     /// Apply to the features of a data set in place.
     pub fn apply_to(&self, data: &mut Dataset) -> Result<()> {
-        data.x = self.apply(data.x.view())?;
+        data.x = self.apply(data.x.as_view())?;
         Ok(())
     }
 }
@@ -101,45 +105,48 @@ impl Standardizer {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Pca {
     /// Column means of the training rows (d).
-    pub mean: Array1<f64>,
+    #[serde(with = "crate::dense::serde_vector")]
+    pub mean: DVector<f64>,
     /// d x k: orthonormal columns `v_1..v_k`, by decreasing variance.
-    pub components: Array2<f64>,
+    #[serde(with = "crate::dense::serde_matrix")]
+    pub components: DMatrix<f64>,
     /// The k largest eigenvalues of the training rows' population covariance, decreasing: the
     /// variances of the projected training columns.
-    pub variances: Array1<f64>,
+    #[serde(with = "crate::dense::serde_vector")]
+    pub variances: DVector<f64>,
 }
 
 impl Pca {
     /// Fit `k` components on the rows of `x` (the training rows). Errors on no rows, `k = 0`,
     /// `k > d`, non-finite entries, or a covariance too large for the memory budget.
-    pub fn fit(x: ArrayView2<f64>, k: usize) -> Result<Pca> {
-        let (n, d) = x.dim();
+    pub fn fit(x: DMatrixView<f64>, k: usize) -> Result<Pca> {
+        let (n, d) = x.shape();
         if n == 0 {
             return Err(Error::InvalidArgument("cannot fit principal components on a data set with no rows".into()));
         }
         if k == 0 || k > d {
             return Err(Error::InvalidArgument(format!("principal components: asked for {k}, expected 1 to {d} (the number of feature columns)")));
         }
-        if let Some(((i, j), v)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        if let Some(((i, j), v)) = row_major(&x).find(|(_, v)| !v.is_finite()) {
             return Err(Error::InvalidArgument(format!("cannot fit principal components: row {}, column {} holds the non-finite value {v}", i + 1, j + 1)));
         }
-        // The covariance (d x d) twice (ndarray and LAPACK copies) plus the eigenvectors.
+        // The covariance (d x d) twice (ours and LAPACK's copy) plus the eigenvectors.
         crate::limits::check_bytes(3.0 * 8.0 * d as f64 * d as f64, || format!("the {d} x {d} covariance of the principal components"))?;
         // Divide by the largest magnitude first so that squares of huge entries cannot
         // overflow; eigenvectors are unchanged and eigenvalues scale back by big^2.
         let big = x.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         let big = if big > 0.0 { big } else { 1.0 };
-        let scaled = &x / big;
-        let mean_s = scaled.mean_axis(Axis(0)).ok_or_else(|| Error::InvalidArgument("no rows".into()))?;
-        let centred = &scaled - &mean_s;
-        let cov = centred.t().dot(&centred) / n as f64;
-        let cov = nalgebra::DMatrix::from_fn(d, d, |i, j| cov[(i, j)]);
+        let scaled = x / big;
+        // Column means, each summed row by row.
+        let mean_s = DVector::from_fn(d, |j, _| scaled.column(j).iter().fold(0.0, |a, v| a + v) / n as f64);
+        let centred = DMatrix::from_fn(n, d, |i, j| scaled[(i, j)] - mean_s[j]);
+        let cov = matmul(&tr(&centred), &centred) / n as f64;
         let eig = sym_eigen(&cov, EigenRange::All)?;
         if eig.values.len() != d {
             return Err(Error::Backend { backend: "lapack", message: format!("dsyevr returned {} of {d} eigenpairs", eig.values.len()) });
         }
-        let mut components = Array2::zeros((d, k));
-        let mut variances = Array1::zeros(k);
+        let mut components = DMatrix::zeros(d, k);
+        let mut variances = DVector::zeros(k);
         for j in 0..k {
             let col = d - 1 - j; // eigenvalues ascending
             let v = eig.vectors.column(col);
@@ -155,7 +162,7 @@ impl Pca {
     }
 
     /// `(x - mean) components`: n x k. Errors when the column count differs from the fit's.
-    pub fn apply(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    pub fn apply(&self, x: DMatrixView<f64>) -> Result<DMatrix<f64>> {
         if x.ncols() != self.mean.len() {
             return Err(Error::InvalidArgument(format!(
                 "principal components fitted on {} columns applied to {} columns",
@@ -163,12 +170,13 @@ impl Pca {
                 x.ncols()
             )));
         }
-        Ok((&x - &self.mean).dot(&self.components))
+        let centred = DMatrix::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] - self.mean[j]);
+        Ok(matmul(&centred, &self.components))
     }
 
     /// Replace the features of a data set by their projections, named `pc1..pck`.
     pub fn apply_to(&self, data: &mut Dataset) -> Result<()> {
-        data.x = self.apply(data.x.view())?;
+        data.x = self.apply(data.x.as_view())?;
         data.feature_names = (1..=self.components.ncols()).map(|j| format!("pc{j}")).collect();
         Ok(())
     }
@@ -235,7 +243,7 @@ pub fn split_and_fit(data: &Dataset, s: &SplitSettings) -> Result<FittedSplit> {
     })?;
     let pca = match s.pca {
         Some(k) => {
-            let p = Pca::fit(train.x.view(), k)?;
+            let p = Pca::fit(train.x.as_view(), k)?;
             p.apply_to(&mut train)?;
             p.apply_to(&mut test)?;
             Some(p)
@@ -243,7 +251,7 @@ pub fn split_and_fit(data: &Dataset, s: &SplitSettings) -> Result<FittedSplit> {
         None => None,
     };
     let standardizer = if s.standardize {
-        let st = Standardizer::fit(train.x.view())?;
+        let st = Standardizer::fit(train.x.as_view())?;
         st.apply_to(&mut train)?;
         st.apply_to(&mut test)?;
         Some(st)
@@ -255,7 +263,7 @@ pub fn split_and_fit(data: &Dataset, s: &SplitSettings) -> Result<FittedSplit> {
 
 /// Standardise `data.x` with its own statistics and return them (to apply to test data).
 pub fn standardize(data: &mut Dataset) -> Result<Standardizer> {
-    let s = Standardizer::fit(data.x.view())?;
+    let s = Standardizer::fit(data.x.as_view())?;
     s.apply_to(data)?;
     Ok(s)
 }
@@ -263,8 +271,9 @@ pub fn standardize(data: &mut Dataset) -> Result<Standardizer> {
 /// Append a column of ones named `bias` to the features.
 pub fn append_bias(data: &mut Dataset) {
     let n = data.n();
-    let mut x = Array2::ones((n, data.d() + 1));
-    x.slice_mut(ndarray::s![.., ..data.d()]).assign(&data.x);
+    let d = data.d();
+    let mut x = DMatrix::from_element(n, d + 1, 1.0);
+    x.columns_mut(0, d).copy_from(&data.x);
     data.x = x;
     data.feature_names.push("bias".into());
 }
@@ -315,32 +324,32 @@ pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u64, stratify:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use nalgebra::dmatrix;
     use rand::Rng;
 
     #[test]
     fn standardise_by_hand() {
         // column 0: 1, 2, 3 -> mean 2, population sd sqrt(2/3); column 1 constant 5.
-        let x = array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]];
-        let s = Standardizer::fit(x.view()).unwrap();
-        assert_eq!(s.mean.to_vec(), vec![2.0, 5.0]);
+        let x = dmatrix![1.0, 5.0; 2.0, 5.0; 3.0, 5.0];
+        let s = Standardizer::fit(x.as_view()).unwrap();
+        assert_eq!(s.mean.as_slice(), &[2.0, 5.0]);
         assert!((s.scale[0] - (2.0f64 / 3.0).sqrt()).abs() < 1e-15);
         assert_eq!(s.scale[1], 1.0);
-        let z = s.apply(x.view()).unwrap();
+        let z = s.apply(x.as_view()).unwrap();
         let r = (1.5f64).sqrt(); // 1 / sqrt(2/3)
         assert!((z[(0, 0)] + r).abs() < 1e-14 && z[(1, 0)].abs() < 1e-14 && (z[(2, 0)] - r).abs() < 1e-14);
         assert!(z.column(1).iter().all(|v| *v == 0.0));
         // test rows use the training statistics
-        let t = s.apply(array![[4.0, 6.0]].view()).unwrap();
+        let t = s.apply(dmatrix![4.0, 6.0].as_view()).unwrap();
         assert!((t[(0, 0)] - 2.0 * r).abs() < 1e-14 && t[(0, 1)] == 1.0);
-        assert!(s.apply(array![[1.0]].view()).is_err());
+        assert!(s.apply(dmatrix![1.0].as_view()).is_err());
     }
 
     #[test]
     fn bias_column() {
-        let mut d = Dataset::from_arrays(array![[1.0], [2.0]], array![[0.0], [1.0]], TargetKind::Numeric, "t");
+        let mut d = Dataset::from_arrays(dmatrix![1.0; 2.0], dmatrix![0.0; 1.0], TargetKind::Numeric, "t");
         append_bias(&mut d);
-        assert_eq!(d.x, array![[1.0, 1.0], [2.0, 1.0]]);
+        assert_eq!(d.x, dmatrix![1.0, 1.0; 2.0, 1.0]);
         assert_eq!(d.feature_names, vec!["x0", "bias"]);
     }
 
@@ -353,25 +362,25 @@ mod tests {
         let (u, v) = ([t.cos(), t.sin()], [-t.sin(), t.cos()]);
         let m = [1.5, -4.0];
         let (a, b) = ([2.0, -2.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]);
-        let x = Array2::from_shape_fn((4, 2), |(i, j)| m[j] + a[i] * u[j] + b[i] * v[j]);
-        let p = Pca::fit(x.view(), 2).unwrap();
+        let x = DMatrix::from_fn(4, 2, |i, j| m[j] + a[i] * u[j] + b[i] * v[j]);
+        let p = Pca::fit(x.as_view(), 2).unwrap();
         assert!((p.variances[0] - 2.0).abs() < 1e-13 && (p.variances[1] - 0.5).abs() < 1e-13, "{:?}", p.variances);
         for j in 0..2 {
             assert!((p.mean[j] - m[j]).abs() < 1e-14);
             assert!((p.components[(j, 0)] - u[j]).abs() < 1e-13 && (p.components[(j, 1)] - v[j]).abs() < 1e-13, "{:?}", p.components);
         }
-        let z = p.apply(x.view()).unwrap();
+        let z = p.apply(x.as_view()).unwrap();
         for i in 0..4 {
             assert!((z[(i, 0)] - a[i]).abs() < 1e-13 && (z[(i, 1)] - b[i]).abs() < 1e-13, "{z:?}");
         }
         // A new (test) row is centred with the training mean: m + 3u - 7v -> (3, -7).
-        let row = Array2::from_shape_fn((1, 2), |(_, j)| m[j] + 3.0 * u[j] - 7.0 * v[j]);
-        let zt = p.apply(row.view()).unwrap();
+        let row = DMatrix::from_fn(1, 2, |_, j| m[j] + 3.0 * u[j] - 7.0 * v[j]);
+        let zt = p.apply(row.as_view()).unwrap();
         assert!((zt[(0, 0)] - 3.0).abs() < 1e-13 && (zt[(0, 1)] + 7.0).abs() < 1e-13);
         // One component: only u.
-        let p1 = Pca::fit(x.view(), 1).unwrap();
-        assert_eq!(p1.components.dim(), (2, 1));
-        assert!((p1.apply(row.view()).unwrap()[(0, 0)] - 3.0).abs() < 1e-13);
+        let p1 = Pca::fit(x.as_view(), 1).unwrap();
+        assert_eq!(p1.components.shape(), (2, 1));
+        assert!((p1.apply(row.as_view()).unwrap()[(0, 0)] - 3.0).abs() < 1e-13);
     }
 
     #[test]
@@ -381,10 +390,10 @@ mod tests {
         // vectors. Columns get very different scales so the top eigenvalues are distinct.
         let (n, d, k) = (40, 6, 3);
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let x = Array2::from_shape_fn((n, d), |(_, j)| (rng.random::<f64>() - 0.5) * (1.0 + 2.0 * j as f64) + 10.0);
-        let p = Pca::fit(x.view(), k).unwrap();
+        let x = DMatrix::from_row_iterator(n, d, (0..n * d).map(|e| (rng.random::<f64>() - 0.5) * (1.0 + 2.0 * (e % d) as f64) + 10.0));
+        let p = Pca::fit(x.as_view(), k).unwrap();
         let mean: Vec<f64> = (0..d).map(|j| x.column(j).sum() / n as f64).collect();
-        let c = nalgebra::DMatrix::from_fn(n, d, |i, j| x[(i, j)] - mean[j]);
+        let c = DMatrix::from_fn(n, d, |i, j| x[(i, j)] - mean[j]);
         let svd = c.svd(false, true);
         let mut sv: Vec<(f64, usize)> = svd.singular_values.iter().copied().zip(0..).collect();
         sv.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -402,7 +411,7 @@ mod tests {
             }
         }
         // Projected training columns: mean 0, orthogonal, variances = the eigenvalues.
-        let z = p.apply(x.view()).unwrap();
+        let z = p.apply(x.as_view()).unwrap();
         for j in 0..k {
             assert!(z.column(j).sum().abs() < 1e-10);
             for l in 0..k {
@@ -413,27 +422,27 @@ mod tests {
             let pivot = (0..d).fold(0, |b, i| if p.components[(i, j)].abs() > p.components[(b, j)].abs() { i } else { b });
             assert!(p.components[(pivot, j)] > 0.0, "sign convention");
         }
-        let mut data = Dataset::from_arrays(x.clone(), Array2::zeros((n, 1)), TargetKind::Numeric, "t");
+        let mut data = Dataset::from_arrays(x.clone(), DMatrix::zeros(n, 1), TargetKind::Numeric, "t");
         p.apply_to(&mut data).unwrap();
         assert_eq!(data.feature_names, vec!["pc1", "pc2", "pc3"]);
     }
 
     #[test]
     fn pca_bad_input_errors() {
-        let x = array![[1.0, 2.0], [3.0, 5.0]];
-        assert!(Pca::fit(x.view(), 0).unwrap_err().to_string().contains("expected 1 to 2"));
-        assert!(Pca::fit(x.view(), 3).is_err());
-        assert!(Pca::fit(Array2::<f64>::zeros((0, 2)).view(), 1).is_err());
-        let e = Pca::fit(array![[1.0, f64::NAN]].view(), 1).unwrap_err().to_string();
+        let x = dmatrix![1.0, 2.0; 3.0, 5.0];
+        assert!(Pca::fit(x.as_view(), 0).unwrap_err().to_string().contains("expected 1 to 2"));
+        assert!(Pca::fit(x.as_view(), 3).is_err());
+        assert!(Pca::fit(DMatrix::<f64>::zeros(0, 2).as_view(), 1).is_err());
+        let e = Pca::fit(dmatrix![1.0, f64::NAN].as_view(), 1).unwrap_err().to_string();
         assert!(e.contains("row 1, column 2"), "{e}");
-        let p = Pca::fit(x.view(), 1).unwrap();
-        assert!(p.apply(array![[1.0, 2.0, 3.0]].view()).is_err());
+        let p = Pca::fit(x.as_view(), 1).unwrap();
+        assert!(p.apply(dmatrix![1.0, 2.0, 3.0].as_view()).is_err());
         // Huge entries: 200 rows alternating (1, 2) and (3, 5), times 1e153. The covariance
         // sums 200 products of about 1e306 (over f64::MAX unless scaled first), yet its
         // entries (about 1e306) are finite.
-        let rows = Array2::from_shape_fn((200, 2), |(i, j)| x[(i % 2, j)]);
-        let p = Pca::fit(rows.view(), 1).unwrap();
-        let h = Pca::fit((&rows * 1e153).view(), 1).unwrap();
+        let rows = DMatrix::from_fn(200, 2, |i, j| x[(i % 2, j)]);
+        let p = Pca::fit(rows.as_view(), 1).unwrap();
+        let h = Pca::fit((&rows * 1e153).as_view(), 1).unwrap();
         let r = h.variances[0] / 1e153 / 1e153;
         assert!(r.is_finite() && (r / p.variances[0] - 1.0).abs() < 1e-12, "{r} vs {}", p.variances[0]);
         assert!((h.components[(0, 0)] - p.components[(0, 0)]).abs() < 1e-12);
@@ -442,8 +451,8 @@ mod tests {
     #[test]
     fn split_is_seeded_disjoint_and_stratified() {
         let n = 20;
-        let x = Array2::from_shape_fn((n, 1), |(i, _)| i as f64);
-        let y = Array2::from_shape_fn((n, 1), |(i, _)| if i < 5 { 1.0 } else { -1.0 });
+        let x = DMatrix::from_fn(n, 1, |i, _| i as f64);
+        let y = DMatrix::from_fn(n, 1, |i, _| if i < 5 { 1.0 } else { -1.0 });
         let d = Dataset { class_names: vec!["a".into(), "b".into()], ..Dataset::from_arrays(x, y, TargetKind::Signed, "t") };
         let (tr, te) = train_test_split(&d, 0.4, 7, true).unwrap();
         assert_eq!(tr.n() + te.n(), n);
@@ -461,10 +470,11 @@ mod tests {
     /// scales 1, 3, 5, ...), onehot targets of 3 classes (row i in class i mod 3).
     fn correlated(n: usize, d: usize, seed: u64) -> Dataset {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let g = Array2::from_shape_fn((n, d), |(_, j)| (rng.random::<f64>() - 0.5) * (1.0 + 2.0 * j as f64));
-        let mix = Array2::from_shape_fn((d, d), |(a, b)| if a == b { 1.0 } else { 0.3 * (rng.random::<f64>() - 0.5) });
-        let x = g.dot(&mix) + 7.0;
-        let y = Array2::from_shape_fn((n, 3), |(i, k)| if i % 3 == k { 1.0 } else { 0.0 });
+        // drawn row by row
+        let g = DMatrix::from_row_iterator(n, d, (0..n * d).map(|e| (rng.random::<f64>() - 0.5) * (1.0 + 2.0 * (e % d) as f64)));
+        let mix = DMatrix::from_row_iterator(d, d, (0..d * d).map(|e| if e / d == e % d { 1.0 } else { 0.3 * (rng.random::<f64>() - 0.5) }));
+        let x = matmul(&g, &mix).add_scalar(7.0);
+        let y = DMatrix::from_fn(n, 3, |i, k| if i % 3 == k { 1.0 } else { 0.0 });
         let classes = vec!["a".into(), "b".into(), "c".into()];
         Dataset { class_names: classes, ..Dataset::from_arrays(x, y, TargetKind::Onehot, "corr") }
     }
@@ -472,13 +482,13 @@ mod tests {
     /// The indices of the rows `split_and_fit` puts into the test part: the same split of a copy
     /// whose only feature is the row index (the split depends on the targets and the seed only).
     fn test_rows(data: &Dataset, s: &SplitSettings) -> Vec<usize> {
-        let tagged = Dataset { x: Array2::from_shape_fn((data.n(), 1), |(i, _)| i as f64), ..data.clone() };
+        let tagged = Dataset { x: DMatrix::from_fn(data.n(), 1, |i, _| i as f64), ..data.clone() };
         let (_, te) = train_test_split(&tagged, s.test_fraction, s.seed, s.stratify).unwrap();
         te.x.column(0).iter().map(|&v| v as usize).collect()
     }
 
-    fn bits(a: &Array2<f64>) -> Vec<u64> {
-        a.iter().map(|v| v.to_bits()).collect()
+    fn bits(a: &DMatrix<f64>) -> Vec<u64> {
+        row_major(a).map(|(_, v)| v.to_bits()).collect()
     }
 
     #[test]
@@ -505,18 +515,18 @@ mod tests {
         assert_eq!(pa.variances.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), pb.variances.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
         assert_eq!(a.standardizer, b.standardizer);
         // The check can fail: components fitted on all rows do depend on the test rows.
-        let all_a = Pca::fit(data.x.view(), 3).unwrap();
-        let all_b = Pca::fit(changed.x.view(), 3).unwrap();
+        let all_a = Pca::fit(data.x.as_view(), 3).unwrap();
+        let all_b = Pca::fit(changed.x.as_view(), 3).unwrap();
         assert!((&all_a.components - &all_b.components).iter().any(|v| v.abs() > 1e-3));
         // Independent of split_and_fit's plumbing: the training part is exactly the training
         // rows (those not in `rows`) projected with a fit on those rows alone.
         let train_rows: Vec<usize> = (0..data.n()).filter(|i| !rows.contains(i)).collect();
-        let own = Pca::fit(data.select_rows(&train_rows).unwrap().x.view(), 3).unwrap();
+        let own = Pca::fit(data.select_rows(&train_rows).unwrap().x.as_view(), 3).unwrap();
         assert_eq!(bits(&own.components), bits(&pa.components));
         // The test part is centred with the training mean and projected on the training axes.
-        let t0 = data.x.row(rows[0]).to_owned().insert_axis(Axis(0));
-        let z = a.standardizer.as_ref().unwrap().apply(own.apply(t0.view()).unwrap().view()).unwrap();
-        assert_eq!(bits(&z), bits(&a.test.x.slice(ndarray::s![0..1, ..]).to_owned()));
+        let t0 = data.x.rows(rows[0], 1);
+        let z = a.standardizer.as_ref().unwrap().apply(own.apply(t0).unwrap().as_view()).unwrap();
+        assert_eq!(bits(&z), bits(&a.test.x.rows(0, 1).into_owned()));
     }
 
     #[test]
@@ -533,7 +543,7 @@ mod tests {
             let z = &f.train.x;
             let nt = z.nrows() as f64;
             assert_eq!(z.ncols(), k);
-            let cov = z.t().dot(z) / nt;
+            let cov = matmul(&tr(z), z) / nt;
             for j in 0..k {
                 let mean = z.column(j).sum() / nt;
                 assert!(mean.abs() < 1e-10, "column {j} mean {mean}");
@@ -552,13 +562,13 @@ mod tests {
                     (0..n).filter(|i| !te.contains(i)).collect()
                 };
                 let x = data.select_rows(&rows).unwrap().x;
-                let m = x.mean_axis(Axis(0)).unwrap();
-                let trace: f64 = x.rows().into_iter().map(|r| (&r - &m).mapv(|v| v * v).sum()).sum::<f64>() / nt;
+                let m = x.row_mean();
+                let trace: f64 = x.row_iter().map(|r| (r - &m).map(|v| v * v).sum()).sum::<f64>() / nt;
                 let sum: f64 = (0..k).map(|j| cov[(j, j)]).sum();
                 assert!((sum - trace).abs() < 1e-10 * trace, "{sum} vs {trace}");
             }
             let w = split_and_fit(&data, &SplitSettings { standardize: true, ..s }).unwrap().train.x;
-            let cw = w.t().dot(&w) / nt;
+            let cw = matmul(&tr(&w), &w) / nt;
             for j in 0..k {
                 assert!((w.column(j).sum() / nt).abs() < 1e-10);
                 for l in 0..k {
@@ -582,7 +592,7 @@ mod tests {
         let tiny = correlated(3, 3, 1);
         let e = split_and_fit(&tiny, &SplitSettings { test_fraction: 0.6, pca: Some(2), ..Default::default() }).unwrap_err().to_string();
         assert!(e.contains("splitting data set `corr`") && e.contains("leaves no training rows"), "{e}");
-        let none = Dataset { x: Array2::zeros((0, 3)), y: Array2::zeros((0, 3)), ..data.clone() };
+        let none = Dataset { x: DMatrix::zeros(0, 3), y: DMatrix::zeros(0, 3), ..data.clone() };
         let e = split_and_fit(&none, &SplitSettings::default()).unwrap_err().to_string();
         assert!(e.contains("`corr`: it has no rows"), "{e}");
         let e = err(SplitSettings { test_fraction: 1.0, ..Default::default() });

@@ -151,8 +151,8 @@ impl CppDescription {
                 n,
                 d,
                 c,
-                x: data.x.rows().into_iter().map(|r| r.to_vec()).collect(),
-                y: data.y.rows().into_iter().map(|r| r.to_vec()).collect(),
+                x: data.x.row_iter().map(|r| r.iter().copied().collect()).collect(),
+                y: data.y.row_iter().map(|r| r.iter().copied().collect()).collect(),
                 beta,
             },
             objective: CppObjective {
@@ -229,7 +229,7 @@ pub fn check_network(data: &Dataset, beta: f64, network: &Network) -> Result<Cpp
     let mut lambda = DMatrix::zeros(p, p);
     let mut sign_violation: f64 = 0.0;
     for j in 0..network.width() {
-        let z = lift_neuron(network, data.x.view(), j);
+        let z = lift_neuron(network, data.x.as_view(), j);
         for &t in &z[..2 * n] {
             sign_violation = sign_violation.max(-t);
         }
@@ -248,7 +248,7 @@ pub fn check_network(data: &Dataset, beta: f64, network: &Network) -> Result<Cpp
     let m_residual = mlm.abs().max();
     let complementarity_residual = (0..n).map(|i| lambda[(blocks.a() + i, blocks.b() + i)].abs()).fold(0.0, f64::max);
     let scale = 1.0 + lambda.abs().max() * (1.0 + m.abs().max()).powi(2);
-    let cpp_objective = lifted_objective(&lambda, blocks, data.y.view(), beta);
+    let cpp_objective = lifted_objective(&lambda, blocks, data.y.as_view(), beta);
     let network_objective = network.objective(data, beta);
     let feasible = m_residual <= 1e-9 * scale && complementarity_residual <= 1e-9 * scale && sign_violation == 0.0;
     Ok(CppCheck { generators: network.width(), m_residual, complementarity_residual, generator_sign_violation: sign_violation, cpp_objective, network_objective, feasible })
@@ -258,13 +258,13 @@ pub fn check_network(data: &Dataset, beta: f64, network: &Network) -> Result<Cpp
 mod tests {
     use super::*;
     use crate::data::TargetKind;
-    use ndarray::Array2;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
     use rand_distr::{Distribution, StandardNormal};
 
-    fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
-        Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
+    /// r x c standard Gaussian draws, drawn row by row.
+    fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> DMatrix<f64> {
+        DMatrix::from_row_iterator(r, c, (0..r * c).map(|_| StandardNormal.sample(rng)))
     }
 
     #[test]
@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn wrong_network_shape_is_rejected() {
         let data = crate::data::synth::reference_1d();
-        let net = Network { u: Array2::zeros((3, 2)), v: Array2::zeros((1, 2)) };
+        let net = Network { u: DMatrix::zeros(3, 2), v: DMatrix::zeros(1, 2) };
         assert!(check_network(&data, 0.1, &net).is_err());
     }
 }

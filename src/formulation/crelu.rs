@@ -36,7 +36,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network::Network;
 use crate::patterns::{self, Budget, Pattern, Patterns};
-use ndarray::Array2;
+use nalgebra::DMatrix;
 
 fn check_data(data: &Dataset, beta: f64) -> Result<()> {
     if !(beta.is_finite() && beta > 0.0) {
@@ -61,7 +61,7 @@ fn check_data(data: &Dataset, beta: f64) -> Result<()> {
 /// C-ReLU over every activation pattern of `data.x` (exact: optimum = p*).
 pub fn exact(data: &Dataset, beta: f64, budget: &Budget) -> Result<Compiled> {
     check_data(data, beta)?;
-    let pats = patterns::enumerate(data.x.view(), budget)?;
+    let pats = patterns::enumerate(data.x.as_view(), budget)?;
     crelu_with_patterns(data, beta, pats, Formulation::Exact)
 }
 
@@ -79,14 +79,14 @@ pub fn sampled(data: &Dataset, beta: f64, gates: usize, seed: u64) -> Result<Com
     let distinct = g.min(patterns::max_patterns(data.n(), data.d()));
     let bytes = g * (8.0 * d + 24.0 + patterns::pattern_bytes(1.0, data.n())) + distinct * (8.0 * (2.0 * d + 2.0 * n) + 16.0 * 4.0 * n * d);
     crate::limits::check_bytes(bytes, || format!("{gates} Gaussian gates on n = {}, d = {} data", data.n(), data.d()))?;
-    let pats = patterns::sample_gaussian(data.x.view(), gates, seed);
+    let pats = patterns::sample_gaussian(data.x.as_view(), gates, seed);
     crelu_with_patterns(data, beta, pats, Formulation::Sampled)
 }
 
 /// The gated program over every activation pattern: a lower bound on p*.
 pub fn gated(data: &Dataset, beta: f64, budget: &Budget) -> Result<Compiled> {
     check_data(data, beta)?;
-    let pats = patterns::enumerate(data.x.view(), budget)?;
+    let pats = patterns::enumerate(data.x.as_view(), budget)?;
     gated_with_patterns(data, beta, pats)
 }
 
@@ -324,8 +324,8 @@ impl Layout {
         let top = groups.iter().map(|(_, g)| norm(g)).fold(0.0f64, f64::max);
         groups.retain(|(_, g)| norm(g) > settings.drop_tolerance * top);
         let m = groups.len();
-        let mut u = Array2::zeros((self.d, m));
-        let mut v = Array2::zeros((1, m));
+        let mut u = DMatrix::zeros(self.d, m);
+        let mut v = DMatrix::zeros(1, m);
         for (j, (sign, g)) in groups.iter().enumerate() {
             let ng = norm(g);
             let sq = ng.sqrt();

@@ -197,8 +197,8 @@ pub fn compile(data: &Dataset, beta: f64, form: SdpForm) -> Result<CompiledSdp> 
     let (n, d, c) = (data.n(), data.d(), data.c());
     let blocks = LiftBlocks { n, d, c };
     let p = blocks.order();
-    let x = DMatrix::from_fn(n, d, |i, j| data.x[(i, j)]);
-    let y = DMatrix::from_fn(n, c, |i, k| data.y[(i, k)]);
+    let x = data.x.clone();
+    let y = data.y.clone();
 
     // T: rows of Lambda in terms of the PSD variable W.
     let (k, t_rows): (usize, Vec<Vec<(usize, f64)>>) = match form {
@@ -471,13 +471,13 @@ mod tests {
     use crate::network::Network;
     use crate::certify::sdp::certify_solution;
     use crate::pipeline::solve_relaxation;
-    use ndarray::Array2;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use rand_distr::{Distribution, StandardNormal};
 
-    fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
-        Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
+    /// r x c standard Gaussian draws, drawn row by row.
+    fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> DMatrix<f64> {
+        DMatrix::from_row_iterator(r, c, (0..r * c).map(|_| StandardNormal.sample(rng)))
     }
 
     /// Random data; with `bias` the last column of X is ones.
@@ -521,7 +521,7 @@ mod tests {
         for beta in [0.0, -1.0, f64::NAN] {
             assert!(matches!(compile(&data, beta, SdpForm::Reduced), Err(Error::InvalidArgument(_))));
         }
-        let empty = Dataset::from_arrays(Array2::zeros((0, 2)), Array2::zeros((0, 1)), TargetKind::Numeric, "empty");
+        let empty = Dataset::from_arrays(DMatrix::zeros(0, 2), DMatrix::zeros(0, 1), TargetKind::Numeric, "empty");
         assert!(compile(&empty, 0.1, SdpForm::Full).is_err());
     }
 
@@ -539,7 +539,7 @@ mod tests {
             let data = random_data(&mut rng, n, d, c, bias);
             let beta = rng.random_range(0.01..1.0);
             let net = random_network(&mut rng, d, c, m, 1.0);
-            let lambda = lift(&net, data.x.view());
+            let lambda = lift(&net, data.x.as_view());
             let want = net.objective(&data, beta);
             for form in [SdpForm::Reduced, SdpForm::Full] {
                 let comp = compile(&data, beta, form).unwrap();
@@ -591,7 +591,7 @@ mod tests {
             assert!(chk.primal_residual < 1e-6 && chk.slack_cone_violation < 1e-6, "{chk:?}");
             let opt = sol.primal_objective;
             let lambda = comp.recover_lambda(&sol).unwrap();
-            assert!((crate::lift::lifted_objective(&lambda, comp.layout.lift_blocks(), data.y.view(), beta) - opt).abs() < 1e-6 * (1.0 + opt));
+            assert!((crate::lift::lifted_objective(&lambda, comp.layout.lift_blocks(), data.y.as_view(), beta) - opt).abs() < 1e-6 * (1.0 + opt));
             let mut best = f64::INFINITY;
             for _ in 0..60 {
                 let m = rng.random_range(1..6);

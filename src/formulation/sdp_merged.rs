@@ -58,18 +58,16 @@ pub struct MergedSdp {
 /// always on the raw data.
 pub fn compile(data: &Dataset, beta: f64, form: SdpForm) -> Result<MergedSdp> {
     sdp::check_data(data, beta)?;
-    let (n, d, c) = (data.n(), data.d(), data.c());
-    let x = DMatrix::from_fn(n, d, |i, j| data.x[(i, j)]);
+    let c = data.c();
+    let x = data.x.clone();
     let reduction = RowReduction::of_x(&x, c);
     let t = Congruence::new(x, c);
     if form == SdpForm::Full || reduction.is_trivial() || reduction.groups.is_empty() {
         let compiled = sdp::compile(data, beta, form)?;
         return Ok(MergedSdp { compiled, reduction, constant: 0.0, merged: false, t });
     }
-    let y = DMatrix::from_fn(n, c, |i, k| data.y[(i, k)]);
-    let (xr, yr, constant) = reduction.reduced_data(t.x(), &y);
-    let to_array = |m: &DMatrix<f64>| ndarray::Array2::from_shape_fn((m.nrows(), m.ncols()), |(i, j)| m[(i, j)]);
-    let mut merged_data = Dataset::from_arrays(to_array(&xr), to_array(&yr), data.target_kind, format!("{} (rows merged)", data.source));
+    let (xr, yr, constant) = reduction.reduced_data(t.x(), &data.y);
+    let mut merged_data = Dataset::from_arrays(xr, yr, data.target_kind, format!("{} (rows merged)", data.source));
     merged_data.feature_names = data.feature_names.clone();
     let compiled = sdp::compile(&merged_data, beta, SdpForm::Reduced)?;
     Ok(MergedSdp { compiled, reduction, constant, merged: true, t })
@@ -147,8 +145,8 @@ mod tests {
 
     fn data(x: &[f64], y: &[f64], d: usize, c: usize) -> Dataset {
         let n = x.len() / d;
-        let xa = ndarray::Array2::from_shape_vec((n, d), x.to_vec()).unwrap();
-        let ya = ndarray::Array2::from_shape_vec((n, c), y.to_vec()).unwrap();
+        let xa = DMatrix::from_row_slice(n, d, x);
+        let ya = DMatrix::from_row_slice(n, c, y);
         Dataset::from_arrays(xa, ya, crate::data::TargetKind::Numeric, "test")
     }
 

@@ -110,7 +110,8 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network3::Network3;
 use crate::patterns::{self, binomial, max_patterns, Budget, Pattern};
-use ndarray::{Array1, Array2, Array3, ArrayView2};
+use crate::dense::matmul;
+use nalgebra::{DMatrix, DMatrixView, DVector};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -242,8 +243,8 @@ type Row = Vec<(usize, f64)>;
 
 /// The first-layer rows `sigma_j (2 D1_j - I)_ii x_i' v_j >= 0` of every neuron (zero rows
 /// left out).
-fn first_layer_rows(x: ArrayView2<f64>, neurons: &[Neuron]) -> Vec<Row> {
-    let (n, d) = x.dim();
+fn first_layer_rows(x: DMatrixView<f64>, neurons: &[Neuron]) -> Vec<Row> {
+    let (n, d) = x.shape();
     let mut rows = Vec::new();
     for (j, nu) in neurons.iter().enumerate() {
         for i in 0..n {
@@ -258,8 +259,8 @@ fn first_layer_rows(x: ArrayView2<f64>, neurons: &[Neuron]) -> Vec<Row> {
 }
 
 /// `h_i = sum_j D1_j[i] x_i' v_j` as a row for every sample (empty when no neuron is active).
-fn hidden_rows(x: ArrayView2<f64>, neurons: &[Neuron]) -> Vec<Row> {
-    let (n, d) = x.dim();
+fn hidden_rows(x: DMatrixView<f64>, neurons: &[Neuron]) -> Vec<Row> {
+    let (n, d) = x.shape();
     (0..n)
         .map(|i| {
             let mut row = Row::new();
@@ -275,7 +276,7 @@ fn hidden_rows(x: ArrayView2<f64>, neurons: &[Neuron]) -> Vec<Row> {
 
 /// The cone rows `A v >= 0` of configuration `c` (first-layer rows of each neuron, then the
 /// second-layer rows `(2 D2 - I)_ii h_i >= 0`), zero rows left out.
-fn cone_rows(x: ArrayView2<f64>, c: &Config) -> Vec<Row> {
+fn cone_rows(x: DMatrixView<f64>, c: &Config) -> Vec<Row> {
     let mut rows = first_layer_rows(x, &c.neurons);
     for (i, h) in hidden_rows(x, &c.neurons).into_iter().enumerate() {
         if !h.is_empty() {
@@ -288,8 +289,8 @@ fn cone_rows(x: ArrayView2<f64>, c: &Config) -> Vec<Row> {
 
 /// The sub-network output of configuration `c` at local vectors `v` (concatenated):
 /// `s_c D2 sum_j D1_j X v_j`.
-fn config_output(x: ArrayView2<f64>, c: &Config, v: &[f64]) -> Vec<f64> {
-    let (n, d) = x.dim();
+fn config_output(x: DMatrixView<f64>, c: &Config, v: &[f64]) -> Vec<f64> {
+    let (n, d) = x.shape();
     let s = c.output_sign();
     (0..n)
         .map(|i| {
@@ -362,8 +363,8 @@ fn lp_feasible(rows: &[(Row, f64)], nv: usize, settings: &SolveSettings) -> Resu
 
 /// Realisable second-layer patterns of one tuple of neurons (module docs), by depth-first search
 /// with LP feasibility. `lps` counts the LPs solved.
-fn second_layer_patterns(x: ArrayView2<f64>, neurons: &[Neuron], lps: &mut u64, max_lps: u64) -> Result<Vec<Pattern>> {
-    let (n, d) = x.dim();
+fn second_layer_patterns(x: DMatrixView<f64>, neurons: &[Neuron], lps: &mut u64, max_lps: u64) -> Result<Vec<Pattern>> {
+    let (n, d) = x.shape();
     let nv = neurons.len() * d;
     let first = first_layer_rows(x, neurons);
     let z = hidden_rows(x, neurons);
@@ -462,7 +463,7 @@ fn second_layer_patterns(x: ArrayView2<f64>, neurons: &[Neuron], lps: &mut u64, 
 /// Every realisable configuration of sub-width `m1` (module docs). LPs run on Clarabel.
 pub fn enumerate(data: &Dataset, m1: usize, budget: &ConfigBudget) -> Result<ConfigSet> {
     check_inputs(data, m1)?;
-    let x = data.x.view();
+    let x = data.x.as_view();
     let n = data.n();
     let pats = patterns::enumerate(x, &budget.patterns)?;
     let p = pats.len();
@@ -524,7 +525,7 @@ pub fn enumerate(data: &Dataset, m1: usize, budget: &ConfigBudget) -> Result<Con
 /// program (module docs).
 pub fn nonnegative_second_layer(data: &Dataset, m1: usize, budget: &ConfigBudget) -> Result<ConfigSet> {
     check_inputs(data, m1)?;
-    let pats = patterns::enumerate(data.x.view(), &budget.patterns)?;
+    let pats = patterns::enumerate(data.x.as_view(), &budget.patterns)?;
     let p = pats.len();
     let k = m1.min(p);
     let est = 2.0 * binomial(p as u64, k as u64);
@@ -566,13 +567,13 @@ pub fn nonnegative_second_layer(data: &Dataset, m1: usize, budget: &ConfigBudget
 /// The configuration of one sub-network `(W1 (d x m1), w2)` on `x` with output sign `s`
 /// (dead neurons dropped, repeated pairs merged); `None` when its output is zero on every
 /// sample.
-pub fn config_of(x: ArrayView2<f64>, w1: ArrayView2<f64>, w2: &[f64], output_positive: bool) -> Option<Config> {
+pub fn config_of(x: DMatrixView<f64>, w1: DMatrixView<f64>, w2: &[f64], output_positive: bool) -> Option<Config> {
     let n = x.nrows();
-    let z = x.dot(&w1);
+    let z = matmul(&x, &w1);
     let mut neurons = Vec::new();
     let mut h = vec![0.0; n];
     for j in 0..w1.ncols() {
-        let col: Vec<f64> = z.column(j).to_vec();
+        let col: Vec<f64> = z.column(j).iter().copied().collect();
         let pat = Pattern::from_values(&col);
         for i in 0..n {
             h[i] += col[i].max(0.0) * w2[j];
@@ -602,10 +603,11 @@ pub fn sample(data: &Dataset, m1: usize, count: usize, seed: u64) -> Result<Conf
     let mut seen = HashSet::new();
     let mut list = Vec::new();
     for _ in 0..count {
-        let w1 = Array2::from_shape_simple_fn((d, m1), || StandardNormal.sample(&mut rng));
+        // drawn row by row
+        let w1 = DMatrix::from_row_iterator(d, m1, (0..d * m1).map(|_| StandardNormal.sample(&mut rng)));
         let w2: Vec<f64> = (0..m1).map(|_| StandardNormal.sample(&mut rng)).collect();
         for s in [true, false] {
-            if let Some(c) = config_of(data.x.view(), w1.view(), &w2, s) {
+            if let Some(c) = config_of(data.x.as_view(), w1.as_view(), &w2, s) {
                 if seen.insert(c.clone()) {
                     list.push(c);
                 }
@@ -655,7 +657,7 @@ pub fn compile(data: &Dataset, beta: f64, m1: usize, configs: &[Config]) -> Resu
         return Err(Error::InvalidArgument("no configuration to build the three-layer program from".into()));
     }
     let (n, d) = (data.n(), data.d());
-    let x = data.x.view();
+    let x = data.x.as_view();
     if let Some(c) = configs.iter().find(|c| c.second.len() != n || c.neurons.iter().any(|nu| nu.pattern.len() != n)) {
         return Err(Error::InvalidArgument(format!("configuration with patterns of length {} for n = {n} samples", c.second.len())));
     }
@@ -776,7 +778,7 @@ impl Layout3 {
         }
         let mut f = vec![0.0; self.n];
         for (ci, c) in self.configs.iter().enumerate() {
-            for (fi, o) in f.iter_mut().zip(config_output(data.x.view(), c, self.config_vectors(ci, x))) {
+            for (fi, o) in f.iter_mut().zip(config_output(data.x.as_view(), c, self.config_vectors(ci, x))) {
                 *fi += o;
             }
         }
@@ -798,7 +800,7 @@ impl Layout3 {
         let mut worst = 0.0f64;
         for (ci, c) in self.configs.iter().enumerate() {
             let v = self.config_vectors(ci, x);
-            for r in cone_rows(data.x.view(), c) {
+            for r in cone_rows(data.x.as_view(), c) {
                 let val: f64 = r.iter().map(|&(col, a)| a * v[col]).sum();
                 worst = worst.max(-val / top);
             }
@@ -822,7 +824,7 @@ impl Layout3 {
     /// and `r` made consistent).
     pub fn merge_collinear(&self, data: &Dataset, x: &[f64], cos_tolerance: f64) -> Result<Vec<f64>> {
         let t = self.group_norms(x)?;
-        let xv = data.x.view();
+        let xv = data.x.as_view();
         let mut items: Vec<(f64, usize, Vec<f64>, f64)> = Vec::new();
         for (ci, c) in self.configs.iter().enumerate() {
             if t[ci] == 0.0 {
@@ -869,9 +871,9 @@ impl Layout3 {
     pub fn recover(&self, x: &[f64], drop_tolerance: f64) -> Result<Network3> {
         let keep = self.support(x, drop_tolerance)?;
         let (d, m1) = (self.d, self.sub_width);
-        let mut w1 = Array3::zeros((keep.len(), d, m1));
-        let mut w2 = Array2::zeros((keep.len(), m1));
-        let mut w3 = Array1::zeros(keep.len());
+        let mut w1 = DMatrix::zeros(d, keep.len() * m1);
+        let mut w2 = DMatrix::zeros(keep.len(), m1);
+        let mut w3 = DVector::zeros(keep.len());
         for (k, &ci) in keep.iter().enumerate() {
             let c = &self.configs[ci];
             let v = self.config_vectors(ci, x);
@@ -883,7 +885,7 @@ impl Layout3 {
                 }
                 let sc = nu.sign() / (nv * t).sqrt();
                 for l in 0..d {
-                    w1[(k, l, j)] = sc * vj[l];
+                    w1[(l, k * m1 + j)] = sc * vj[l];
                 }
                 w2[(k, j)] = nu.sign() * nv.sqrt();
             }
@@ -910,8 +912,8 @@ pub struct Price {
 }
 
 /// `g_j = s_c X' D1_j D2 z` for every neuron of `c` (concatenated).
-fn gradient(x: ArrayView2<f64>, c: &Config, z: &[f64]) -> Vec<f64> {
-    let (n, d) = x.dim();
+fn gradient(x: DMatrixView<f64>, c: &Config, z: &[f64]) -> Vec<f64> {
+    let (n, d) = x.shape();
     let s = c.output_sign();
     let mut g = vec![0.0; c.neurons.len() * d];
     for (j, nu) in c.neurons.iter().enumerate() {
@@ -930,13 +932,13 @@ fn block_max_norm(w: &[f64], d: usize) -> f64 {
 }
 
 /// The crude bound on `rho_c(z)` (no solve).
-pub fn crude_price(x: ArrayView2<f64>, c: &Config, z: &[f64]) -> f64 {
+pub fn crude_price(x: DMatrixView<f64>, c: &Config, z: &[f64]) -> f64 {
     block_max_norm(&gradient(x, c, z), x.ncols())
 }
 
 /// `rho_c(z)` by its SOCP on Clarabel (module docs): variables `[v (k d); t (k)]`,
 /// `min -g'v` s.t. the cone rows, `1 - sum t >= 0`, `(t_j, v_j)` in SOC(d + 1).
-pub fn price(x: ArrayView2<f64>, c: &Config, z: &[f64], settings: &SolveSettings) -> Result<Price> {
+pub fn price(x: DMatrixView<f64>, c: &Config, z: &[f64], settings: &SolveSettings) -> Result<Price> {
     let d = x.ncols();
     let k = c.neurons.len();
     let g = gradient(x, c, z);
@@ -1022,8 +1024,8 @@ pub fn certify(data: &Dataset, beta: f64, yhat: &[f64], configs: &ConfigSet, vio
     if yhat.len() != n {
         return Err(Error::InvalidArgument(format!("{} predictions for n = {n} samples", yhat.len())));
     }
-    let x = data.x.view();
-    let y: Vec<f64> = data.y.column(0).to_vec();
+    let x = data.x.as_view();
+    let y: Vec<f64> = data.y.column(0).iter().copied().collect();
     let z0: Vec<f64> = y.iter().zip(yhat).map(|(a, b)| a - b).collect();
     let mut order: Vec<(f64, usize)> = configs.list.iter().enumerate().map(|(i, c)| (crude_price(x, c, &z0), i)).collect();
     order.sort_by(|a, b| b.0.total_cmp(&a.0));

@@ -34,7 +34,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::formulation::{crelu, Formulation};
 use crate::patterns::{self, Pattern, Patterns};
-use ndarray::ArrayView2;
+use nalgebra::DMatrixView;
 
 /// Default cap on the number of distinct patterns of the C-ReLU refit.
 pub const DEFAULT_MAX_PATTERNS: usize = 2_000;
@@ -62,13 +62,12 @@ pub struct CreluRefit {
 
 /// The distinct non-zero patterns `1[X u_k >= 0]` of the nonzero columns of `directions`, in
 /// column order.
-pub fn candidate_patterns(x: ArrayView2<f64>, directions: ArrayView2<f64>) -> Vec<Pattern> {
+pub fn candidate_patterns(x: DMatrixView<f64>, directions: DMatrixView<f64>) -> Vec<Pattern> {
     patterns::dedup(
         directions
-            .columns()
-            .into_iter()
+            .column_iter()
             .filter(|u| u.iter().any(|e| *e != 0.0))
-            .map(|u| Pattern::of_direction(x, &u.to_vec())),
+            .map(|u| Pattern::of_direction(x, u.as_slice())),
     )
 }
 
@@ -76,7 +75,7 @@ pub fn candidate_patterns(x: ArrayView2<f64>, directions: ArrayView2<f64>) -> Ve
 /// active on any training row. Errors: `InvalidArgument` for vector output, a size mismatch or
 /// `max_patterns == 0`; `TooLarge` when the program would exceed the memory limit; `Backend`
 /// when the solver ends without a solution.
-pub fn crelu_refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, rs: &RefitSettings, max_patterns: usize) -> Result<Option<CreluRefit>> {
+pub fn crelu_refit(data: &Dataset, directions: DMatrixView<f64>, beta: f64, rs: &RefitSettings, max_patterns: usize) -> Result<Option<CreluRefit>> {
     if data.c() != 1 {
         return Err(Error::InvalidArgument(format!("the C-ReLU refit needs scalar output (c = 1), the data have c = {}", data.c())));
     }
@@ -86,7 +85,7 @@ pub fn crelu_refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, rs: &
     if max_patterns == 0 {
         return Err(Error::InvalidArgument("C-ReLU refit: the pattern cap must be at least 1".into()));
     }
-    let mut list = candidate_patterns(data.x.view(), directions);
+    let mut list = candidate_patterns(data.x.as_view(), directions);
     let found = list.len();
     if found == 0 {
         return Ok(None);
@@ -110,7 +109,7 @@ pub fn crelu_refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, rs: &
     }
     let recovered = compiled.layout.recover_network(&sol.x)?;
     let recovered_objective = recovered.objective(data, beta);
-    let mut best = refit(data, recovered.u.view(), beta, rs)?;
+    let mut best = refit(data, recovered.u.as_view(), beta, rs)?;
     if recovered_objective < best.objective {
         best.network = recovered;
         best.objective = recovered_objective;
@@ -123,14 +122,14 @@ pub fn crelu_refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, rs: &
 mod tests {
     use super::*;
     use crate::data::TargetKind;
-    use ndarray::{array, Array2};
+    use nalgebra::{dmatrix, DMatrix};
 
     #[test]
     fn patterns_are_deduplicated_and_zero_dropped() {
-        let x = array![[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]];
+        let x = dmatrix![1.0, 0.0; 0.0, 1.0; -1.0, -1.0];
         // u1 and 2 u1 share a pattern; u3 = (-1, -1) is active only on row 2; the zero column is skipped.
-        let dirs = array![[1.0, 2.0, -1.0, 0.0], [1.0, 2.0, -1.0, 0.0]];
-        let p = candidate_patterns(x.view(), dirs.view());
+        let dirs = dmatrix![1.0, 2.0, -1.0, 0.0; 1.0, 2.0, -1.0, 0.0];
+        let p = candidate_patterns(x.as_view(), dirs.as_view());
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].to_bools(), vec![true, true, false]);
         assert_eq!(p[1].to_bools(), vec![false, false, true]);
@@ -138,17 +137,17 @@ mod tests {
 
     #[test]
     fn vector_output_and_bad_sizes_are_rejected() {
-        let x = Array2::from_shape_fn((4, 2), |(i, j)| (i + j) as f64);
-        let y2 = Array2::zeros((4, 2));
+        let x = DMatrix::from_fn(4, 2, |i, j| (i + j) as f64);
+        let y2 = DMatrix::zeros(4, 2);
         let data2 = Dataset::from_arrays(x.clone(), y2, TargetKind::Numeric, "t");
-        let dirs = array![[1.0], [0.0]];
-        assert!(matches!(crelu_refit(&data2, dirs.view(), 0.1, &RefitSettings::default(), 10), Err(Error::InvalidArgument(_))));
-        let data1 = Dataset::from_arrays(x, Array2::zeros((4, 1)), TargetKind::Numeric, "t");
-        let bad = array![[1.0], [0.0], [0.0]];
-        assert!(matches!(crelu_refit(&data1, bad.view(), 0.1, &RefitSettings::default(), 10), Err(Error::InvalidArgument(_))));
-        assert!(matches!(crelu_refit(&data1, dirs.view(), 0.1, &RefitSettings::default(), 0), Err(Error::InvalidArgument(_))));
+        let dirs = dmatrix![1.0; 0.0];
+        assert!(matches!(crelu_refit(&data2, dirs.as_view(), 0.1, &RefitSettings::default(), 10), Err(Error::InvalidArgument(_))));
+        let data1 = Dataset::from_arrays(x, DMatrix::zeros(4, 1), TargetKind::Numeric, "t");
+        let bad = dmatrix![1.0; 0.0; 0.0];
+        assert!(matches!(crelu_refit(&data1, bad.as_view(), 0.1, &RefitSettings::default(), 10), Err(Error::InvalidArgument(_))));
+        assert!(matches!(crelu_refit(&data1, dirs.as_view(), 0.1, &RefitSettings::default(), 0), Err(Error::InvalidArgument(_))));
         // No direction active anywhere: nothing to solve.
-        let inactive = array![[-1.0], [-1.0]];
-        assert!(crelu_refit(&data1, inactive.view(), 0.1, &RefitSettings::default(), 10).unwrap().is_none());
+        let inactive = dmatrix![-1.0; -1.0];
+        assert!(crelu_refit(&data1, inactive.as_view(), 0.1, &RefitSettings::default(), 10).unwrap().is_none());
     }
 }

@@ -38,7 +38,6 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::lift::LiftBlocks;
 use nalgebra::DMatrix;
-use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -125,7 +124,7 @@ pub fn factor(lambda: &DMatrix<f64>, blocks: LiftBlocks) -> Factor {
 
 /// Draws `k` samples and returns the candidate directions as columns (d x K', K' <= k, or
 /// <= 2k with `both_signs`), unnormalised but oriented; near-zero ones are dropped.
-pub fn sample_directions(f: &Factor, k: usize, both_signs: bool, rng: &mut ChaCha8Rng) -> Array2<f64> {
+pub fn sample_directions(f: &Factor, k: usize, both_signs: bool, rng: &mut ChaCha8Rng) -> DMatrix<f64> {
     let (d, r) = (f.lu.nrows(), f.lu.ncols());
     let mut out: Vec<Vec<f64>> = Vec::new();
     let mut g = vec![0.0; r];
@@ -143,7 +142,7 @@ pub fn sample_directions(f: &Factor, k: usize, both_signs: bool, rng: &mut ChaCh
         }
         out.push(u);
     }
-    Array2::from_shape_fn((d, out.len()), |(i, j)| out[j][i])
+    DMatrix::from_fn(d, out.len(), |i, j| out[j][i])
 }
 
 /// Outcome of [`gaussian_rounding`].
@@ -168,7 +167,7 @@ pub fn gaussian_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &G
     let mut objs = Vec::with_capacity(g.repetitions);
     for _ in 0..g.repetitions {
         let dirs = sample_directions(&f, k, g.both_signs, &mut rng);
-        let r = refit(data, dirs.view(), beta, rs)?;
+        let r = refit(data, dirs.as_view(), beta, rs)?;
         objs.push(r.objective);
         if best.as_ref().map_or(true, |b| r.objective < b.objective) {
             best = Some(r);

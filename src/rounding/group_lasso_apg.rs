@@ -23,8 +23,7 @@
 
 use crate::error::{Error, Result};
 use crate::linalg::{matmul, Op};
-use nalgebra::DMatrix;
-use ndarray::{Array2, ArrayView2};
+use nalgebra::{DMatrix, DMatrixView};
 
 /// Settings of the proximal gradient solve.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -49,7 +48,7 @@ impl Default for ApgSettings {
 #[derive(Clone, Debug)]
 pub struct ApgOutcome {
     /// K x c.
-    pub w: Array2<f64>,
+    pub w: DMatrix<f64>,
     /// Iterations taken.
     pub iterations: u32,
     /// Relative fixed-point residual at the end.
@@ -93,8 +92,8 @@ fn prox(v: &DMatrix<f64>, tau: f64) -> DMatrix<f64> {
 }
 
 /// Solves the group lasso for columns `h` (n x K) and targets `y` (n x c) from `W = 0`.
-pub fn solve(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, s: &ApgSettings) -> Result<ApgOutcome> {
-    let (n, k) = h.dim();
+pub fn solve(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64, s: &ApgSettings) -> Result<ApgOutcome> {
+    let (n, k) = h.shape();
     let c = y.ncols();
     if y.nrows() != n {
         return Err(Error::InvalidArgument(format!("group lasso: H has {n} rows but Y has {}", y.nrows())));
@@ -103,10 +102,10 @@ pub fn solve(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, s: &ApgSettings)
         return Err(Error::InvalidArgument(format!("beta must be a finite number >= 0, found {beta}")));
     }
     if k == 0 {
-        return Ok(ApgOutcome { w: Array2::zeros((0, c)), iterations: 0, residual: 0.0, converged: true });
+        return Ok(ApgOutcome { w: DMatrix::zeros(0, c), iterations: 0, residual: 0.0, converged: true });
     }
-    let hd = DMatrix::from_fn(n, k, |i, j| h[(i, j)]);
-    let yd = DMatrix::from_fn(n, c, |i, j| y[(i, j)]);
+    let hd = h.clone_owned();
+    let yd = y.clone_owned();
     let b = matmul(&hd, Op::T, &yd, Op::N)?;
     let g = if k <= n { Gram::Formed(matmul(&hd, Op::T, &hd, Op::N)?) } else { Gram::Through(hd) };
     let scale = 1.0 + b.norm();
@@ -160,8 +159,7 @@ pub fn solve(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, s: &ApgSettings)
         t = t_new;
         w = w_new;
     }
-    let out = Array2::from_shape_fn((k, c), |(i, j)| w[(i, j)]);
-    Ok(ApgOutcome { w: out, iterations, residual, converged: residual <= s.tolerance })
+    Ok(ApgOutcome { w, iterations, residual, converged: residual <= s.tolerance })
 }
 
 #[cfg(test)]
@@ -177,15 +175,16 @@ mod tests {
     fn matches_the_conic_solution() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(7);
         for (n, k, c, beta) in [(30, 12, 1, 0.1), (40, 25, 3, 0.5), (25, 40, 2, 0.05), (20, 8, 2, 50.0)] {
-            let h = Array2::from_shape_fn((n, k), |_| rng.random_range(0.0..1.0f64).max(0.3) - 0.3);
-            let y = Array2::from_shape_fn((n, c), |_| rng.random_range(-1.0..1.0));
-            let apg = solve(h.view(), y.view(), beta, &ApgSettings::default()).unwrap();
+            // drawn row by row
+            let h = DMatrix::from_row_iterator(n, k, (0..n * k).map(|_| rng.random_range(0.0..1.0f64).max(0.3) - 0.3));
+            let y = DMatrix::from_row_iterator(n, c, (0..n * c).map(|_| rng.random_range(-1.0..1.0)));
+            let apg = solve(h.as_view(), y.as_view(), beta, &ApgSettings::default()).unwrap();
             assert!(apg.converged, "not converged: residual {}", apg.residual);
-            let v_apg = group_lasso_value(h.view(), apg.w.view(), y.view(), beta);
-            let prob = group_lasso_problem(h.view(), y.view(), beta);
+            let v_apg = group_lasso_value(h.as_view(), apg.w.as_view(), y.as_view(), beta);
+            let prob = group_lasso_problem(h.as_view(), y.as_view(), beta);
             let sol = crate::backend::solve(&prob, BackendKind::Clarabel, &SolveSettings { tolerance: Some(1e-10), ..Default::default() }).unwrap();
-            let w_ip = Array2::from_shape_fn((k, c), |(g, l)| sol.x[g * c + l]);
-            let v_ip = group_lasso_value(h.view(), w_ip.view(), y.view(), beta);
+            let w_ip = DMatrix::from_fn(k, c, |g, l| sol.x[g * c + l]);
+            let v_ip = group_lasso_value(h.as_view(), w_ip.as_view(), y.as_view(), beta);
             assert!((v_apg - v_ip).abs() <= 1e-7 * (1.0 + v_ip.abs()), "n {n} K {k} c {c} beta {beta}: apg {v_apg} vs interior point {v_ip}");
         }
     }

@@ -137,7 +137,7 @@ pub fn validate_input(lambda: &DMatrix<f64>, data: &Dataset, beta: f64) -> Resul
 /// Rounds the lifted solution `lambda` to a network on the training data `data`.
 pub fn round(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, settings: &RoundingSettings) -> Result<RoundingResult> {
     let blocks = validate_input(lambda, data, beta)?;
-    let lifted = lifted_objective(lambda, blocks, data.y.view(), beta);
+    let lifted = lifted_objective(lambda, blocks, data.y.as_view(), beta);
     match settings.method {
         Rounding::Gaussian => {
             let out = staged_rounding(lambda, data, beta, &settings.gaussian, &settings.refit, &settings.staged)?;

@@ -45,7 +45,8 @@ use crate::conic::{Cone, ConicProblem, CscBuilder};
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::network::Network;
-use ndarray::{Array2, ArrayView2};
+use crate::dense::{matmul, row_norm, sum_of_squares};
+use nalgebra::{DMatrix, DMatrixView, DVector};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -98,7 +99,7 @@ impl RefitSettings {
 #[derive(Clone, Debug)]
 pub struct GroupLassoSolution {
     /// K x c; row k is `w_k'`.
-    pub w: Array2<f64>,
+    pub w: DMatrix<f64>,
     /// Backend status.
     pub status: Status,
     /// The backend's primal objective (equals the group-lasso value at its solution).
@@ -110,16 +111,16 @@ pub struct GroupLassoSolution {
 }
 
 /// `1/2 ||H W - Y||_F^2 + beta * sum_k ||w_k||_2`, computed directly.
-pub fn group_lasso_value(h: ArrayView2<f64>, w: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64) -> f64 {
-    let r = h.dot(&w) - y;
-    let loss = 0.5 * r.iter().map(|e| e * e).sum::<f64>();
-    let pen: f64 = w.rows().into_iter().map(|row| row.dot(&row).sqrt()).sum();
+pub fn group_lasso_value(h: DMatrixView<f64>, w: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64) -> f64 {
+    let r = matmul(&h, &w) - y;
+    let loss = 0.5 * sum_of_squares(&r);
+    let pen: f64 = (0..w.nrows()).map(|g| row_norm(&w, g)).sum();
     loss + beta * pen
 }
 
 /// The conic program of the module docs for columns `h` (n x K) and targets `y` (n x c).
-pub fn group_lasso_problem(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64) -> ConicProblem {
-    let (n, k) = h.dim();
+pub fn group_lasso_problem(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64) -> ConicProblem {
+    let (n, k) = h.shape();
     let c = y.ncols();
     let (wo, to, ro) = (0, k * c, k * c + k);
     let nv = ro + n * c;
@@ -156,15 +157,15 @@ pub fn group_lasso_problem(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64) ->
 
 /// Solves the group lasso for columns `h` (n x K) and targets `y` (n x c) with the backend, then
 /// (with [`RefitSettings::polish`]) polishes the solution by Newton's method on its support.
-pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: &RefitSettings) -> Result<GroupLassoSolution> {
-    let (n, k) = h.dim();
+pub fn group_lasso(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64, settings: &RefitSettings) -> Result<GroupLassoSolution> {
+    let (n, k) = h.shape();
     let c = y.ncols();
     if y.nrows() != n {
         return Err(Error::InvalidArgument(format!("group lasso: H has {n} rows but Y has {}", y.nrows())));
     }
     if k == 0 {
-        let w = Array2::zeros((0, c));
-        let v = group_lasso_value(h, w.view(), y, beta);
+        let w = DMatrix::zeros(0, c);
+        let v = group_lasso_value(h, w.as_view(), y, beta);
         return Ok(GroupLassoSolution { w, status: Status::Solved, solver_objective: v, polished: false, solver: "none" });
     }
     let nonzeros = n.saturating_mul(c).saturating_mul(k);
@@ -173,7 +174,7 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
         let apg = super::group_lasso_apg::solve(h, y, beta, &apg_settings)?;
         // Any W is a network; an unconverged one is reported as inaccurate.
         let status = if apg.converged { Status::Solved } else { Status::Inaccurate };
-        let v = group_lasso_value(h, apg.w.view(), y, beta);
+        let v = group_lasso_value(h, apg.w.as_view(), y, beta);
         (apg.w, status, v, "proximal-gradient")
     } else {
         let problem = group_lasso_problem(h, y, beta);
@@ -181,11 +182,11 @@ pub fn group_lasso(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, settings: 
         if !sol.status.has_solution() {
             return Err(Error::Backend { backend: settings.backend.name(), message: format!("group-lasso refit ended with status {}", sol.status) });
         }
-        (Array2::from_shape_fn((k, c), |(g, l)| sol.x[g * c + l]), sol.status, sol.primal_objective, settings.backend.name())
+        (DMatrix::from_fn(k, c, |g, l| sol.x[g * c + l]), sol.status, sol.primal_objective, settings.backend.name())
     };
     let mut polished = false;
     if settings.polish {
-        if let Some(p) = newton_polish(h, y, beta, w.view(), settings.drop_relative) {
+        if let Some(p) = newton_polish(h, y, beta, w.as_view(), settings.drop_relative) {
             w = p;
             polished = true;
         }
@@ -207,11 +208,10 @@ pub const NEWTON_MAX_UNKNOWNS: usize = 1500;
 /// the zero groups holds (`||h_j' (H W - Y)|| <= beta (1 + 1e-7)`) and its value is no larger
 /// than that of `w0`. Otherwise `None` (the caller keeps `w0`). Supports with more than
 /// [`NEWTON_MAX_UNKNOWNS`] unknowns (`|S| c`) are not polished (dense Hessian).
-pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: ArrayView2<f64>, drop_relative: f64) -> Option<Array2<f64>> {
-    use nalgebra::{DMatrix, DVector};
-    let (n, k) = h.dim();
+pub fn newton_polish(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64, w0: DMatrixView<f64>, drop_relative: f64) -> Option<DMatrix<f64>> {
+    let (n, k) = h.shape();
     let c = y.ncols();
-    let norms: Vec<f64> = w0.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect();
+    let norms: Vec<f64> = (0..k).map(|g| row_norm(&w0, g)).collect();
     let max = norms.iter().cloned().fold(0.0, f64::max);
     let support: Vec<usize> = (0..k).filter(|&g| norms[g] > 0.0 && norms[g] > drop_relative * max).collect();
     let s = support.len();
@@ -219,7 +219,7 @@ pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: Arra
         return None;
     }
     let hs = DMatrix::from_fn(n, s, |i, j| h[(i, support[j])]);
-    let ym = DMatrix::from_fn(n, c, |i, l| y[(i, l)]);
+    let ym = y.clone_owned();
     let gram = hs.transpose() * &hs;
     let hty = hs.transpose() * &ym;
     let value = |w: &DMatrix<f64>| -> f64 {
@@ -282,7 +282,7 @@ pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: Arra
     if !converged {
         return None;
     }
-    let mut out = Array2::zeros((k, c));
+    let mut out = DMatrix::zeros(k, c);
     for (g, &kk) in support.iter().enumerate() {
         if w.row(g).norm() == 0.0 {
             return None;
@@ -292,14 +292,15 @@ pub fn newton_polish(h: ArrayView2<f64>, y: ArrayView2<f64>, beta: f64, w0: Arra
         }
     }
     // Optimality of the groups set to zero, and no loss against w0.
-    let r = h.dot(&out) - y;
+    let r = matmul(&h, &out) - y;
     for j in (0..k).filter(|j| !support.contains(j)) {
-        let g = r.t().dot(&h.column(j));
+        // r' h_j, summed over the samples in order
+        let g = DVector::from_fn(c, |l, _| r.column(l).iter().zip(h.column(j).iter()).fold(0.0, |s, (a, b)| s + a * b));
         if g.dot(&g).sqrt() > beta * (1.0 + 1e-7) {
             return None;
         }
     }
-    let (vp, v0) = (group_lasso_value(h, out.view(), y, beta), group_lasso_value(h, w0, y, beta));
+    let (vp, v0) = (group_lasso_value(h, out.as_view(), y, beta), group_lasso_value(h, w0, y, beta));
     (vp <= v0 + 1e-12 * (1.0 + v0.abs())).then_some(out)
 }
 
@@ -327,12 +328,11 @@ pub struct Refit {
 }
 
 /// Normalised copies of the nonzero columns of `directions` (d x K); zero columns are skipped.
-fn normalised_directions(directions: ArrayView2<f64>) -> Vec<Vec<f64>> {
+fn normalised_directions(directions: DMatrixView<f64>) -> Vec<Vec<f64>> {
     directions
-        .columns()
-        .into_iter()
+        .column_iter()
         .filter_map(|col| {
-            let nrm = col.dot(&col).sqrt();
+            let nrm = col.iter().fold(0.0, |s, e| s + e * e).sqrt();
             (nrm > 0.0 && nrm.is_finite()).then(|| col.iter().map(|e| e / nrm).collect())
         })
         .collect()
@@ -378,7 +378,7 @@ fn dedup(cols: &[Vec<f64>], norms: &[f64], tol: f64) -> Vec<usize> {
 
 /// Refits the second layer for the first-layer directions given as the columns of
 /// `directions` (d x K; normalised here, zero columns ignored). See the module docs.
-pub fn refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, settings: &RefitSettings) -> Result<Refit> {
+pub fn refit(data: &Dataset, directions: DMatrixView<f64>, beta: f64, settings: &RefitSettings) -> Result<Refit> {
     settings.validate()?;
     let (d, c) = (data.d(), data.c());
     if directions.nrows() != d {
@@ -392,9 +392,11 @@ pub fn refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, settings: &
     let mut cols = Vec::new();
     let mut norms = Vec::new();
     let mut dirs = Vec::new();
+    // The samples as contiguous columns, for the products x_i' u.
+    let xt = data.x.transpose();
     for u in units {
-        let ua = ndarray::Array1::from(u.clone());
-        let h: Vec<f64> = data.x.dot(&ua).iter().map(|t| t.max(0.0)).collect();
+        let ua = DVector::from_column_slice(&u);
+        let h: Vec<f64> = xt.column_iter().map(|xi| xi.dot(&ua).max(0.0)).collect();
         let nrm = h.iter().map(|e| e * e).sum::<f64>().sqrt();
         if nrm > 0.0 {
             cols.push(h);
@@ -407,22 +409,22 @@ pub fn refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, settings: &
     let distinct = reps.len();
 
     let solve_on = |groups: &[usize]| -> Result<GroupLassoSolution> {
-        let h = Array2::from_shape_fn((data.n(), groups.len()), |(i, g)| cols[groups[g]][i]);
-        group_lasso(h.view(), data.y.view(), beta, settings)
+        let h = DMatrix::from_fn(data.n(), groups.len(), |i, g| cols[groups[g]][i]);
+        group_lasso(h.as_view(), data.y.as_view(), beta, settings)
     };
     let groups = reps;
     let sol = solve_on(&groups)?;
-    let nrm: Vec<f64> = sol.w.rows().into_iter().map(|r| r.dot(&r).sqrt()).collect();
+    let nrm: Vec<f64> = (0..sol.w.nrows()).map(|g| row_norm(&sol.w, g)).collect();
     let max = nrm.iter().cloned().fold(0.0, f64::max);
     let keep: Vec<usize> = (0..nrm.len()).filter(|&g| nrm[g] > 0.0 && nrm[g] > settings.drop_relative * max).collect();
     // Assemble the balanced network from the kept groups.
     let m = keep.len();
-    let mut u = Array2::zeros((d, m));
-    let mut v = Array2::zeros((c, m));
-    let mut w_kept = Array2::zeros((m, c));
+    let mut u = DMatrix::zeros(d, m);
+    let mut v = DMatrix::zeros(c, m);
+    let mut w_kept = DMatrix::zeros(m, c);
     for (j, &g) in keep.iter().enumerate() {
         let w = sol.w.row(g);
-        let s = w.dot(&w).sqrt().sqrt();
+        let s = row_norm(&sol.w, g).sqrt();
         for i in 0..d {
             u[(i, j)] = dirs[groups[g]][i] * s;
         }
@@ -431,10 +433,10 @@ pub fn refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, settings: &
             w_kept[(j, l)] = w[l];
         }
     }
-    let h_kept = Array2::from_shape_fn((data.n(), m), |(i, j)| cols[groups[keep[j]]][i]);
+    let h_kept = DMatrix::from_fn(data.n(), m, |i, j| cols[groups[keep[j]]][i]);
     let network = Network { u, v };
     let objective = network.objective(data, beta);
-    let glv = group_lasso_value(h_kept.view(), w_kept.view(), data.y.view(), beta);
+    let glv = group_lasso_value(h_kept.as_view(), w_kept.as_view(), data.y.as_view(), beta);
     Ok(Refit {
         network,
         objective,
@@ -451,7 +453,7 @@ pub fn refit(data: &Dataset, directions: ArrayView2<f64>, beta: f64, settings: &
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use nalgebra::dmatrix;
 
     #[test]
     fn dedup_merges_positive_multiples_keeping_the_largest() {
@@ -462,9 +464,9 @@ mod tests {
 
     #[test]
     fn empty_and_inactive_directions_give_the_empty_network() {
-        let data = Dataset::from_arrays(array![[1.0, 0.0], [0.0, 1.0]], array![[1.0], [-1.0]], crate::data::TargetKind::Numeric, "t");
+        let data = Dataset::from_arrays(dmatrix![1.0, 0.0; 0.0, 1.0], dmatrix![1.0; -1.0], crate::data::TargetKind::Numeric, "t");
         // Direction (-1, -1) is inactive on both samples.
-        let r = refit(&data, array![[-1.0], [-1.0]].view(), 0.1, &RefitSettings::default()).unwrap();
+        let r = refit(&data, dmatrix![-1.0; -1.0].as_view(), 0.1, &RefitSettings::default()).unwrap();
         assert_eq!(r.network.width(), 0);
         assert_eq!(r.zero_columns, 1);
         assert!((r.objective - 1.0).abs() < 1e-15);

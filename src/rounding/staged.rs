@@ -51,7 +51,6 @@ use crate::lift::LiftBlocks;
 use crate::network::Network;
 use crate::train::{train_from, Optimizer, TrainSettings};
 use nalgebra::DMatrix;
-use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -167,6 +166,17 @@ pub struct StagedOutcome {
     pub distinct_columns: usize,
 }
 
+/// The columns of `parts` side by side (every part has `rows` rows).
+fn side_by_side(rows: usize, parts: &[&DMatrix<f64>]) -> DMatrix<f64> {
+    let mut out = DMatrix::zeros(rows, parts.iter().map(|p| p.ncols()).sum());
+    let mut at = 0;
+    for p in parts {
+        out.columns_mut(at, p.ncols()).copy_from(*p);
+        at += p.ncols();
+    }
+    out
+}
+
 /// Positive eigenpairs of the symmetrised `lambda`, in the eigensolver's order, above
 /// `1e-12 * max`.
 fn positive_eigen(lambda: &DMatrix<f64>) -> (Vec<f64>, DMatrix<f64>) {
@@ -245,8 +255,8 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     raw_rng.set_stream(1);
     let scale = 1.0 / (k as f64).sqrt();
     for _ in 0..g.repetitions {
-        let mut u = Array2::zeros((blocks.d, k));
-        let mut v = Array2::zeros((blocks.c, k));
+        let mut u = DMatrix::zeros(blocks.d, k);
+        let mut v = DMatrix::zeros(blocks.c, k);
         let mut gv = vec![0.0; r];
         for col in 0..k {
             gv.iter_mut().for_each(|e| *e = StandardNormal.sample(&mut raw_rng));
@@ -266,15 +276,15 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     let mut rng = ChaCha8Rng::seed_from_u64(g.seed);
     let mut refits: Vec<(String, Refit)> = Vec::new();
     let mut repetition_objectives = Vec::with_capacity(g.repetitions);
-    let mut first_dirs: Option<Array2<f64>> = None;
-    let mut all_dirs: Vec<Array2<f64>> = Vec::new();
+    let mut first_dirs: Option<DMatrix<f64>> = None;
+    let mut all_dirs: Vec<DMatrix<f64>> = Vec::new();
     for rep in 0..g.repetitions {
         if rep > 0 && over() {
             skipped_for_time.push(format!("gaussian refits {rep}..{}", g.repetitions));
             break;
         }
         let dirs = sample_directions(&f, k, g.both_signs, &mut rng);
-        let res = refit(data, dirs.view(), beta, &budgeted());
+        let res = refit(data, dirs.as_view(), beta, &budgeted());
         // Only the first refit is required.
         let rf = if rep == 0 { res? } else {
             match optional(res, &format!("gaussian refit {rep}"), &mut skipped_for_time)? {
@@ -304,16 +314,16 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
                 cols.push(u);
             }
         }
-        let eig_dirs = Array2::from_shape_fn((blocks.d, cols.len()), |(i, j)| cols[j][i]);
-        if let Some(rf) = optional(refit(data, eig_dirs.view(), beta, &budgeted()), "eigen refits", &mut skipped_for_time)? {
+        let eig_dirs = DMatrix::from_fn(blocks.d, cols.len(), |i, j| cols[j][i]);
+        if let Some(rf) = optional(refit(data, eig_dirs.as_view(), beta, &budgeted()), "eigen refits", &mut skipped_for_time)? {
             refits.push(("eigen".into(), rf));
         }
         if let Some(fd) = &first_dirs {
-            let union = ndarray::concatenate(ndarray::Axis(1), &[fd.view(), eig_dirs.view()]).expect("same number of rows");
+            let union = side_by_side(blocks.d, &[fd, &eig_dirs]);
             if over() {
                 skipped_for_time.push("gaussian 0 + eigen refit".into());
             } else {
-                if let Some(rf) = optional(refit(data, union.view(), beta, &budgeted()), "gaussian 0 + eigen refit", &mut skipped_for_time)? {
+                if let Some(rf) = optional(refit(data, union.as_view(), beta, &budgeted()), "gaussian 0 + eigen refit", &mut skipped_for_time)? {
                     refits.push(("gaussian 0 + eigen".into(), rf));
                 }
             }
@@ -329,11 +339,11 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
         crelu_skipped = Some("the rounding's time budget ran out".into());
     } else if s.crelu && blocks.c == 1 {
         let t = Instant::now();
-        let views: Vec<_> = all_dirs.iter().map(|a| a.view()).collect();
-        let dirs = ndarray::concatenate(ndarray::Axis(1), &views).expect("same number of rows");
+        let parts: Vec<&DMatrix<f64>> = all_dirs.iter().collect();
+        let dirs = side_by_side(blocks.d, &parts);
         // An optional extra candidate: when it cannot run (memory limit, solver failure) the
         // rounding goes on without it and the reason is reported in `Stages::crelu_skipped`.
-        match crelu_refit(data, dirs.view(), beta, &budgeted(), s.crelu_max_patterns) {
+        match crelu_refit(data, dirs.as_view(), beta, &budgeted(), s.crelu_max_patterns) {
             Ok(Some(cr)) => {
                 crelu_stage = Some(CreluStage { objective: cr.refit.objective, patterns: cr.patterns, patterns_found: cr.patterns_found, seconds: t.elapsed().as_secs_f64() });
                 refits.push((format!("c-relu on {} candidate patterns", cr.patterns), cr.refit));

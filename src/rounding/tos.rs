@@ -35,7 +35,6 @@ use crate::error::{Error, Result};
 use crate::lift::LiftBlocks;
 use crate::network::Network;
 use nalgebra::{Cholesky, DMatrix, SymmetricEigen};
-use ndarray::Array2;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -161,10 +160,9 @@ fn project_c(w: &mut DMatrix<f64>, b: LiftBlocks) {
 }
 
 fn read_network(w: &DMatrix<f64>, b: LiftBlocks) -> Network {
-    let r = w.ncols();
     Network {
-        u: Array2::from_shape_fn((b.d, r), |(i, j)| w[(b.u() + i, j)]),
-        v: Array2::from_shape_fn((b.c, r), |(i, j)| w[(b.v() + i, j)]),
+        u: w.rows(b.u(), b.d).into_owned(),
+        v: w.rows(b.v(), b.c).into_owned(),
     }
 }
 
@@ -193,7 +191,7 @@ pub fn tos_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, s: &TosRou
         let g: f64 = StandardNormal.sample(&mut rng);
         base + noise * g
     });
-    let xm = DMatrix::from_fn(blocks.n, blocks.d, |i, j| data.x[(i, j)]);
+    let xm = data.x.clone();
     let proj = Projector::new(xm, blocks)?;
 
     let mut best: Option<(Network, f64)> = None;
@@ -232,13 +230,12 @@ pub fn tos_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, s: &TosRou
 mod tests {
     use super::*;
     use crate::lift::lift;
-    use ndarray::array;
+    use nalgebra::dmatrix;
 
     #[test]
     fn projector_maps_onto_the_constraint_and_is_idempotent() {
-        let x = array![[1.0, 0.5], [-0.3, 2.0], [0.7, -1.1]];
+        let xm = dmatrix![1.0, 0.5; -0.3, 2.0; 0.7, -1.1];
         let blocks = LiftBlocks { n: 3, d: 2, c: 1 };
-        let xm = DMatrix::from_fn(3, 2, |i, j| x[(i, j)]);
         let proj = Projector::new(xm.clone(), blocks).unwrap();
         let z = DMatrix::from_fn(blocks.order(), 2, |i, j| ((i * 7 + j * 3) % 5) as f64 - 2.0);
         let w = proj.project(&z);
@@ -252,11 +249,11 @@ mod tests {
     #[test]
     fn exact_factor_of_a_lift_is_a_fixed_point() {
         let data = crate::data::synth::reference_1d();
-        let net = crate::network::Network { u: array![[1.0, -0.7], [0.2, 0.3]], v: array![[0.9, -0.4]] };
-        let l = lift(&net, data.x.view());
+        let net = crate::network::Network { u: dmatrix![1.0, -0.7; 0.2, 0.3], v: dmatrix![0.9, -0.4] };
+        let l = lift(&net, data.x.as_view());
         let blocks = LiftBlocks { n: data.n(), d: data.d(), c: data.c() };
-        let w = DMatrix::from_fn(blocks.order(), 2, |i, j| crate::lift::lift_neuron(&net, data.x.view(), j)[i]);
-        let proj = Projector::new(DMatrix::from_fn(data.n(), data.d(), |i, j| data.x[(i, j)]), blocks).unwrap();
+        let w = DMatrix::from_fn(blocks.order(), 2, |i, j| crate::lift::lift_neuron(&net, data.x.as_view(), j)[i]);
+        let proj = Projector::new(data.x.clone(), blocks).unwrap();
         assert!((proj.project(&w) - &w).norm() < 1e-12);
         let mut wc = w.clone();
         project_c(&mut wc, blocks);

@@ -6,14 +6,14 @@ use convex_relu::backend::{self, BackendKind, SolveSettings, Status};
 use convex_relu::certify::sdp::certify_solution;
 use convex_relu::data::{Dataset, TargetKind};
 use convex_relu::formulation::sdp::{compile, SdpForm};
-use ndarray::Array2;
+use nalgebra::DMatrix;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-/// An `r x c` matrix of standard normal draws.
-pub fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> Array2<f64> {
-    Array2::from_shape_fn((r, c), |_| StandardNormal.sample(rng))
+/// An `r x c` matrix of standard normal draws, drawn row by row.
+pub fn gaussian(rng: &mut ChaCha8Rng, r: usize, c: usize) -> DMatrix<f64> {
+    DMatrix::from_row_iterator(r, c, (0..r * c).map(|_| StandardNormal.sample(rng)))
 }
 
 /// Gaussian data whose last column is a bias (no two rows equal, none zero) and Gaussian targets.

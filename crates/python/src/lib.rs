@@ -12,6 +12,9 @@
 //!
 //! Arrays: `x` is n x d, `y` is n x c, both float64 in any memory order (C, Fortran or strided
 //! views are read as they are; the data are copied once into the solver's own [`Dataset`]).
+//! The numpy crate hands out `ndarray` views; they are copied into the library's nalgebra
+//! matrices here ([`matrix`], [`vector`]) and results are copied back ([`to_numpy`]), so
+//! `ndarray` appears only at this boundary.
 //!
 //! Errors: the library's [`Error`] becomes `SolverError` (a `RuntimeError`) when a backend
 //! failed, `OSError` for a failed read or write, and `ValueError` for everything else (bad input,
@@ -29,6 +32,7 @@ use convex_relu::pipeline::{self, Outcome, PipelineSettings, TightnessSettings};
 use convex_relu::rounding::Rounding;
 use convex_relu::formulation::three_layer::ConfigBudget;
 use convex_relu::three_layer_run::{self, ConfigChoice, ThreeLayerSettings};
+use nalgebra::{DMatrix, DVector};
 use numpy::{PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3, ToPyArray};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
@@ -83,10 +87,27 @@ fn parse_target_kind(name: &str) -> PyResult<TargetKind> {
     }
 }
 
+/// A float64 numpy matrix (any memory order) copied into a nalgebra matrix.
+fn matrix(a: &PyReadonlyArray2<'_, f64>) -> DMatrix<f64> {
+    let a = a.as_array();
+    DMatrix::from_fn(a.nrows(), a.ncols(), |i, j| a[(i, j)])
+}
+
+/// A float64 numpy vector copied into a nalgebra vector.
+fn vector(a: &PyReadonlyArray1<'_, f64>) -> DVector<f64> {
+    let a = a.as_array();
+    DVector::from_iterator(a.len(), a.iter().copied())
+}
+
+/// A nalgebra matrix copied into a new (C-order) numpy array.
+fn to_numpy<'py>(py: Python<'py>, m: &DMatrix<f64>) -> Bound<'py, PyArray2<f64>> {
+    ndarray::Array2::from_shape_fn(m.shape(), |(i, j)| m[(i, j)]).to_pyarray(py)
+}
+
 /// A validated data set from two float64 arrays (any memory order).
 fn dataset(x: PyReadonlyArray2<'_, f64>, y: PyReadonlyArray2<'_, f64>, targets: &str, source: &str) -> PyResult<Dataset> {
     let kind = parse_target_kind(targets)?;
-    let data = Dataset::from_arrays(x.as_array().to_owned(), y.as_array().to_owned(), kind, source);
+    let data = Dataset::from_arrays(matrix(&x), matrix(&y), kind, source);
     data.validate().map_err(to_py)?;
     if data.n() == 0 || data.d() == 0 || data.c() == 0 {
         return Err(value_error(format!(
@@ -389,7 +410,7 @@ fn export(
 }
 
 fn network(u: PyReadonlyArray2<'_, f64>, v: PyReadonlyArray2<'_, f64>) -> PyResult<Network> {
-    Network::new(u.as_array().to_owned(), v.as_array().to_owned()).map_err(to_py)
+    Network::new(matrix(&u), matrix(&v)).map_err(to_py)
 }
 
 /// Reads a weight file; returns its JSON text as the library re-serialises it (validated).
@@ -429,11 +450,11 @@ fn network_predict<'py>(
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let net = network(u, v)?;
-    let x = x.as_array();
+    let x = matrix(&x);
     if x.ncols() != net.d() {
         return Err(value_error(format!("X has {} columns but the network expects d = {}", x.ncols(), net.d())));
     }
-    Ok(net.predict(x).to_pyarray(py))
+    Ok(to_numpy(py, &net.predict(x.as_view())))
 }
 
 /// The training objective `1/2 ||s(X U) V' - Y||_F^2 + beta/2 (||U||_F^2 + ||V||_F^2)`.
@@ -454,8 +475,12 @@ fn network_objective(
     Ok(net.objective(&data, beta))
 }
 
+/// A three-layer network from `w1` (K x d x m1: `w1[k]` is `W1_k`), `w2` (K x m1) and `w3` (K).
 fn network3(w1: PyReadonlyArray3<'_, f64>, w2: PyReadonlyArray2<'_, f64>, w3: PyReadonlyArray1<'_, f64>) -> PyResult<Network3> {
-    Network3::new(w1.as_array().to_owned(), w2.as_array().to_owned(), w3.as_array().to_owned()).map_err(to_py)
+    let a = w1.as_array();
+    let (k, d, m1) = a.dim();
+    let first: Vec<DMatrix<f64>> = (0..k).map(|b| DMatrix::from_fn(d, m1, |i, j| a[(b, i, j)])).collect();
+    Network3::from_first_layers(d, m1, &first, matrix(&w2), vector(&w3)).map_err(to_py)
 }
 
 /// Checks the shapes of a three-layer network's layers (the library's messages).
@@ -492,14 +517,12 @@ fn network3_predict<'py>(
     x: PyReadonlyArray2<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let net = network3(w1, w2, w3)?;
-    let x = x.as_array();
+    let x = matrix(&x);
     if x.ncols() != net.d() {
         return Err(value_error(format!("X has {} columns but the network expects d = {}", x.ncols(), net.d())));
     }
-    let f = net.predict(x);
-    let n = f.len();
-    let f = f.into_shape_with_order((n, 1)).map_err(|e| value_error(e.to_string()))?;
-    Ok(f.to_pyarray(py))
+    let f = net.predict(x.as_view());
+    Ok(to_numpy(py, &DMatrix::from_column_slice(f.len(), 1, f.as_slice())))
 }
 
 /// The three-layer objective `1/2 ||f(X) - y||^2 + beta/2 sum_k (||w2_k||^2 + w3_k^2)`, after
@@ -525,7 +548,7 @@ fn network3_objective(
 #[pyfunction]
 fn reference_1d<'py>(py: Python<'py>) -> (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>, String) {
     let d = convex_relu::data::synth::reference_1d();
-    (d.x.to_pyarray(py), d.y.to_pyarray(py), d.source)
+    (to_numpy(py, &d.x), to_numpy(py, &d.y), d.source)
 }
 
 /// `convex-relu demo --json` as JSON text.
