@@ -19,7 +19,7 @@
 //!   vector). This is the serde form the library's serialisable types (networks, standardisers,
 //!   principal components, training results) have always had.
 
-use nalgebra::{DMatrix, Dim, Dyn, Matrix, MatrixView, RawStorage, RawStorageMut, ViewStorage};
+use nalgebra::{DMatrix, Dim, Dyn, Matrix, MatrixView, RawStorage, RawStorageMut, UninitMatrix, ViewStorage};
 
 /// A matrix view with arbitrary strides, as returned by [`tr`].
 pub type StridedView<'a> = MatrixView<'a, f64, Dyn, Dyn, Dyn, Dyn>;
@@ -48,22 +48,15 @@ where
     SB: RawStorage<f64, R2, C2>,
     SC: RawStorageMut<f64, R3, C3>,
 {
-    let (m, k) = a.shape();
-    let (k2, n) = b.shape();
-    assert!(k == k2 && c.shape() == (m, n), "gemm: {m} x {k} times {k2} x {n} into {} x {}", c.nrows(), c.ncols());
-    let (rsa, csa) = a.strides();
-    let (rsb, csb) = b.strides();
+    assert!(c.shape() == (a.nrows(), b.ncols()), "gemm: {} x {} times {} x {} into {} x {}", a.nrows(), a.ncols(), b.nrows(), b.ncols(), c.nrows(), c.ncols());
     let (rsc, csc) = c.strides();
-    let s = |v: usize| isize::try_from(v).expect("stride fits isize");
-    // SAFETY: the pointers and strides describe the m x k, k x n and m x n matrices nalgebra
-    // holds (valid for the borrows); `c` is borrowed mutably, so it overlaps neither `a` nor `b`,
-    // and a mutable nalgebra matrix never addresses one entry twice.
-    unsafe {
-        matrixmultiply::dgemm(m, k, n, alpha, a.as_ptr(), s(rsa), s(csa), b.as_ptr(), s(rsb), s(csb), beta, c.as_mut_ptr(), s(rsc), s(csc));
-    }
+    // SAFETY: `c` is an m x n matrix with these strides, valid for writing while borrowed
+    // mutably (so it overlaps neither `a` nor `b`); a mutable nalgebra matrix never addresses
+    // one entry twice.
+    unsafe { gemm_raw(alpha, a, b, beta, c.as_mut_ptr(), rsc, csc) }
 }
 
-/// `A B` as a new matrix, by [`gemm`].
+/// `A B` as a new matrix, by [`gemm`] (the result is not zeroed first).
 pub fn matmul<R1, C1, SA, R2, C2, SB>(a: &Matrix<f64, R1, C1, SA>, b: &Matrix<f64, R2, C2, SB>) -> DMatrix<f64>
 where
     R1: Dim,
@@ -73,9 +66,43 @@ where
     SA: RawStorage<f64, R1, C1>,
     SB: RawStorage<f64, R2, C2>,
 {
-    let mut c = DMatrix::zeros(a.nrows(), b.ncols());
-    gemm(1.0, a, b, 0.0, &mut c);
-    c
+    let (m, n) = (a.nrows(), b.ncols());
+    let mut c = UninitMatrix::<f64, Dyn, Dyn>::uninit(Dyn(m), Dyn(n));
+    // SAFETY: `c` is a fresh column-major m x n buffer; with beta = 0 dgemm writes every entry
+    // of C (zeros when the inner dimension is 0) and reads none, so all entries are initialised.
+    unsafe {
+        gemm_raw(1.0, a, b, 0.0, c.as_mut_ptr() as *mut f64, 1, m);
+        c.assume_init()
+    }
+}
+
+/// `C <- alpha A B + beta C` for `C` given by a pointer and strides. Panics when the inner
+/// dimensions disagree.
+///
+/// # Safety
+///
+/// `c` with strides `(rsc, csc)` must address `a.nrows() x b.ncols()` distinct entries valid for
+/// writing (and for reading unless `beta = 0`), overlapping neither `a` nor `b`.
+unsafe fn gemm_raw<R1, C1, SA, R2, C2, SB>(alpha: f64, a: &Matrix<f64, R1, C1, SA>, b: &Matrix<f64, R2, C2, SB>, beta: f64, c: *mut f64, rsc: usize, csc: usize)
+where
+    R1: Dim,
+    C1: Dim,
+    R2: Dim,
+    C2: Dim,
+    SA: RawStorage<f64, R1, C1>,
+    SB: RawStorage<f64, R2, C2>,
+{
+    let (m, k) = a.shape();
+    let (k2, n) = b.shape();
+    assert!(k == k2, "gemm: {m} x {k} times {k2} x {n}");
+    let (rsa, csa) = a.strides();
+    let (rsb, csb) = b.strides();
+    let s = |v: usize| isize::try_from(v).expect("stride fits isize");
+    // SAFETY: the pointers and strides of `a` and `b` describe the m x k and k x n matrices
+    // nalgebra holds (valid for the borrows); the caller guarantees `c`.
+    unsafe {
+        matrixmultiply::dgemm(m, k, n, alpha, a.as_ptr(), s(rsa), s(csa), b.as_ptr(), s(rsb), s(csb), beta, c, s(rsc), s(csc));
+    }
 }
 
 /// The entries of `a` with their indices `(row, column)`, row by row (module docs).

@@ -332,7 +332,7 @@ fn normalised_directions(directions: DMatrixView<f64>) -> Vec<Vec<f64>> {
     directions
         .column_iter()
         .filter_map(|col| {
-            let nrm = col.iter().fold(0.0, |s, e| s + e * e).sqrt();
+            let nrm = col.iter().fold(0.0, |s, e| s + e * e).sqrt(); // squares summed in order
             (nrm > 0.0 && nrm.is_finite()).then(|| col.iter().map(|e| e / nrm).collect())
         })
         .collect()
