@@ -81,10 +81,14 @@
 //! - the GMRES steps beyond the two that a double-precision factor typically needs, counted over
 //!   about four directions per iteration (a rough figure: up to six are solved), cost more than the single-precision factorisation
 //!   saves (the double one takes about twice as long); or
-//! - a corrector direction misses 1e-11; or
-//! - the predictor took more than half of the GMRES cap (20 steps): the steps grow
-//!   from one iteration to the next, and the next predictor would likely miss 1e-11 and waste its
-//!   single-precision factorisation (full iris: 3.5 s of an 11.2 s iteration before this rule).
+//! - a corrector direction misses 1e-11.
+//!
+//! The first rule wastes the single-precision factorisation of the iteration it redoes (full
+//! iris: 3.5 s of an 11.2 s iteration). Moving to double precision as soon as a predictor takes
+//! more than half of the GMRES cap was measured and removed: it saved that on full iris, but on
+//! the ionosphere training half it left single precision at iteration 12 instead of 21, where
+//! single-precision iterations with 11-20 GMRES steps still took 28-30 s against 42-44 s in
+//! double precision (120 s lost by iteration 20).
 //!
 //! The returned point, its residuals and the certificate are computed as before, in double
 //! precision; [`DnnSolution::single_precision_iterations`] says how many iterations used the
@@ -140,7 +144,7 @@ use crate::backend::Status;
 use crate::error::{Error, Result};
 use crate::linalg::{sym_eigen, symmetrize, EigenRange};
 use constraints::{dot, gradient, inner, norm, Constraints};
-use direction::{Accuracy, Context, Direction, GMRES_MAX_STEPS};
+use direction::{Accuracy, Context, Direction};
 use equalities::Equalities;
 use nalgebra::DMatrix;
 use normal::{factor_normal, untouched_pages_stay_unmapped, NormalBuffer, Precision};
@@ -438,12 +442,6 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
                 // only to TRIAL_RESIDUAL.
                 let per_step = t_solve.elapsed().as_secs_f64() / (aff.refinements + 1) as f64;
                 if (aff.refinements.saturating_sub(REFINEMENT_STEPS_DOUBLE_TYPICAL)) as f64 * 4.0 * per_step > factor_only {
-                    precision = Precision::Double;
-                }
-                // The GMRES steps grow from one iteration to the next (full iris: 2, 2, 2, 3, 4, 5,
-                // 8, 10, 17, then more than 20); past half the cap, the next predictor would likely
-                // miss SINGLE_PRECISION_RESIDUAL and its single-precision factorisation be wasted.
-                if aff.refinements > GMRES_MAX_STEPS / 2 {
                     precision = Precision::Double;
                 }
             }
