@@ -243,7 +243,7 @@ pub struct Report {
     /// Relative duality gap as the solver measured it (`dnn`; null otherwise). Not a bound:
     /// the certified `gap` is computed from `lower_bound` and `upper_bound`.
     pub solver_gap: Option<f64>,
-    /// The method the `dnn` backend ran (`ipm` or `admm`; null for the other backends).
+    /// The method the `dnn` backend ran (`ipm`, `admm` or `ssnal`; null for the other backends).
     pub dnn_method: Option<String>,
     pub compile_seconds: f64,
     pub solve_seconds: f64,
@@ -310,7 +310,7 @@ impl fmt::Display for Report {
         let method = match self.dnn_method.as_deref() {
             Some("ipm") => " (interior point)",
             Some("admm") => " (ADMM)",
-            Some("ssnal") => " (semismooth Newton ALM, experimental)",
+            Some("ssnal") => " (semismooth Newton ALM)",
             _ => "",
         };
         writeln!(f, "backend         {}{method} -> {} in {} iterations, {:.3} s", self.backend, self.status, self.iterations, self.solve_seconds)?;

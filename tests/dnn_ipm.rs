@@ -172,22 +172,24 @@ fn ipm_time_limit_path_and_method_choice() {
     assert_eq!(path[1].report.objective, cold.report.objective);
     assert!(path[1].report.notes.iter().any(|n| n.contains("from scratch")));
 
-    // Auto: the interior-point method on small programs, the ADMM when its memory does not fit;
+    // Auto: the interior-point method on small programs, the semismooth Newton method when its
+    // memory does not fit;
     // the interior-point method refuses up front, naming the estimate and the alternative.
     let small = DnnProblem::new(&synth::reference_1d(), 0.1).unwrap();
     assert_eq!(DnnMethod::Auto.resolve(&small, &DnnSettings::default()), DnnMethod::InteriorPoint);
-    // ... and the ADMM when a time limit is below the interior-point method's predicted time.
+    // ... and the semismooth Newton method when a time limit is below the interior-point
+    // method's predicted time.
     let spiral = DnnProblem::new(&synth::spirals(45, 3, 0.0, 3).unwrap(), 0.1).unwrap();
     let predicted = dnn::ipm::TYPICAL_ITERATIONS * dnn::ipm::predicted_iteration_seconds(&spiral);
     let limited = |t: f64| DnnSettings { time_limit_seconds: Some(t), ..DnnSettings::default() };
-    assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(0.5 * predicted)), DnnMethod::Admm);
+    assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(0.5 * predicted)), DnnMethod::Ssnal);
     assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(2.0 * predicted)), DnnMethod::InteriorPoint);
     let larger = DnnProblem::new(&random_data(1, 90, 3, 2), 0.1).unwrap();
     let tight_memory = DnnSettings { memory_limit_bytes: 40_000_000, ..ipm(1e-6) };
     assert!(dnn::ipm::memory_estimate(&larger).unwrap() > 40_000_000);
     assert!(larger.memory_estimate().unwrap() < 40_000_000);
-    assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::Admm);
+    assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::Ssnal);
     let err = dnn::solve(&larger, &tight_memory, None).unwrap_err().to_string();
-    assert!(err.contains("GB") && err.contains("admm"), "{err}");
+    assert!(err.contains("GB") && err.contains("ssnal") && err.contains("admm"), "{err}");
     assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm, ipm or ssnal"));
 }

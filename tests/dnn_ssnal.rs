@@ -1,4 +1,4 @@
-//! The `dnn` backend's experimental semismooth Newton augmented Lagrangian method
+//! The `dnn` backend's semismooth Newton augmented Lagrangian method
 //! (`--dnn-method ssnal`) against independent references: Clarabel on the same relaxation and
 //! the objectives of real networks. On small instances it must reach `solved` with Clarabel's
 //! value; whatever its status (a time limit included), its certified bound must be valid.

@@ -33,10 +33,10 @@ pub struct SolverArgs {
     pub memory_limit: Option<u64>,
     /// The `dnn` backend's method: `ipm` (interior point: high accuracy, memory growing like
     /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy),
-    /// `ssnal` (experimental: a short ADMM, then a semismooth Newton augmented Lagrangian method;
-    /// memory like q^2, reaches 1e-6 on small instances only, never chosen by `auto`), or
-    /// `auto` (the default: ipm up to q = 220 when its memory estimate and the time limit allow,
-    /// admm above). Only with `--backend dnn`.
+    /// `ssnal` (a short ADMM, then a semismooth Newton augmented Lagrangian method; memory like
+    /// q^2, reaches 1e-6 on small instances only, certifies more than admm in equal time on the
+    /// larger ones), or `auto` (the default: ipm up to q = 220 when its memory estimate and the
+    /// time limit allow, ssnal otherwise). Only with `--backend dnn`.
     #[arg(long, value_name = "METHOD", value_parser = parse_dnn_method)]
     pub dnn_method: Option<convex_relu::dnn::DnnMethod>,
 }

@@ -1,5 +1,5 @@
-//! The semismooth Newton augmented Lagrangian method of the `dnn` solver (`--dnn-method ssnal`),
-//! **experimental**: a short ADMM phase ([`super::admm`]) for a moderate-accuracy start, then a
+//! The semismooth Newton augmented Lagrangian method of the `dnn` solver (`--dnn-method ssnal`):
+//! a short ADMM phase ([`super::admm`]) for a moderate-accuracy start, then a
 //! proximal augmented Lagrangian method whose subproblems are solved by a semismooth Newton
 //! method with conjugate gradients. Memory `O(q^2)` like the ADMM; every Newton step and every
 //! line-search trial is one eigendecomposition of order `q`, plus matrix products whose cost
@@ -20,8 +20,10 @@
 //! conjugate gradients without a preconditioner hit their cap, while with `sigma` kept moderate
 //! the multipliers (large on nearly degenerate data: `||Z||` is about 1e3 on the spiral) move
 //! too slowly. A preconditioner for the Newton system, or the dual formulation of SDPNAL+ where
-//! the Newton variable is the multiplier, are the next steps. It is therefore never chosen by
-//! `auto`.
+//! the Newton variable is the multiplier, are the next steps. Still, in equal time it certifies
+//! more than the ADMM on every real data set measured (the banknote training half, q = 693, after
+//! 600 s through the CLI: 0.4098 against 0.2104), so `auto` picks it wherever the interior-point
+//! method does not fit.
 //!
 //! # The augmented Lagrangian
 //!
@@ -63,7 +65,11 @@
 //! `Omega_ij = 1` when `l_i, l_j > 0`, `0` when both are `<= 0`, and `l_i / (l_i - l_j)` for
 //! `l_i > 0 >= l_j`. With `r` positive eigenvalues, `J(H)` costs `8 min(r, q - r) q^2` flops
 //! (the block of ones or its complement is applied through the `r` or `q - r` eigenvectors, never
-//! as a full `Q' H Q`). The Newton system is solved by conjugate gradients to a relative residual
+//! as a full `Q' H Q`). The constraint part `M*(D o M(H))` is applied in one pass over the four
+//! `n x n` blocks of the `[AB]` block, without forming the `2 n x 2 n` matrices `M(H)` and
+//! `D o M(H)` (on the banknote training half, q = 693, one BLAS thread, 60 Newton steps and about
+//! 3 150 CG iterations took 63.1 and 64.7 s against 71.2 and 79.6 s before; two alternating
+//! runs each). The Newton system is solved by conjugate gradients to a relative residual
 //! `min(0.1, ||grad phi||^0.5)`, and the step length by Armijo backtracking on `phi`.
 //!
 //! # Stopping and reported measures
@@ -202,6 +208,53 @@ impl Program {
                 s[(i, j)] = m[(i, j)] + m[(i, n + j)] + m[(n + i, j)] + m[(n + i, n + j)];
             }
         }
+        for j in 0..d {
+            for i in 0..n {
+                s[(i, n + j)] = -t_au[(i, j)];
+                s[(n + j, i)] = -t_au[(i, j)];
+            }
+        }
+        s.view_mut((n, n), (d, d)).copy_from(&xbbx);
+        symmetrize(&mut s);
+        Ok(s)
+    }
+
+    /// `M*(D o M(H))` for symmetric `H` and a symmetric 0/1 mask `D` (2n x 2n): the constraint
+    /// part of the Newton operator, in one pass over the four `n x n` blocks without forming the
+    /// `2n x 2n` matrices `M(H)` and `D o M(H)` (the same value as
+    /// `lift_adjoint(&(lift(h) o mask))`, up to rounding; about a third of the memory traffic).
+    fn lift_masked_adjoint(&self, h: &DMatrix<f64>, mask: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        let (n, d, q) = (self.n, self.d, self.q);
+        let x = self.t.x();
+        let h_au = h.view((0, n), (n, d)).clone_owned();
+        let h_uu = h.view((n, n), (d, d)).clone_owned();
+        let w = matmul(&h_au, Op::N, x, Op::T)?; // H_au X'
+        let wt = matmul(x, Op::N, &h_au, Op::T)?; // X H_ua = w'
+        let xh = matmul(x, Op::N, &h_uu, Op::N)?;
+        let xhx = matmul(&xh, Op::N, x, Op::T)?;
+        let mut aa = DMatrix::zeros(n, n);
+        let mut ab_bb = DMatrix::zeros(n, n);
+        let mut bb = DMatrix::zeros(n, n);
+        for j in 0..n {
+            let (m_aa, m_ab) = (mask.column(j), mask.column(n + j));
+            let (h_col, w_col, wt_col, xhx_col) = (h.column(j), w.column(j), wt.column(j), xhx.column(j));
+            for i in 0..n {
+                let a = h_col[i];
+                let (wij, wji) = (w_col[i], wt_col[i]);
+                let v_aa = m_aa[i] * a;
+                let v_ab = m_ab[i] * (a - wij);
+                let v_ba = m_aa[n + i] * (a - wji);
+                let v_bb = m_ab[n + i] * (a - wij - wji + xhx_col[i]);
+                aa[(i, j)] = v_aa + v_ab + v_ba + v_bb;
+                ab_bb[(i, j)] = v_ab + v_bb;
+                bb[(i, j)] = v_bb;
+            }
+        }
+        let t_au = matmul(&ab_bb, Op::N, x, Op::N)?; // (D o M)_AB + (D o M)_BB, times X
+        let bbx = matmul(&bb, Op::N, x, Op::N)?;
+        let xbbx = matmul(x, Op::T, &bbx, Op::N)?;
+        let mut s = DMatrix::zeros(q, q);
+        s.view_mut((0, 0), (n, n)).copy_from(&aa);
         for j in 0..d {
             for i in 0..n {
                 s[(i, n + j)] = -t_au[(i, j)];
@@ -537,9 +590,7 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
             let kmask = &pt.kmask;
             let hess = |h: &DMatrix<f64>| -> Result<DMatrix<f64>> {
                 let mut out = jac.apply(h)? * sigma;
-                let mut mh = prog.lift(h)?;
-                mh.component_mul_assign(kmask);
-                out += prog.lift_adjoint(&mh)? * sigma;
+                out += prog.lift_masked_adjoint(h, kmask)? * sigma;
                 add_scaled(&mut out, prox, h);
                 prog.add_loss_hessian(h, &mut out);
                 Ok(out)
@@ -711,6 +762,27 @@ mod tests {
         assert!((prog.lift_adjoint(&w).unwrap() - &want).norm() < 1e-12);
         // <M(S), W> = <S, M*(W)>
         assert!((m.dot(&w) - s.dot(&want)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fused_masked_operator_matches_lift_mask_adjoint() {
+        let prog = program(7, 3, 2);
+        let n = prog.n;
+        let h = sym(prog.q, 11);
+        // A symmetric 0/1 mask with ones on the free diagonal of AB, like the dual cone's.
+        let r = sym(2 * n, 13);
+        let mask = DMatrix::from_fn(2 * n, 2 * n, |i, j| if r[(i, j)] > 0.0 || free_entry(i, j, n) { 1.0 } else { 0.0 });
+        assert!(mask.sum() > 0.0 && mask.sum() < (4 * n * n) as f64);
+        let mut mh = prog.lift(&h).unwrap();
+        mh.component_mul_assign(&mask);
+        let want = prog.lift_adjoint(&mh).unwrap();
+        let got = prog.lift_masked_adjoint(&h, &mask).unwrap();
+        assert!((&got - &want).norm() <= 1e-12 * (1.0 + want.norm()), "{}", (&got - &want).norm());
+        // Self-adjoint: <K, M*(D o M(H))> = <D o M(K), M(H)>.
+        let k = sym(prog.q, 17);
+        let mut mk = prog.lift(&k).unwrap();
+        mk.component_mul_assign(&mask);
+        assert!((k.dot(&got) - mk.dot(&prog.lift(&h).unwrap())).abs() < 1e-10);
     }
 
     #[test]

@@ -312,7 +312,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     if mem > settings.memory_limit_bytes {
         return Err(Error::TooLarge(format!(
             "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}), above the limit of {:.2} GB; \
-             the ADMM (method admm) needs about {:.2} GB",
+             the first-order methods (method ssnal, which auto picks here, or admm) need about {:.2} GB",
             mem as f64 / 1e9,
             problem.t.q(),
             problem.t.n(),
