@@ -69,7 +69,9 @@
 //! `n x n` blocks of the `[AB]` block, without forming the `2 n x 2 n` matrices `M(H)` and
 //! `D o M(H)` (on the banknote training half, q = 693, one BLAS thread, 60 Newton steps and about
 //! 3 150 CG iterations took 63.1 and 64.7 s against 71.2 and 79.6 s before; two alternating
-//! runs each). The Newton system is solved by conjugate gradients to a relative residual
+//! runs each; applying the PSD Jacobian and this part on two threads at once, with one BLAS
+//! thread, then gave 60.6 and 62.7 s against 65.4 and 63.0 s, within the noise, and was not
+//! kept). The Newton system is solved by conjugate gradients to a relative residual
 //! `min(0.1, ||grad phi||^0.5)`, and the step length by Armijo backtracking on `phi`.
 //!
 //! # Stopping and reported measures
