@@ -197,19 +197,24 @@ impl Program {
 
     /// `M*(m) = T' [m on AB, 0 elsewhere] T` (q x q), for symmetric `m` (2n x 2n).
     fn lift_adjoint(&self, m: &DMatrix<f64>) -> Result<DMatrix<f64>> {
-        let (n, d, q) = (self.n, self.d, self.q);
-        let x = self.t.x();
+        let n = self.n;
+        let aa = DMatrix::from_fn(n, n, |i, j| m[(i, j)] + m[(i, n + j)] + m[(n + i, j)] + m[(n + i, n + j)]);
         let ab_bb = DMatrix::from_fn(n, n, |i, j| m[(i, n + j)] + m[(n + i, n + j)]);
         let bb = m.view((n, n), (n, n)).clone_owned();
-        let t_au = matmul(&ab_bb, Op::N, x, Op::N)?; // (M_AB + M_BB) X
-        let bbx = matmul(&bb, Op::N, x, Op::N)?;
+        self.adjoint_from_blocks(&aa, &ab_bb, &bb)
+    }
+
+    /// `M*(m)` from the three `n x n` sums it needs of a symmetric `m`: `aa = m_AA + m_AB + m_BA +
+    /// m_BB`, `ab_bb = m_AB + m_BB` and `bb = m_BB` (the `au` block is `-ab_bb X`, the `uu` block
+    /// `X' bb X`).
+    fn adjoint_from_blocks(&self, aa: &DMatrix<f64>, ab_bb: &DMatrix<f64>, bb: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+        let (n, d, q) = (self.n, self.d, self.q);
+        let x = self.t.x();
+        let t_au = matmul(ab_bb, Op::N, x, Op::N)?;
+        let bbx = matmul(bb, Op::N, x, Op::N)?;
         let xbbx = matmul(x, Op::T, &bbx, Op::N)?;
         let mut s = DMatrix::zeros(q, q);
-        for j in 0..n {
-            for i in 0..n {
-                s[(i, j)] = m[(i, j)] + m[(i, n + j)] + m[(n + i, j)] + m[(n + i, n + j)];
-            }
-        }
+        s.view_mut((0, 0), (n, n)).copy_from(aa);
         for j in 0..d {
             for i in 0..n {
                 s[(i, n + j)] = -t_au[(i, j)];
@@ -226,7 +231,7 @@ impl Program {
     /// `2n x 2n` matrices `M(H)` and `D o M(H)` (the same value as
     /// `lift_adjoint(&(lift(h) o mask))`, up to rounding; about a third of the memory traffic).
     fn lift_masked_adjoint(&self, h: &DMatrix<f64>, mask: &DMatrix<f64>) -> Result<DMatrix<f64>> {
-        let (n, d, q) = (self.n, self.d, self.q);
+        let (n, d) = (self.n, self.d);
         let x = self.t.x();
         let h_au = h.view((0, n), (n, d)).clone_owned();
         let h_uu = h.view((n, n), (d, d)).clone_owned();
@@ -252,20 +257,7 @@ impl Program {
                 bb[(i, j)] = v_bb;
             }
         }
-        let t_au = matmul(&ab_bb, Op::N, x, Op::N)?; // (D o M)_AB + (D o M)_BB, times X
-        let bbx = matmul(&bb, Op::N, x, Op::N)?;
-        let xbbx = matmul(x, Op::T, &bbx, Op::N)?;
-        let mut s = DMatrix::zeros(q, q);
-        s.view_mut((0, 0), (n, n)).copy_from(&aa);
-        for j in 0..d {
-            for i in 0..n {
-                s[(i, n + j)] = -t_au[(i, j)];
-                s[(n + j, i)] = -t_au[(i, j)];
-            }
-        }
-        s.view_mut((n, n), (d, d)).copy_from(&xbbx);
-        symmetrize(&mut s);
-        Ok(s)
+        self.adjoint_from_blocks(&aa, &ab_bb, &bb)
     }
 
     /// `R = d_a S_av - Y` (n x c).
