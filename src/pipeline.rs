@@ -82,7 +82,7 @@ pub struct PipelineSettings {
     /// it (default true; studies that time the rounding themselves turn it off).
     pub bound_rounding: bool,
     /// The `dnn` backend's method (default [`dnn::DnnMethod::Auto`]: the interior-point method
-    /// up to order `q = 220`, the ADMM above).
+    /// up to order `q = 220`, the semismooth Newton method above).
     pub dnn_method: dnn::DnnMethod,
 }
 
