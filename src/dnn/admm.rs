@@ -426,6 +426,7 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
         gap: res.gap,
         iterations,
         single_precision_iterations: 0,
+        preconditioned_iterations: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })

@@ -716,6 +716,7 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
         gap,
         iterations,
         single_precision_iterations: 0,
+        preconditioned_iterations: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })

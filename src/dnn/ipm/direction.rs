@@ -3,7 +3,7 @@
 
 use super::constraints::{dot, hess_f, norm, smat, svec, Constraints};
 use super::equalities::Equalities;
-use super::normal::{Normal, Precision};
+use super::normal::{Factor, Normal, Precision};
 use super::scaling::NtScaling;
 use crate::dnn::DnnProblem;
 use crate::error::Result;
@@ -23,6 +23,12 @@ pub(super) const GMRES_TOLERANCE: f64 = 1e-13;
 
 /// Most GMRES steps per direction when the factor is in single precision.
 pub(super) const GMRES_MAX_STEPS: usize = 20;
+
+/// Most GMRES steps per direction with the low-rank preconditioner (no factor of `M`).
+pub(super) const GMRES_MAX_STEPS_ITERATIVE: usize = 300;
+
+/// Restarts of GMRES with the low-rank preconditioner.
+pub(super) const GMRES_RESTARTS: usize = 4;
 
 /// A search direction.
 pub(super) struct Direction {
@@ -77,6 +83,9 @@ impl Context<'_> {
     /// Solves `M dS - h' dy = b`, `h dS = e` with the factors (plus `reg` on the diagonal of
     /// `M`), through the elimination of the equalities ([`Equalities`]).
     pub(super) fn solve_kkt(&self, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        if let Factor::LowRank(pc) = &self.normal.factor {
+            return pc.solve(self.cons, b, e);
+        }
         self.eq.solve(&self.normal.factor, &self.normal.pivot_columns, b, e)
     }
 
@@ -137,6 +146,32 @@ impl Context<'_> {
     /// [`TRIAL_RESIDUAL`] for a trial), after [`GMRES_MAX_STEPS`] steps, or when a step cuts
     /// the residual by less than 10%.
     pub(super) fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, tolerance: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
+        let (mut x, mut dy, mut residual, mut steps) = self.gmres_cycle(bm, b, e, start, tolerance)?;
+        if self.normal.factor.precision() != Precision::Iterative {
+            return Ok((x, dy, residual, steps));
+        }
+        // Without a factor of M the recurrence's residual drifts from the true one on the
+        // ill-conditioned systems of the last iterations: restart from the point reached while
+        // a cycle still halves the true residual.
+        for _ in 0..GMRES_RESTARTS {
+            if residual <= tolerance {
+                break;
+            }
+            let (x2, dy2, r2, k2) = self.gmres_cycle(bm, b, e, Some((x.clone(), dy.clone())), tolerance)?;
+            steps += k2;
+            if !(r2 < 0.5 * residual) {
+                if r2 < residual {
+                    (x, dy, residual) = (x2, dy2, r2);
+                }
+                break;
+            }
+            (x, dy, residual) = (x2, dy2, r2);
+        }
+        Ok((x, dy, residual, steps))
+    }
+
+    /// One cycle of GMRES ([`Self::refine_gmres`]).
+    fn gmres_cycle(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, tolerance: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
         let nsv = b.len();
         let stack = |x: &[f64], y: &[f64]| -> Vec<f64> { x.iter().chain(y).copied().collect() };
         let (x0, y0) = match start {
@@ -155,7 +190,7 @@ impl Context<'_> {
         if !(beta > target) {
             return Ok((x0, y0, relative(&r1, &r2), 0));
         }
-        let max = GMRES_MAX_STEPS;
+        let (max, stagnation) = if self.normal.factor.precision() == Precision::Iterative { (GMRES_MAX_STEPS_ITERATIVE, 0.999) } else { (GMRES_MAX_STEPS, 0.9) };
         let mut basis: Vec<Vec<f64>> = vec![r0.iter().map(|v| v / beta).collect()];
         let mut preconditioned: Vec<Vec<f64>> = Vec::with_capacity(max);
         // Hessenberg columns, reduced to upper triangular by Givens rotations as they come.
@@ -197,7 +232,7 @@ impl Context<'_> {
             g.push(-sn[k] * gk);
             k += 1;
             let (res, prev) = (g[k].abs(), g[k - 1].hypot(g[k]));
-            if res <= target || !(hn > 0.0) || res > 0.9 * prev {
+            if res <= target || !(hn > 0.0) || res > stagnation * prev {
                 break;
             }
             basis.push(w.iter().map(|v| v / hn).collect());
@@ -250,8 +285,8 @@ impl Context<'_> {
         let (x, dy, residual, refinements) = match (self.normal.factor.precision(), accuracy) {
             (Precision::Double, Accuracy::Working) => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
             (Precision::Double, Accuracy::Trial) => self.refine_stationary(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
-            (Precision::Single, Accuracy::Working) => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
-            (Precision::Single, Accuracy::Trial) => self.refine_gmres(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
+            (Precision::Single | Precision::Iterative, Accuracy::Working) => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
+            (Precision::Single | Precision::Iterative, Accuracy::Trial) => self.refine_gmres(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
         };
         self.assemble(x, dy, rcs, residual, earlier + refinements)
     }

@@ -4,8 +4,10 @@
 
 use super::constraints::{sv, Constraints, SQRT2};
 use super::equalities::Equalities;
+use super::preconditioner::LowRankPreconditioner;
 use crate::error::{Error, Result};
 use crate::linalg::{cholesky_in_place, cholesky_in_place_f32, cholesky_solve, cholesky_solve_f32};
+use super::scaling::NtScaling;
 use nalgebra::DMatrix;
 
 /// Whether pages of a zeroed allocation that are never touched stay unmapped, so that the
@@ -41,6 +43,7 @@ impl Normal {
         match self.factor {
             Factor::Double(m) => NormalBuffer::Double(m.data.into()),
             Factor::Single(v) => NormalBuffer::Single(v),
+            Factor::LowRank(_) => NormalBuffer::None,
         }
     }
 }
@@ -62,6 +65,8 @@ pub(super) enum Precision {
     /// accuracy while the matrix is well enough conditioned.
     Single,
     Double,
+    /// No normal matrix: GMRES preconditioned by [`LowRankPreconditioner`].
+    Iterative,
 }
 
 /// An entry type of the normal matrix buffer.
@@ -102,6 +107,7 @@ unsafe impl NormalEntry for f32 {
 pub(super) enum Factor {
     Double(DMatrix<f64>),
     Single(Vec<f32>),
+    LowRank(LowRankPreconditioner),
 }
 
 impl Factor {
@@ -110,6 +116,7 @@ impl Factor {
         match self {
             Factor::Double(f) => cholesky_solve(f, b),
             Factor::Single(f) => cholesky_solve_f32(f, nsv, b),
+            Factor::LowRank(_) => Err(Error::InvalidArgument("the low-rank preconditioner solves the KKT system, not M alone".into())),
         }
     }
 
@@ -117,6 +124,7 @@ impl Factor {
         match self {
             Factor::Double(_) => Precision::Double,
             Factor::Single(_) => Precision::Single,
+            Factor::LowRank(_) => Precision::Iterative,
         }
     }
 }
@@ -213,7 +221,13 @@ pub(super) fn zeroed_buffer<T: NormalEntry>(len: usize) -> Result<Vec<T>> {
 /// precision), eliminates the equalities ([`Equalities`]) and factors it.
 /// `Ok(None)` when `M` is not positive definite even after regularisation (in single precision:
 /// when `spotrf` fails; the caller then moves to double precision).
-pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, w_inv: &DMatrix<f64>, dvec: &[f64], nsv: usize, precision: Precision, buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
+pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling, dvec: &[f64], nsv: usize, precision: Precision, low_rank_terms: usize, buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
+    let w_inv = &nt.w_inv;
+    if precision == Precision::Iterative {
+        let mut w = &nt.g * nt.g.transpose();
+        crate::linalg::symmetrize(&mut w);
+        return Ok(LowRankPreconditioner::new(cons, w, dvec, low_rank_terms)?.map(|pc| Normal { factor: Factor::LowRank(pc), pivot_columns: DMatrix::zeros(0, 0), reg: 0.0 }));
+    }
     let len = nsv.checked_mul(nsv).ok_or_else(|| Error::TooLarge(format!("a normal matrix of order {nsv}")))?;
     let attempts = if precision == Precision::Single { 1 } else { 4 };
     for attempt in 0..attempts {
@@ -238,6 +252,7 @@ pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, w_inv: &DMatrix
                 }
                 (Factor::Double(mm), cols)
             }
+            Precision::Iterative => unreachable!("handled above"),
             Precision::Single => {
                 let mut mm = match std::mem::replace(buffer, NormalBuffer::None) {
                     NormalBuffer::Single(v) if v.len() == len => v,
