@@ -25,7 +25,7 @@ pub(super) const GMRES_TOLERANCE: f64 = 1e-13;
 pub(super) const GMRES_MAX_STEPS: usize = 20;
 
 /// Most GMRES steps per direction with the low-rank preconditioner (no factor of `M`).
-pub(super) const GMRES_MAX_STEPS_ITERATIVE: usize = 300;
+pub(super) const GMRES_MAX_STEPS_ITERATIVE: usize = 150;
 
 /// Restarts of GMRES with the low-rank preconditioner.
 pub(super) const GMRES_RESTARTS: usize = 4;

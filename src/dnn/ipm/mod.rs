@@ -255,6 +255,42 @@ pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
     nsv.powi(3) / 3.0 / PREDICTED_FLOPS_PER_SECOND
 }
 
+/// A prediction of the seconds one iteration takes without a normal matrix:
+/// [`PRECONDITIONED_STEPS_PER_ITERATION`] GMRES steps of `12 q^3` flops (the products with `W`
+/// and `W^(-1)`) plus `40 m` (the constraint loops) at a third of
+/// [`PREDICTED_FLOPS_PER_SECOND`].
+pub fn predicted_preconditioned_iteration_seconds(problem: &DnnProblem) -> f64 {
+    let (n, q) = (problem.t.n() as f64, problem.t.q() as f64);
+    let m = 2.0 * n * (n - 1.0).max(0.0);
+    PRECONDITIONED_STEPS_PER_ITERATION * (12.0 * q.powi(3) + 40.0 * m) / (PREDICTED_FLOPS_PER_SECOND / 3.0)
+}
+
+/// GMRES steps per iteration assumed by [`predicted_preconditioned_iteration_seconds`] (measured
+/// 40-90 over the four to six directions of an iteration on full iris while the preconditioner
+/// holds; the rest of an iteration, the scaling and the correctors' eigendecompositions, counts
+/// as the remainder).
+pub const PRECONDITIONED_STEPS_PER_ITERATION: f64 = 200.0;
+
+/// Number of bytes the interior-point method holds when it never forms the normal matrix: the
+/// two GMRES bases of `N + n` entries per step, the capacitance matrix of the preconditioner
+/// (`terms + n` squared), `O(m)` vectors per constraint (slacks, multipliers, weights,
+/// leverages, directions) and `O(p^2)` matrices. `Err(TooLarge)` when the count overflows.
+pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Result<u64> {
+    let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
+    let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
+    let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
+    let m = n.checked_mul(n.saturating_sub(1)).and_then(|v| v.checked_mul(2)).ok_or_else(too_large)?;
+    let vectors = 2 * (direction::GMRES_MAX_STEPS_ITERATIVE as u64 + 2);
+    let words = vectors
+        .checked_mul(nsv + n)
+        .and_then(|a| a.checked_add((terms as u64).checked_add(n)?.checked_pow(2)?))
+        .and_then(|a| a.checked_add(m.checked_mul(24)?))
+        .and_then(|a| a.checked_add(p.checked_mul(p)?.checked_mul(12)?))
+        .and_then(|a| a.checked_add(q.checked_mul(q)?.checked_mul(40)?))
+        .ok_or_else(too_large)?;
+    words.checked_mul(8).ok_or_else(too_large)
+}
+
 /// The factorisation speed assumed by [`predicted_iteration_seconds`]: below the effective speed
 /// of whole iterations measured on two cores of the reference machine (forming, factoring and
 /// solving at q = 212: 8.3e10 to 9.1e10 flop/s of `N^3 / 3` in double-precision iterations, 1.4e11
@@ -326,14 +362,21 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution
 fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
     settings.validate()?;
     let start = Instant::now();
+    // The normal matrix is formed only if it fits; without it the method runs on the
+    // preconditioned GMRES alone and stops where that no longer reaches its accuracy.
+    let nsv_total = problem.t.q() * (problem.t.q() + 1) / 2;
+    let preconditioned = settings.ipm_preconditioned_from.is_some_and(|k| nsv_total >= k);
     let mem = memory_estimate(problem)?;
-    if mem > settings.memory_limit_bytes {
+    let can_factor = mem <= settings.memory_limit_bytes;
+    let mem_preconditioned = preconditioned_memory_estimate(problem, settings.ipm_preconditioner_terms)?;
+    if !can_factor && !(preconditioned && mem_preconditioned <= settings.memory_limit_bytes) {
         return Err(Error::TooLarge(format!(
-            "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}), above the limit of {:.2} GB; \
+            "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}) ({:.2} GB without its normal matrix), above the limit of {:.2} GB; \
              the first-order methods (method ssnal, which auto picks here, or admm) need about {:.2} GB",
             mem as f64 / 1e9,
             problem.t.q(),
             problem.t.n(),
+            mem_preconditioned as f64 / 1e9,
             settings.memory_limit_bytes as f64 / 1e9,
             problem.memory_estimate()? as f64 / 1e9
         )));
@@ -368,7 +411,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let mut iterations = 0u32;
     // The first iteration's duration is predicted from the factorisation's flop count; later
     // ones from the previous iteration.
-    let mut last_iter_seconds = predicted_iteration_seconds(problem);
+    let mut last_iter_seconds = if preconditioned { predicted_preconditioned_iteration_seconds(problem) } else { predicted_iteration_seconds(problem) };
     let mut stalls = 0;
     let mut precision = if settings.ipm_single_precision_from.is_some_and(|k| nsv >= k) { Precision::Single } else { Precision::Double };
     if settings.ipm_preconditioned_from.is_some_and(|k| nsv >= k) {
@@ -442,6 +485,9 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         let mut factored = None;
         while factored.is_none() {
             let Some(normal) = factor_normal(&cons, &eq, &nt, &dvec, nsv, precision, settings.ipm_preconditioner_terms, &mut buffer)? else {
+                if precision == Precision::Iterative && !can_factor {
+                    break;
+                }
                 if precision != Precision::Double {
                     precision = Precision::Double;
                     continue;
@@ -454,7 +500,11 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
             if precision == Precision::Iterative && !(aff.residual <= PRECONDITIONED_RESIDUAL) {
                 if settings.verbose {
-                    eprintln!("dnn-ipm:   GMRES with the low-rank preconditioner reached only {:.1e} after {} steps: factored normal matrix (double precision) from here", aff.residual, aff.refinements);
+                    let next = if can_factor { "factored normal matrix (double precision) from here" } else { "the normal matrix does not fit: stopping" };
+                    eprintln!("dnn-ipm:   GMRES with the low-rank preconditioner reached only {:.1e} after {} steps: {next}", aff.residual, aff.refinements);
+                }
+                if !can_factor {
+                    break;
                 }
                 precision = Precision::Double;
                 continue;
@@ -552,7 +602,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         // TRIAL_RESIDUAL).
         let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
-        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Iterative && !(dir.residual <= PRECONDITIONED_RESIDUAL)) {
+        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Iterative && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL)) {
             precision = Precision::Double;
         }
         if settings.verbose {
