@@ -142,8 +142,8 @@ impl DnnProblem {
 #[serde(rename_all = "snake_case")]
 pub enum DnnMethod {
     /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER`, its memory estimate fits the
-    /// limit and, with a time limit, its predicted time ([`ipm::TYPICAL_ITERATIONS`] times
-    /// [`ipm::predicted_iteration_seconds`]) fits the limit; the semismooth Newton method
+    /// limit and, with a time limit, its predicted time ([`ipm::predicted_seconds`]) fits the
+    /// limit; the semismooth Newton method
     /// ([`DnnMethod::Ssnal`]) otherwise. The choice is made before solving, from the sizes and the
     /// settings alone, and reported.
     ///
@@ -155,7 +155,9 @@ pub enum DnnMethod {
     Auto,
     /// The ADMM ([`admm`]): memory `O(p^2)`, moderate accuracy.
     Admm,
-    /// The primal-dual interior-point method ([`ipm`]): memory `O(q^4)`, high accuracy.
+    /// The primal-dual interior-point method ([`ipm`]): high accuracy; memory `O(q^4)` for the
+    /// normal matrix it factors in the last iterations (the first ones run on preconditioned
+    /// GMRES without it).
     InteriorPoint,
     /// A short ADMM phase, then a semismooth Newton augmented Lagrangian method ([`ssnal`]):
     /// memory `O(q^2)`; reaches 1e-6 on small instances, converges linearly and slowly on the
@@ -165,10 +167,13 @@ pub enum DnnMethod {
 }
 
 /// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
-/// matrix then has order at most 24 310 (2.4 GB resident, its lower triangle). Measured on a two-core machine: full
-/// iris (q = 158) to a certified 4.3e-6 in 188 s and 713 MB, the ionosphere training half (q = 212)
-/// solved in 23 minutes at 2.2 GB
-/// (the ADMM's certified bound there after 300 s was 39% below the optimum).
+/// matrix then has order at most 24 310 (2.4 GB resident, its lower triangle). Measured on a two-core machine, with
+/// the preconditioned first iterations: full iris (q = 158) to a certified 5.6e-6 in 75 s and
+/// 711 MB (6.9e-6 in 45 s at tolerance 1e-5), the ionosphere training half (q = 212) solved in
+/// 98 s at 2.2 GB (18 minutes before the preconditioner; the ADMM's certified bound there after
+/// 300 s was 39% below the optimum). Above it, on the banknote training half (q = 693), the
+/// preconditioned iterations alone took 22-170 s each: the semismooth Newton method is the
+/// better choice there.
 pub const AUTO_IPM_MAX_ORDER: usize = 220;
 
 impl DnnMethod {
@@ -198,7 +203,7 @@ impl DnnMethod {
         match self {
             DnnMethod::Auto => {
                 let fits = ipm::memory_estimate(problem).map(|m| m <= settings.memory_limit_bytes).unwrap_or(false);
-                let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::TYPICAL_ITERATIONS * ipm::predicted_iteration_seconds(problem) <= t);
+                let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::predicted_seconds(problem, settings) <= t);
                 if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits && in_time {
                     DnnMethod::InteriorPoint
                 } else {
