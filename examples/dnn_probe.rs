@@ -80,7 +80,7 @@ fn main() -> convex_relu::Result<()> {
         Some(k) => k.parse().ok().or(DnnSettings::default().ipm_preconditioned_from),
         None => DnnSettings::default().ipm_preconditioned_from,
     };
-    let ipm_preconditioner_terms = env_f("PTERMS").map_or(DnnSettings::default().ipm_preconditioner_terms, |v| v as usize);
+    let ipm_preconditioner_terms = env_f("PTERMS").map(|v| v as usize);
     let st = DnnSettings { method, ipm_single_precision_from, ipm_preconditioned_from, ipm_preconditioner_terms, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;

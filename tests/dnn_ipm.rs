@@ -93,7 +93,7 @@ fn ipm_with_the_low_rank_preconditioner_matches_clarabel() {
     for (data, beta) in cases {
         let prob = DnnProblem::new(&data, beta).unwrap();
         for terms in [0, 20] {
-            let settings = DnnSettings { ipm_preconditioned_from: Some(0), ipm_preconditioner_terms: terms, ..ipm(1e-8) };
+            let settings = DnnSettings { ipm_preconditioned_from: Some(0), ipm_preconditioner_terms: Some(terms), ..ipm(1e-8) };
             let sol = dnn::solve(&prob, &settings, None).unwrap();
             let label = format!("{} n = {} beta = {beta}, {terms} terms", data.source, data.n());
             assert_eq!(sol.status, Status::Solved, "{label}");

@@ -282,9 +282,9 @@ pub struct DnnSettings {
     /// `q >= 70`; `None`: never). It takes precedence over `ipm_single_precision_from`.
     pub ipm_preconditioned_from: Option<usize>,
     /// Number of rank-one terms of `Hf + g' D g` the interior-point method's preconditioner keeps
-    /// (default 2000: on full iris 24 of 28 iterations ran without a factorisation with it, and
-    /// 5000 kept no more of them).
-    pub ipm_preconditioner_terms: usize,
+    /// (default `None`: `m / 25` for `m` inequalities, within `[200, 4000]`; measurements in
+    /// [`ipm::preconditioner_terms`]).
+    pub ipm_preconditioner_terms: Option<usize>,
 }
 
 impl Default for DnnSettings {
@@ -309,7 +309,7 @@ impl Default for DnnSettings {
             ssnal: ssnal::SsnalSettings::default(),
             ipm_single_precision_from: Some(ipm::DEFAULT_SINGLE_PRECISION_FROM),
             ipm_preconditioned_from: Some(ipm::DEFAULT_PRECONDITIONED_FROM),
-            ipm_preconditioner_terms: ipm::DEFAULT_PRECONDITIONER_TERMS,
+            ipm_preconditioner_terms: None,
         }
     }
 }
