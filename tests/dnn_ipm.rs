@@ -211,7 +211,8 @@ fn ipm_time_limit_path_and_method_choice() {
     // ... and the semismooth Newton method when a time limit is below the interior-point
     // method's predicted time.
     let spiral = DnnProblem::new(&synth::spirals(45, 3, 0.0, 3).unwrap(), 0.1).unwrap();
-    let predicted = dnn::ipm::TYPICAL_ITERATIONS * dnn::ipm::predicted_iteration_seconds(&spiral);
+    let predicted = dnn::ipm::predicted_seconds(&spiral, &DnnSettings::default());
+    assert_eq!(predicted, dnn::ipm::TYPICAL_ITERATIONS * dnn::ipm::predicted_iteration_seconds(&spiral));
     let limited = |t: f64| DnnSettings { time_limit_seconds: Some(t), ..DnnSettings::default() };
     assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(0.5 * predicted)), DnnMethod::Ssnal);
     assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(2.0 * predicted)), DnnMethod::InteriorPoint);
@@ -220,7 +221,25 @@ fn ipm_time_limit_path_and_method_choice() {
     assert!(dnn::ipm::memory_estimate(&larger).unwrap() > 40_000_000);
     assert!(larger.memory_estimate().unwrap() < 40_000_000);
     assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::Ssnal);
-    let err = dnn::solve(&larger, &tight_memory, None).unwrap_err().to_string();
-    assert!(err.contains("GB") && err.contains("ssnal") && err.contains("admm"), "{err}");
+    // Without the preconditioned mode the method refuses, naming both estimates and the
+    // alternatives ...
+    let direct_only = DnnSettings { ipm_preconditioned_from: None, ..tight_memory.clone() };
+    let err = dnn::solve(&larger, &direct_only, None).unwrap_err().to_string();
+    assert!(err.contains("GB") && err.contains("ssnal") && err.contains("admm") && err.contains("without its normal matrix"), "{err}");
+    // ... with it (the default from q = 70) it runs without ever forming the normal matrix, and
+    // whatever its status, the bound from its multiplier is certified and below its value.
+    assert!(dnn::ipm::preconditioned_memory_estimate(&larger, 1000).unwrap() < 40_000_000);
+    let sol = dnn::solve(&larger, &tight_memory, None).unwrap();
+    assert_eq!(sol.method, DnnMethod::InteriorPoint);
+    // (every iteration but possibly the last, the one where GMRES stopped converging and the
+    // method stopped instead of factoring)
+    assert!(sol.preconditioned_iterations > 0 && sol.preconditioned_iterations + 1 >= sol.iterations, "{} of {} preconditioned", sol.preconditioned_iterations, sol.iterations);
+    let lam = sol.lambda(&larger).unwrap();
+    let lb = certify_dnn(&larger, &sol.z, Some(&lam), &[]);
+    assert!(lb.certified && lb.value <= sol.primal_objective + 1e-9, "{lb} above {}", sol.primal_objective);
+    // Too little memory even for that: refused.
+    let tiny = DnnSettings { memory_limit_bytes: 4_000_000, ..ipm(1e-6) };
+    let err = dnn::solve(&larger, &tiny, None).unwrap_err().to_string();
+    assert!(err.contains("without its normal matrix"), "{err}");
     assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm, ipm or ssnal"));
 }
