@@ -232,8 +232,12 @@ pub fn cholesky_in_place(a: &mut DMatrix<f64>) -> Result<bool> {
 /// OpenBLAS's `trsv` runs on one thread and read the factor at 9 GB/s on the reference machine
 /// (0.137 s per solve at order 12 561), `gemv` on two threads at about 30 GB/s (numpy's OpenBLAS
 /// `dgemv` at that order, measured the same day); the blocked solve
-/// took 0.046 s there, with the same interior-point iterates.
-pub const BLOCKED_SOLVE_FROM: usize = 2048;
+/// took 0.046 s there, with the same interior-point iterates. At small orders `potrs` (through
+/// `dtrsm` with one column) spent most of its time packing: with the interior-point method's
+/// low-rank preconditioner, whose capacitance matrix (order about 1 900 on full iris) is solved
+/// once per GMRES step, 12 iterations took 11.0-12.2 s with `potrs` and 8.0-8.3 s with the
+/// blocked solve from order 256 (probe, `MAXIT=12`, two runs each, alternating).
+pub const BLOCKED_SOLVE_FROM: usize = 256;
 
 /// Column block of the blocked solves.
 const SOLVE_BLOCK: usize = 256;
