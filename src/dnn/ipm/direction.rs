@@ -71,17 +71,9 @@ pub(super) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// `M dS` applied through the congruence (for iterative refinement).
-    pub(super) fn apply_m(&self, ds: &DMatrix<f64>) -> Result<DMatrix<f64>> {
-        let lam = self.problem.t.forward(ds)?;
-        let gd: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.dvec).map(|(a, b)| a * b).collect();
-        let mut out = hess_f(self.problem, ds) + &self.nt.w_inv * ds * &self.nt.w_inv;
-        out += self.cons.adjoint(&gd, &vec![0.0; self.problem.t.n()])?;
-        Ok(out)
-    }
-
     /// Solves `M dS - h' dy = b`, `h dS = e` with the factors (plus `reg` on the diagonal of
-    /// `M`), through the elimination of the equalities ([`Equalities`]).
+    /// `M`), through the elimination of the equalities ([`Equalities`]), or with the low-rank
+    /// preconditioner when there is no factor.
     pub(super) fn solve_kkt(&self, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
         if let Factor::LowRank(pc) = &self.normal.factor {
             return pc.solve(self.cons, b, e);
@@ -90,11 +82,15 @@ impl Context<'_> {
     }
 
     /// `K (x, dy) = (M x - h' dy, h x)`, with `M` applied through the congruence (the
-    /// unregularised matrix).
+    /// unregularised matrix): one congruence `T dS T'` gives both `g dS` and `h dS`, and one
+    /// adjoint gives `g' D g dS - h' dy`.
     pub(super) fn apply_kkt(&self, x: &[f64], dy: &[f64]) -> Result<(DMatrix<f64>, Vec<f64>)> {
-        let xm = smat(x, self.problem.t.q());
-        let top = self.apply_m(&xm)? - self.cons.adjoint(&vec![0.0; self.slack.len()], dy)?;
-        let lam = self.problem.t.forward(&xm)?;
+        let ds = smat(x, self.problem.t.q());
+        let lam = self.problem.t.forward(&ds)?;
+        let gd: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.dvec).map(|(a, b)| a * b).collect();
+        let minus_dy: Vec<f64> = dy.iter().map(|v| -v).collect();
+        let mut top = hess_f(self.problem, &ds) + &self.nt.w_inv * &ds * &self.nt.w_inv;
+        top += self.cons.adjoint(&gd, &minus_dy)?;
         Ok((top, self.cons.h_of(&lam)))
     }
 
@@ -147,7 +143,7 @@ impl Context<'_> {
     /// the residual by less than 10%.
     pub(super) fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, tolerance: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
         let (mut x, mut dy, mut residual, mut steps) = self.gmres_cycle(bm, b, e, start, tolerance)?;
-        if self.normal.factor.precision() != Precision::Iterative {
+        if self.normal.factor.precision() != Precision::Preconditioned {
             return Ok((x, dy, residual, steps));
         }
         // Without a factor of M the recurrence's residual drifts from the true one on the
@@ -190,7 +186,7 @@ impl Context<'_> {
         if !(beta > target) {
             return Ok((x0, y0, relative(&r1, &r2), 0));
         }
-        let (max, stagnation) = if self.normal.factor.precision() == Precision::Iterative { (GMRES_MAX_STEPS_ITERATIVE, 0.999) } else { (GMRES_MAX_STEPS, 0.9) };
+        let (max, stagnation) = if self.normal.factor.precision() == Precision::Preconditioned { (GMRES_MAX_STEPS_ITERATIVE, 0.999) } else { (GMRES_MAX_STEPS, 0.9) };
         let mut basis: Vec<Vec<f64>> = vec![r0.iter().map(|v| v / beta).collect()];
         let mut preconditioned: Vec<Vec<f64>> = Vec::with_capacity(max);
         // Hessenberg columns, reduced to upper triangular by Givens rotations as they come.
@@ -285,8 +281,8 @@ impl Context<'_> {
         let (x, dy, residual, refinements) = match (self.normal.factor.precision(), accuracy) {
             (Precision::Double, Accuracy::Working) => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
             (Precision::Double, Accuracy::Trial) => self.refine_stationary(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
-            (Precision::Single | Precision::Iterative, Accuracy::Working) => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
-            (Precision::Single | Precision::Iterative, Accuracy::Trial) => self.refine_gmres(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
+            (Precision::Single | Precision::Preconditioned, Accuracy::Working) => self.refine_gmres(&bm, &b, &e, start, GMRES_TOLERANCE)?,
+            (Precision::Single | Precision::Preconditioned, Accuracy::Trial) => self.refine_gmres(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
         };
         self.assemble(x, dy, rcs, residual, earlier + refinements)
     }

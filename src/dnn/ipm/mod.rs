@@ -493,7 +493,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let mut stalls = 0;
     let mut precision = if settings.ipm_single_precision_from.is_some_and(|k| nsv >= k) { Precision::Single } else { Precision::Double };
     if settings.ipm_preconditioned_from.is_some_and(|k| nsv >= k) {
-        precision = Precision::Iterative;
+        precision = Precision::Preconditioned;
     }
     let mut preconditioned_iterations = 0u32;
     let terms = preconditioner_terms(problem, settings);
@@ -564,7 +564,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         let mut factored = None;
         while factored.is_none() {
             let Some(normal) = factor_normal(&cons, &eq, &nt, &dvec, nsv, precision, terms, &mut buffer)? else {
-                if precision == Precision::Iterative && !can_factor {
+                if precision == Precision::Preconditioned && !can_factor {
                     break;
                 }
                 if precision != Precision::Double {
@@ -577,7 +577,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
             let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
             let t_solve = Instant::now();
             let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
-            if precision == Precision::Iterative && !(aff.residual <= PRECONDITIONED_RESIDUAL) {
+            if precision == Precision::Preconditioned && !(aff.residual <= PRECONDITIONED_RESIDUAL) {
                 if settings.verbose {
                     let next = if can_factor { "factored normal matrix (double precision) from here" } else { "the normal matrix does not fit: stopping" };
                     eprintln!("dnn-ipm:   GMRES with the low-rank preconditioner reached only {:.1e} after {} steps: {next}", aff.residual, aff.refinements);
@@ -611,7 +611,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         };
         match normal.factor.precision() {
             Precision::Single => single_iterations += 1,
-            Precision::Iterative => preconditioned_iterations += 1,
+            Precision::Preconditioned => preconditioned_iterations += 1,
             Precision::Double => {}
         }
         let factor_seconds = t_factor.elapsed().as_secs_f64();
@@ -681,12 +681,12 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
         // TRIAL_RESIDUAL).
         let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
-        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Iterative && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL)) {
+        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL)) {
             precision = Precision::Double;
         }
         if settings.verbose {
             eprintln!(
-                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  {:?} precision, solve residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
+                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  linear solve {:?}, residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
                 normal.reg,
                 normal.factor.precision(),
                 dir.residual,

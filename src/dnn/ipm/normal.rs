@@ -66,7 +66,7 @@ pub(super) enum Precision {
     Single,
     Double,
     /// No normal matrix: GMRES preconditioned by [`LowRankPreconditioner`].
-    Iterative,
+    Preconditioned,
 }
 
 /// An entry type of the normal matrix buffer.
@@ -124,7 +124,7 @@ impl Factor {
         match self {
             Factor::Double(_) => Precision::Double,
             Factor::Single(_) => Precision::Single,
-            Factor::LowRank(_) => Precision::Iterative,
+            Factor::LowRank(_) => Precision::Preconditioned,
         }
     }
 }
@@ -223,7 +223,7 @@ pub(super) fn zeroed_buffer<T: NormalEntry>(len: usize) -> Result<Vec<T>> {
 /// when `spotrf` fails; the caller then moves to double precision).
 pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling, dvec: &[f64], nsv: usize, precision: Precision, low_rank_terms: usize, buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
     let w_inv = &nt.w_inv;
-    if precision == Precision::Iterative {
+    if precision == Precision::Preconditioned {
         let mut w = &nt.g * nt.g.transpose();
         crate::linalg::symmetrize(&mut w);
         return Ok(LowRankPreconditioner::new(cons, w, dvec, low_rank_terms)?.map(|pc| Normal { factor: Factor::LowRank(pc), pivot_columns: DMatrix::zeros(0, 0), reg: 0.0 }));
@@ -252,7 +252,7 @@ pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling,
                 }
                 (Factor::Double(mm), cols)
             }
-            Precision::Iterative => unreachable!("handled above"),
+            Precision::Preconditioned => unreachable!("handled above"),
             Precision::Single => {
                 let mut mm = match std::mem::replace(buffer, NormalBuffer::None) {
                     NormalBuffer::Single(v) if v.len() == len => v,
