@@ -25,7 +25,7 @@ pub(super) const GMRES_TOLERANCE: f64 = 1e-13;
 pub(super) const GMRES_MAX_STEPS: usize = 20;
 
 /// Most GMRES steps per direction with the low-rank preconditioner (no factor of `M`).
-pub(super) const GMRES_MAX_STEPS_ITERATIVE: usize = 150;
+pub(super) const GMRES_MAX_STEPS_PRECONDITIONED: usize = 150;
 
 /// Restarts of GMRES with the low-rank preconditioner.
 pub(super) const GMRES_RESTARTS: usize = 4;
@@ -186,7 +186,7 @@ impl Context<'_> {
         if !(beta > target) {
             return Ok((x0, y0, relative(&r1, &r2), 0));
         }
-        let (max, stagnation) = if self.normal.factor.precision() == Precision::Preconditioned { (GMRES_MAX_STEPS_ITERATIVE, 0.999) } else { (GMRES_MAX_STEPS, 0.9) };
+        let (max, stagnation) = if self.normal.factor.precision() == Precision::Preconditioned { (GMRES_MAX_STEPS_PRECONDITIONED, 0.999) } else { (GMRES_MAX_STEPS, 0.9) };
         let mut basis: Vec<Vec<f64>> = vec![r0.iter().map(|v| v / beta).collect()];
         let mut preconditioned: Vec<Vec<f64>> = Vec::with_capacity(max);
         // Hessenberg columns, reduced to upper triangular by Givens rotations as they come.

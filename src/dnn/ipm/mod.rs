@@ -358,7 +358,7 @@ pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Res
     let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
     let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
     let m = n.checked_mul(n.saturating_sub(1)).and_then(|v| v.checked_mul(2)).ok_or_else(too_large)?;
-    let vectors = 2 * (direction::GMRES_MAX_STEPS_ITERATIVE as u64 + 2);
+    let vectors = 2 * (direction::GMRES_MAX_STEPS_PRECONDITIONED as u64 + 2);
     let words = vectors
         .checked_mul(nsv + n)
         .and_then(|a| a.checked_add((terms as u64).checked_add(n)?.checked_pow(2)?))
@@ -492,7 +492,7 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let mut last_iter_seconds = if preconditioned { predicted_preconditioned_iteration_seconds(problem) } else { predicted_iteration_seconds(problem) };
     let mut stalls = 0;
     let mut precision = if settings.ipm_single_precision_from.is_some_and(|k| nsv >= k) { Precision::Single } else { Precision::Double };
-    if settings.ipm_preconditioned_from.is_some_and(|k| nsv >= k) {
+    if preconditioned {
         precision = Precision::Preconditioned;
     }
     let mut preconditioned_iterations = 0u32;
