@@ -168,8 +168,8 @@ pub enum DnnMethod {
 
 /// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
 /// matrix then has order at most 24 310 (2.4 GB resident, its lower triangle). Measured on a two-core machine, with
-/// the preconditioned first iterations: full iris (q = 158) to a certified 4.0e-6 to 5.6e-6 in
-/// 53-71 s and 711 MB (8.7e-6 in 40 s at tolerance 1e-5), the ionosphere training half (q = 212) solved in
+/// the preconditioned first iterations: full iris (q = 158) to a certified 3.9e-6 to 5.6e-6 in
+/// 43-71 s and 711 MB (8.7e-6 to 9.5e-6 in 37-40 s at tolerance 1e-5), the ionosphere training half (q = 212) solved in
 /// 98 s at 2.2 GB (18 minutes before the preconditioner; the ADMM's certified bound there after
 /// 300 s was 39% below the optimum). Above it, on the banknote training half (q = 693), the
 /// preconditioned iterations alone took 22-170 s each: the semismooth Newton method is the

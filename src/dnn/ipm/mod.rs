@@ -125,8 +125,8 @@
 //! precision (that iteration is redone). If `M` does not fit in memory, the method stops there
 //! instead and returns its best iterate (status by its measures, the certificate as always).
 //! Measured (probe and benchmark, two cores): full iris (`q = 158`) at tolerance 1e-5 `solved`
-//! in 40-45 s (24 of 28 iterations without a factorisation; 166 s before), at 1e-6 in 53-71 s
-//! with a certified gap of 4.0e-6 to 5.6e-6 (187 s before; the spread is the end game, where the
+//! in 40-45 s (24 of 28 iterations without a factorisation; 166 s before), at 1e-6 in 43-71 s
+//! with a certified gap of 3.9e-6 to 5.6e-6 (187 s before; the spread is the end game, where the
 //! factored iterations stall at a gap measure of 1.8e-6 in some runs and not in others); the ionosphere training half (`q = 212`) `solved`
 //! in 98 s (18 minutes before); the iris training half within the noise (4.3-4.6 s against
 //! 4.5-4.8 s, `q = 83`, where a factorisation takes 0.1-0.2 s). On the banknote training half
@@ -329,7 +329,7 @@ pub fn predicted_seconds(problem: &DnnProblem, settings: &DnnSettings) -> f64 {
 
 /// Factored iterations after the preconditioner stops converging, in [`predicted_seconds`]:
 /// measured 4 on full iris at tolerance 1e-5, 8 at 1e-6 (four of them a stall), 1 on the
-/// ionosphere training half. The prediction is then 86 s on full iris (measured 53-71 s at 1e-6)
+/// ionosphere training half. The prediction is then 86 s on full iris (measured 43-71 s at 1e-6)
 /// and 430 s on the ionosphere training half (measured 98 s).
 pub const DIRECT_TAIL_ITERATIONS: f64 = 6.0;
 
