@@ -125,7 +125,7 @@
 //! precision (that iteration is redone). If `M` does not fit in memory, the method stops there
 //! instead and returns its best iterate (status by its measures, the certificate as always).
 //! Measured (probe and benchmark, two cores): full iris (`q = 158`) at tolerance 1e-5 `solved`
-//! in 40-45 s (24 of 28 iterations without a factorisation; 166 s before), at 1e-6 in 43-71 s
+//! in 37-45 s (24 of 28 iterations without a factorisation; 166 s before), at 1e-6 in 43-71 s
 //! with a certified gap of 3.9e-6 to 5.6e-6 (187 s before; the spread is the end game, where the
 //! factored iterations stall at a gap measure of 1.8e-6 in some runs and not in others); the ionosphere training half (`q = 212`) `solved`
 //! in 98 s (18 minutes before); the iris training half within the noise (4.3-4.6 s against
