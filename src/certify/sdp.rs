@@ -63,7 +63,7 @@
 //! length or non-finite entries, when any computed quantity is not finite, or when no shift
 //! passes the Cholesky test.
 
-use super::shift::{best_shift, Shift, ShiftBlocks};
+use super::shift::{best_shift, gamma, Shift, ShiftBlocks};
 use crate::backend::ConicSolution;
 use crate::conic::{csc, dot, smat, svec, Cone, Triangle};
 use crate::dnn::DnnProblem;
@@ -132,6 +132,14 @@ fn uncertified(value: f64, why: &str) -> CertifiedBound {
     CertifiedBound { value, certified: false, method: format!("not certified: {why}"), details: BoundDetails::default() }
 }
 
+/// A dual slack `E` as computed, with a bound on its rounding error: `||E_exact - e||_2 <=
+/// forming_error`, where `E_exact` is the slack of the (exactly representable) multiplier.
+#[derive(Clone, Debug)]
+pub(crate) struct Slack {
+    pub(crate) e: DMatrix<f64>,
+    pub(crate) forming_error: f64,
+}
+
 /// The smallest objective among the zero network and `incumbents` (wrong shapes and
 /// non-finite objectives skipped).
 pub fn upper_bound(x: &DMatrix<f64>, y: &DMatrix<f64>, beta: f64, incumbents: &[Network]) -> f64 {
@@ -164,7 +172,8 @@ fn with_eigen_networks(lambda: Option<&DMatrix<f64>>, blocks: crate::lift::LiftB
 }
 
 /// `ell - mu UB` with the verified shift of `e` (module docs).
-fn shifted(ell: f64, e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, beta: f64, ub: f64, clipped: f64) -> CertifiedBound {
+fn shifted(ell: f64, e: &Slack, blocks: ShiftBlocks, x: &DMatrix<f64>, beta: f64, ub: f64, clipped: f64) -> CertifiedBound {
+    let Slack { e, forming_error } = e;
     let xtx = x.transpose() * x;
     let mut details = BoundDetails { lagrangian_value: ell, upper_bound_used: ub, clipped_negative_dual: clipped, ..Default::default() };
     if !ell.is_finite() || !ub.is_finite() {
@@ -175,7 +184,7 @@ fn shifted(ell: f64, e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, be
     let k = e.nrows() as f64;
     let single = match (crate::linalg::min_eigenvalue(e), crate::linalg::sym_eigen(&xtx, crate::linalg::EigenRange::All)) {
         (Ok(lmin), Ok(xe)) => {
-            let lmin = lmin - 1e-12 * k * (1.0 + e.norm());
+            let lmin = lmin - 1e-12 * k * (1.0 + e.norm()) - forming_error;
             let xnorm = xe.values.last().copied().unwrap_or(0.0) * (1.0 + 1e-10) + 1e-12;
             let raw = ell + lmin.min(0.0) * (1.0 + xnorm) * 2.0 * ub / beta;
             raw - 1e-12 * (1.0 + raw.abs())
@@ -183,7 +192,7 @@ fn shifted(ell: f64, e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, be
         _ => f64::NAN,
     };
     details.single_trace_bound_value = single;
-    let shifted = best_shift(e, blocks, &xtx, beta).map(|Shift { mu, nu, margin }| {
+    let shifted = best_shift(e, blocks, &xtx, beta, *forming_error).map(|Shift { mu, nu, margin }| {
         details.mu = mu;
         details.nu = nu;
         details.cholesky_margin = margin;
@@ -372,6 +381,16 @@ fn lift_tied(tie: Option<&Tie>, v: nalgebra::DVector<f64>) -> nalgebra::DVector<
     }
 }
 
+/// `P'EP` for tied rows, with its rounding error: the columns of `P` are orthonormal with
+/// nonnegative entries, so `||P'(E_exact - E)P||_2 <= ||E_exact - E||_2` and the product's own
+/// rounding is at most `gamma_(2n+2) ||P'|E|P||_F <= gamma_(2n+2) ||E||_F` (up to the rounding of
+/// `P`'s entries, which scales each column by the same factor and so leaves its range unchanged).
+fn compress(reduction: &crate::dnn::reduce::RowReduction, slack: Slack) -> Slack {
+    let n = slack.e.nrows();
+    let own = gamma(2 * n + 2) * slack.e.norm();
+    Slack { forming_error: (slack.forming_error + own) * (1.0 + 1e-6), e: reduction.compress(&slack.e) }
+}
+
 /// Repairs `z` (zero cone free, nonnegative cone clipped, PSD part dropped) and certifies it:
 /// the bound, the repaired vector and the slack `E`; `Err` with an uncertified bound when the
 /// problem does not have the expected cones.
@@ -403,14 +422,22 @@ fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64, tie: Option<&Tie>, bl
     let e_vec: Vec<f64> = (0..nw).map(|t| problem.q[t] + atz[t]).collect();
     let ell = -0.5 * dot(g_r, g_r) - dot(&problem.b, &zo);
     let Some(e) = smat(&e_vec, Triangle::Upper) else { return Err(uncertified(f64::NAN, "dual slack is not a packed symmetric matrix")) };
+    // Rounding of E: each entry of A_w'z sums at most `longest` products, then q_w is added and
+    // smat divides the off-diagonal entries by sqrt 2; smat is an isometry from svec.
+    let abs_a = problem.a.map(|v| v.abs());
+    let abs_z: Vec<f64> = zo.iter().map(|v| v.abs()).collect();
+    let abs_atz = csc::mul_transpose(&abs_a, &abs_z);
+    let longest = problem.a.outer_iterator().take(nw).map(|col| col.nnz()).max().unwrap_or(0);
+    let magnitude = (0..nw).map(|t| (problem.q[t].abs() + abs_atz[t]).powi(2)).sum::<f64>().sqrt();
+    let slack = Slack { forming_error: gamma(longest + 3) * magnitude * (1.0 + 1e-6), e };
     // Zero or equal rows of X (reduced form): every feasible S is P M P' (`dnn::reduce`), so
     // P'EP PSD suffices, as for the dnn multiplier.
-    let e = match tie {
-        Some(tie) => tie.reduction.compress(&e),
-        None => e,
+    let slack = match tie {
+        Some(tie) => compress(&tie.reduction, slack),
+        None => slack,
     };
-    let bound = shifted(ell, &e, blocks, compiled.data_x(), compiled.beta, ub, clipped);
-    Ok((bound, zo, e))
+    let bound = shifted(ell, &slack, blocks, compiled.data_x(), compiled.beta, ub, clipped);
+    Ok((bound, zo, slack.e))
 }
 
 /// The certified lower bound from the `dnn` solver's multiplier `z` (order p); `lambda` is the
@@ -439,12 +466,10 @@ pub fn certify_dnn_with(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&
     let reduction = crate::dnn::reduce::RowReduction::of(problem);
     let basis = (!reduction.is_trivial()).then(|| reduction.basis());
     let na = if basis.is_some() { reduction.groups.len() } else { n };
-    let slack = |zr: &DMatrix<f64>| -> Option<DMatrix<f64>> {
-        let mut e = t.adjoint(zr).ok()?;
-        for i in n..n + d + c {
-            e[(i, i)] += 0.5 * beta;
-        }
-        Some(if basis.is_some() { reduction.compress(&e) } else { e })
+    let abs_t = crate::dnn::Congruence::new(t.x().map(|v| -v.abs()), c);
+    let slack = |zr: &DMatrix<f64>| -> Option<Slack> {
+        let slack = dnn_slack(t, &abs_t, zr, beta)?;
+        Some(if basis.is_some() { compress(&reduction, slack) } else { slack })
     };
     let Some(e) = slack(&zr) else { return uncertified(f64::NAN, "adjoint failed") };
     let blocks = ShiftBlocks { na, d, c };
@@ -454,6 +479,22 @@ pub fn certify_dnn_with(problem: &DnnProblem, z: &DMatrix<f64>, lambda: Option<&
     }
     refine(&mut best, zr, e, &Refinement { problem, basis: basis.as_ref(), blocks, ub, clipped, slack: &slack }, settings);
     best
+}
+
+/// `E = C0 + T'ZT` for a repaired multiplier, with a bound on its rounding error: every entry is
+/// a sum of products along chains of at most `2p + 4` operations (the products with `X` and
+/// `X'`, the block sums, the symmetrisation), so the error is at most
+/// `gamma_(2p+5) (|T|'|Z||T| + |C0|)` entrywise, and its spectral norm at most the Frobenius norm
+/// of that. `abs_t` is the congruence for the data `-|X|`, whose adjoint of `|Z|` is `|T|'|Z||T|`.
+fn dnn_slack(t: &crate::dnn::Congruence, abs_t: &crate::dnn::Congruence, zr: &DMatrix<f64>, beta: f64) -> Option<Slack> {
+    let (n, d, c, p) = (t.n(), t.d(), t.c(), t.p());
+    let mut e = t.adjoint(zr).ok()?;
+    let mut magnitude = abs_t.adjoint(&zr.abs()).ok()?;
+    for i in n..n + d + c {
+        e[(i, i)] += 0.5 * beta;
+        magnitude[(i, i)] += 0.5 * beta;
+    }
+    Some(Slack { forming_error: gamma(2 * p + 5) * magnitude.norm() * (1.0 + 1e-6), e })
 }
 
 /// The repaired multiplier (zero outside `[AB]` and `AV`, `min(Z, 0)` on `[AB]` except the free
@@ -520,7 +561,7 @@ impl RefineSettings {
 }
 
 /// What a refinement step needs besides the multiplier.
-struct Refinement<'a, F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>> {
+struct Refinement<'a, F: Fn(&DMatrix<f64>) -> Option<Slack>> {
     problem: &'a DnnProblem,
     basis: Option<&'a DMatrix<f64>>,
     blocks: ShiftBlocks,
@@ -533,7 +574,7 @@ struct Refinement<'a, F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>> {
 /// multiplier (module docs, "Refinement"). Every trial point is repaired and certified in full,
 /// and a step is taken only when its certified value is higher, so the result is never below
 /// the unrefined bound.
-fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBound, mut zr: DMatrix<f64>, mut e: DMatrix<f64>, r: &Refinement<F>, settings: RefineSettings) {
+fn refine<F: Fn(&DMatrix<f64>) -> Option<Slack>>(best: &mut CertifiedBound, mut zr: DMatrix<f64>, mut e: Slack, r: &Refinement<F>, settings: RefineSettings) {
     let start = std::time::Instant::now();
     let t = &r.problem.t;
     let (n, d) = (t.n(), t.d());
@@ -541,7 +582,7 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
     while best.details.refinement_steps < settings.max_steps && start.elapsed().as_secs_f64() < settings.max_seconds {
         // G = sum over the negative eigenpairs (lambda, v) of E of |lambda| u u', u the rows A, B
         // of T P v: adding t G to Z raises E by t T'GT, PSD, except where Z <= 0 clips.
-        let Ok(eig) = sym_eigen(&e, EigenRange::All) else { return };
+        let Ok(eig) = sym_eigen(&e.e, EigenRange::All) else { return };
         let mut g = DMatrix::<f64>::zeros(2 * n, 2 * n);
         let mut max_u4: f64 = 0.0;
         for (k, &lam) in eig.values.iter().enumerate() {
@@ -576,7 +617,7 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
             ab += &g * (f / max_u4);
             candidates.push((f, moved));
         }
-        if let Some(gz) = certificate_supergradient(r, &zr, &e, best) {
+        if let Some(gz) = certificate_supergradient(r, &zr, &e.e, best) {
             let gn2 = gz.norm_squared();
             if gn2 > 0.0 && gn2.is_finite() {
                 let polyak = best.details.mu * r.ub / gn2;
@@ -585,7 +626,7 @@ fn refine<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(best: &mut CertifiedBoun
                 }
             }
         }
-        let mut improved: Option<(f64, CertifiedBound, DMatrix<f64>, DMatrix<f64>)> = None;
+        let mut improved: Option<(f64, CertifiedBound, DMatrix<f64>, Slack)> = None;
         for (f, moved) in candidates {
             // The candidate is repaired like any multiplier (this clips the sign constraint).
             let (zt, ell_t, _) = repair_dnn(r.problem, &moved);
@@ -651,7 +692,7 @@ fn shift_direction(e: &DMatrix<f64>, blocks: ShiftBlocks, x: &DMatrix<f64>, best
 /// The supergradient of the certified value `ell(Z) - mu(E(Z)) UB` in `Z` (blocks `[AB]` and
 /// `AV`), from the eigenvector `w` of the smallest eigenvalue of the Schur complement `F(nu)` at the
 /// current shift: `E` moves along `v v'`, `v = (-(E_aa + nu I)^(-1) E_ar w, w)`.
-fn certificate_supergradient<F: Fn(&DMatrix<f64>) -> Option<DMatrix<f64>>>(r: &Refinement<F>, zr: &DMatrix<f64>, e: &DMatrix<f64>, best: &CertifiedBound) -> Option<DMatrix<f64>> {
+fn certificate_supergradient<F: Fn(&DMatrix<f64>) -> Option<Slack>>(r: &Refinement<F>, zr: &DMatrix<f64>, e: &DMatrix<f64>, best: &CertifiedBound) -> Option<DMatrix<f64>> {
     let t = &r.problem.t;
     let (n, d, c, p) = (t.n(), t.d(), t.c(), t.p());
     let v = shift_direction(e, r.blocks, t.x(), best)?;
@@ -692,6 +733,75 @@ mod tests {
     use super::*;
     use crate::formulation::sdp::{compile, SdpForm};
 
+
+    /// `a * b` as an unevaluated sum `(p, e)` (TwoProduct with a fused multiply-add).
+    fn two_product(a: f64, b: f64) -> (f64, f64) {
+        let p = a * b;
+        (p, a.mul_add(b, -p))
+    }
+
+    /// `a + b` as an unevaluated sum (Knuth's TwoSum).
+    fn two_sum(a: f64, b: f64) -> (f64, f64) {
+        let s = a + b;
+        let bb = s - a;
+        (s, (a - (s - bb)) + (b - bb))
+    }
+
+    /// A sum of products in twice the working precision (Ogita, Rump & Oishi's Dot2): the
+    /// independent reference for the rounding of `T'ZT`.
+    fn dot2(terms: impl Iterator<Item = (f64, f64)>) -> f64 {
+        let (mut s, mut c) = (0.0, 0.0);
+        for (a, b) in terms {
+            let (p, pe) = two_product(a, b);
+            let (t, te) = two_sum(s, p);
+            s = t;
+            c += pe + te;
+        }
+        s + c
+    }
+
+    #[test]
+    fn the_rounding_bound_of_the_dnn_slack_covers_its_error() {
+        // Data and multiplier with large entries of both signs, so T'ZT cancels heavily.
+        let (n, d, c) = (14, 3, 2);
+        let mut seed = 12345u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        };
+        let x = DMatrix::from_fn(n, d, |_, _| 37.0 * next());
+        let p = 2 * n + d + c;
+        let mut z = DMatrix::from_fn(p, p, |_, _| 1e3 * next());
+        z = (&z + z.transpose()) * 0.5;
+        let t = crate::dnn::Congruence::new(x.clone(), c);
+        let abs_t = crate::dnn::Congruence::new(x.map(|v| -v.abs()), c);
+        let beta = 0.1;
+        let slack = dnn_slack(&t, &abs_t, &z, beta).unwrap();
+        let td = t.dense();
+        let q = n + d + c;
+        let mut err2 = 0.0;
+        for i in 0..q {
+            for j in 0..q {
+                let c0 = if i >= n && i == j { 0.5 * beta } else { 0.0 };
+                // T'ZT entry by entry: each product T_ri Z_rs split exactly into two parts.
+                let reference = dot2(
+                    (0..p)
+                        .flat_map(|r| (0..p).map(move |s| (r, s)))
+                        .flat_map(|(r, s)| {
+                            let (hi, lo) = two_product(td[(r, i)], z[(r, s)]);
+                            [(hi, td[(s, j)]), (lo, td[(s, j)])]
+                        })
+                        .chain(std::iter::once((c0, 1.0))),
+                );
+                err2 += (slack.e[(i, j)] - reference).powi(2);
+            }
+        }
+        let err = err2.sqrt();
+        assert!(err > 0.0, "no rounding at all: the test does not exercise the bound");
+        assert!(err <= slack.forming_error, "rounding {err:.3e} above the bound {:.3e}", slack.forming_error);
+        // and the bound is not vacuous: a small multiple of u times the magnitudes
+        assert!(slack.forming_error < 1e-10 * slack.e.norm().max(1.0) * 1e4, "{:.3e}", slack.forming_error);
+    }
 
     #[test]
     fn refinement_budget_follows_the_time_limit() {

@@ -44,10 +44,26 @@
 //! # Verification
 //!
 //! The search runs in floating point on `E - 2 delta I`; the chosen `(mu, nu)` is accepted only if
-//! the Cholesky factorisation (LAPACK `dpotrf`) of `E + mu J + nu N - delta I` succeeds, with
-//! `delta = 1e-13 (k + 2) (1 + ||E||_F + mu beta/2 + nu (1 + ||X'X||_F))`, well above the
-//! backward error of Cholesky (about `(k + 1) u tr(A)`, Rump 2006) and of forming the matrix.
-//! On failure the margin is multiplied by 100 and the search repeated (three times at most).
+//! the Cholesky factorisation (LAPACK `dpotrf`) of the computed `E + mu J + nu N - delta I`
+//! succeeds. The margin `delta` is twice the sum of three rigorous bounds on spectral norms
+//! (`u = 2^-53`, `gamma_m = m u / (1 - m u)`):
+//!
+//! - the backward error of a Cholesky factorisation that runs to completion: the factor of the
+//!   computed `A` is exact for some `A + D` with `|D_ij| <= gamma_(k+1) sqrt(a_ii a_jj)`, so
+//!   `||D||_2 <= gamma_(k+1) tr(A)` (Demmel 1989; the argument of Rump 2006, "Verification of
+//!   positive definiteness"), whatever the order of the sums inside LAPACK;
+//! - the rounding of assembling `A` from `E`, `mu`, `nu` (at most four operations per entry):
+//!   `gamma_4 (||E||_F + nu (sqrt(k_a) + ||X'X||_F) + mu beta/2 sqrt(d + c) + delta sqrt(k))`;
+//! - the caller's bound on the error of `E` itself (`forming_error`: `E` was computed in floating
+//!   point from a multiplier; see [`super::sdp`] for how each caller bounds it).
+//!
+//! Then `E_exact + mu J + nu N = (A + D) + delta I - D + (rounding of A) + (E_exact - e)`, with
+//! `A + D` PSD, has `lambda_min >= delta - delta / 2 > 0`.
+//! When the search's shift was smaller than the margin its result needs, the search is repeated
+//! with the larger shift; when the factorisation fails, with a margin 100 times larger (six
+//! searches at most). Until a later session the margin was a fixed
+//! `1e-13 (k + 2) (1 + ||E||_F + ...)`, 20 to 100 times larger on interior-point duals, where the
+//! margin is all the shift there is.
 
 use crate::linalg::{cholesky_succeeds, sym_eigen, EigenRange};
 use nalgebra::DMatrix;
@@ -76,30 +92,72 @@ pub struct ShiftBlocks {
     pub c: usize,
 }
 
-/// The smallest verified `mu` (and its `nu`) for the slack `e`; `None` when no verified shift
-/// was found (non-finite data, or every Cholesky test failed).
-pub fn best_shift(e: &DMatrix<f64>, blocks: ShiftBlocks, xtx: &DMatrix<f64>, beta: f64) -> Option<Shift> {
+/// The smallest verified `mu` (and its `nu`) for the slack `e`, where `forming_error` bounds
+/// `||E_exact - e||_2` (the rounding in computing `e`); `None` when no verified shift was found
+/// (non-finite data, or every Cholesky test failed).
+pub fn best_shift(e: &DMatrix<f64>, blocks: ShiftBlocks, xtx: &DMatrix<f64>, beta: f64, forming_error: f64) -> Option<Shift> {
     let ShiftBlocks { na, d, c } = blocks;
     let k = na + d + c;
     if e.nrows() != k || e.ncols() != k || xtx.nrows() != d || xtx.ncols() != d || !(beta > 0.0) {
         return None;
     }
-    if e.iter().chain(xtx.iter()).any(|v| !v.is_finite()) {
+    if e.iter().chain(xtx.iter()).any(|v| !v.is_finite()) || !(forming_error >= 0.0 && forming_error.is_finite()) {
         return None;
     }
-    let e_norm = e.norm();
-    let xtx_norm = xtx.norm();
-    let mut delta = 1e-13 * (k as f64 + 2.0) * (1.0 + e_norm);
-    for _ in 0..4 {
+    let norms = Norms { e: e.norm(), xtx: xtx.norm(), forming_error };
+    let mut delta = margin(e, blocks, xtx, beta, 0.0, 0.0, 0.0, &norms);
+    for _ in 0..6 {
         let (mu, nu) = search(e, blocks, xtx, beta, 2.0 * delta)?;
-        let margin = delta.max(1e-13 * (k as f64 + 2.0) * (1.0 + e_norm + mu * beta / 2.0 + nu * (1.0 + xtx_norm)));
-        let a = assemble(e, blocks, xtx, beta, mu, nu, margin);
-        if cholesky_succeeds(&a).ok()? {
-            return Some(Shift { mu, nu, margin });
+        let needed = margin(e, blocks, xtx, beta, mu, nu, delta, &norms);
+        if needed > delta {
+            // The search shifted by less than this (mu, nu) needs: search again with more.
+            delta = needed;
+            continue;
         }
-        delta = margin * 100.0;
+        let a = assemble(e, blocks, xtx, beta, mu, nu, delta);
+        if cholesky_succeeds(&a).ok()? {
+            return Some(Shift { mu, nu, margin: delta });
+        }
+        delta *= 100.0;
     }
     None
+}
+
+/// `gamma_m = m u / (1 - m u)` with `u = 2^-53`: the relative error bound of a sum of `m`
+/// floating-point operations (Higham, ch. 3).
+pub fn gamma(m: usize) -> f64 {
+    let mu = m as f64 * (f64::EPSILON / 2.0);
+    mu / (1.0 - mu)
+}
+
+/// Norms that the margin needs, computed once.
+struct Norms {
+    e: f64,
+    xtx: f64,
+    forming_error: f64,
+}
+
+/// The Cholesky margin for `(mu, nu)` and a current margin `delta` (module docs, "Verification").
+#[allow(clippy::too_many_arguments)]
+fn margin(e: &DMatrix<f64>, b: ShiftBlocks, xtx: &DMatrix<f64>, beta: f64, mu: f64, nu: f64, delta: f64, norms: &Norms) -> f64 {
+    let k = b.na + b.d + b.c;
+    let j = mu * beta / 2.0;
+    let mut trace = 0.0;
+    for i in 0..k {
+        let extra = if i < b.na {
+            nu
+        } else if i < b.na + b.d {
+            j - nu * xtx[(i - b.na, i - b.na)]
+        } else {
+            j
+        };
+        trace += (e[(i, i)] + extra).max(0.0);
+    }
+    let g = gamma(k + 1);
+    let cholesky = g / (1.0 - g) * trace;
+    let assembly = gamma(4) * (norms.e + nu * ((b.na as f64).sqrt() + norms.xtx) + j * ((b.d + b.c) as f64).sqrt() + delta * (k as f64).sqrt());
+    // The last term covers underflow in the factorisation (negligible unless E is tiny).
+    (2.0 * (cholesky + assembly + norms.forming_error) * (1.0 + 1e-6)).max(1e3 * k as f64 * f64::MIN_POSITIVE)
 }
 
 /// `E + mu J + nu N - margin I`.
@@ -219,24 +277,50 @@ mod tests {
         let xtx = DMatrix::from_row_slice(1, 1, &[2.0]);
         let b = ShiftBlocks { na: 2, d: 1, c: 1 };
         let e = DMatrix::identity(4, 4);
-        let s = best_shift(&e, b, &xtx, 0.1).unwrap();
+        let s = best_shift(&e, b, &xtx, 0.1, 0.0).unwrap();
         assert!(s.mu < 1e-9, "{s:?}");
         // A negative direction in the U block: needs mu > 0; the verified matrix is PSD.
         let mut e = DMatrix::identity(4, 4);
         e[(2, 2)] = -0.3;
-        let s = best_shift(&e, b, &xtx, 0.1).unwrap();
+        let s = best_shift(&e, b, &xtx, 0.1, 0.0).unwrap();
         assert!(s.mu >= 0.3 * 2.0 / 0.1 - 1e-6, "{s:?}");
         let a = assemble(&e, b, &xtx, 0.1, s.mu, s.nu, 0.0);
         assert!(crate::linalg::min_eigenvalue(&a).unwrap() >= -1e-9);
         // A negative direction in the a block is absorbed by nu at the price of mu nu X'X.
         let mut e = DMatrix::identity(4, 4);
         e[(0, 0)] = -0.5;
-        let s = best_shift(&e, b, &xtx, 0.1).unwrap();
+        let s = best_shift(&e, b, &xtx, 0.1, 0.0).unwrap();
         let a = assemble(&e, b, &xtx, 0.1, s.mu, s.nu, 0.0);
         assert!(crate::linalg::min_eigenvalue(&a).unwrap() >= -1e-9);
         assert!(s.nu >= 0.5 - 1e-9);
         // Exactly: nu = 0.5 makes the U entry 1 - 0.5 * 2 = 0, so mu = 0 suffices.
         assert!(s.mu < 1e-6, "{s:?}");
+    }
+
+    #[test]
+    fn margin_is_tight_on_a_clearly_positive_slack_and_covers_the_forming_error() {
+        // E = Q diag(lambda) Q' with lambda_min = 1e-9 (relative to ||E|| = 10): the margin is a
+        // few units of roundoff times the trace, so no shift is needed (the margin fixed before
+        // this session, 1e-13 (k + 2)(1 + ||E||), would have cost a shift here).
+        let k = 12;
+        let b = ShiftBlocks { na: 7, d: 3, c: 2 };
+        let xtx = DMatrix::from_fn(3, 3, |i, j| if i == j { 4.0 } else { 1.0 });
+        let m = DMatrix::from_fn(k, k, |i, j| ((i * 5 + j * 3) % 7) as f64 - 3.0 + if i == j { 9.0 } else { 0.0 });
+        let q = m.qr().q();
+        let lambda: Vec<f64> = (0..k).map(|i| if i == 0 { 1e-9 } else { 10.0 * i as f64 / k as f64 }).collect();
+        let e = &q * DMatrix::from_diagonal(&nalgebra::DVector::from_vec(lambda)) * q.transpose();
+        let s = best_shift(&e, b, &xtx, 0.1, 0.0).unwrap();
+        assert!(s.mu <= 1e-14 && s.margin < 1e-12, "{s:?}");
+        // A forming error of 1e-6: whatever E_exact within 1e-6 of e (here the worst, e - 1e-6 I),
+        // E_exact + mu J + nu N must be PSD.
+        let s = best_shift(&e, b, &xtx, 0.1, 1e-6).unwrap();
+        assert!(s.margin >= 2e-6, "{s:?}");
+        let worst = &e - DMatrix::identity(k, k) * 1e-6;
+        let a = assemble(&worst, b, &xtx, 0.1, s.mu, s.nu, 0.0);
+        assert!(crate::linalg::min_eigenvalue(&a).unwrap() > 0.0, "{s:?}");
+        // Bad forming errors are refused.
+        assert!(best_shift(&e, b, &xtx, 0.1, f64::NAN).is_none());
+        assert!(best_shift(&e, b, &xtx, 0.1, -1.0).is_none());
     }
 
     #[test]
@@ -248,7 +332,7 @@ mod tests {
         let xtx = DMatrix::from_row_slice(2, 2, &[3.0, 1.0, 1.0, 2.0]);
         let b = ShiftBlocks { na: 5, d: 2, c: 2 };
         let beta = 0.5;
-        let s = best_shift(&e, b, &xtx, beta).unwrap();
+        let s = best_shift(&e, b, &xtx, beta, 0.0).unwrap();
         let t = -crate::linalg::min_eigenvalue(&e).unwrap();
         let xnorm = crate::linalg::sym_eigen(&xtx, EigenRange::All).unwrap().values[1];
         let mu_plain = 2.0 * t * (1.0 + xnorm) / beta;
