@@ -54,7 +54,7 @@ use common::{loglog_exponent, loglog_plot};
 
 const ALL_INSTANCES: [&str; 7] = ["spiral60", "iris-head75", "iris-half", "iris", "ionosphere-half", "banknote-half", "digits-pca20"];
 const DEFAULT_INSTANCES: &str = "spiral60,iris-half,iris,ionosphere-half,banknote-half,digits-pca20";
-const ALL_ROUTES: [&str; 8] = ["clarabel", "scs", "dnn", "dnn-ipm", "dnn-admm", "dnn-ssnal", "paper", "cvxpy-clarabel"];
+const ALL_ROUTES: [&str; 9] = ["clarabel", "scs", "dnn", "dnn-ipm", "dnn-ipm-working-set", "dnn-admm", "dnn-ssnal", "paper", "cvxpy-clarabel"];
 
 fn named(name: &str) -> Dataset {
     let options = CsvOptions { target: TargetColumn::Last, encoding: TargetEncoding::Onehot, ..CsvOptions::default() };
@@ -225,7 +225,7 @@ fn run_route(route: &str, name: &str, data: &Dataset, csv: &Path, o: &Options) -
     let beta = format!("{}", o.beta);
     let csv_s = csv.display().to_string();
     let cmd: Vec<String> = match route {
-        "clarabel" | "scs" | "dnn" | "dnn-ipm" | "dnn-admm" | "dnn-ssnal" => {
+        "clarabel" | "scs" | "dnn" | "dnn-ipm" | "dnn-ipm-working-set" | "dnn-admm" | "dnn-ssnal" => {
             // dnn-ipm, dnn-admm, dnn-ssnal: the dnn backend with its method fixed (`dnn` lets it choose).
             let (backend, method) = match route.split_once('-') {
                 Some((b, m)) => (b, Some(m)),

@@ -243,7 +243,8 @@ pub struct Report {
     /// Relative duality gap as the solver measured it (`dnn`; null otherwise). Not a bound:
     /// the certified `gap` is computed from `lower_bound` and `upper_bound`.
     pub solver_gap: Option<f64>,
-    /// The method the `dnn` backend ran (`ipm`, `admm` or `ssnal`; null for the other backends).
+    /// The method the `dnn` backend ran (`ipm`, `ipm-working-set`, `admm` or `ssnal`; null for the
+    /// other backends).
     pub dnn_method: Option<String>,
     pub compile_seconds: f64,
     pub solve_seconds: f64,
@@ -311,6 +312,7 @@ impl fmt::Display for Report {
             Some("ipm") => " (interior point)",
             Some("admm") => " (ADMM)",
             Some("ssnal") => " (semismooth Newton ALM)",
+            Some("ipm-working-set") => " (interior point on a working set of the sign constraints)",
             _ => "",
         };
         writeln!(f, "backend         {}{method} -> {} in {} iterations, {:.3} s", self.backend, self.status, self.iterations, self.solve_seconds)?;
@@ -642,6 +644,12 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     r.solver_gap = Some(sol.gap);
     r.dnn_method = Some(sol.method.name().into());
     r.objective_label = "relaxation value as dnn reports it (primal objective at its PSD iterate); not a bound".into();
+    if sol.method == dnn::DnnMethod::WorkingSet && sol.status != crate::backend::Status::Solved {
+        r.notes.push(format!(
+            "the working-set method stopped before its point satisfied every sign constraint (violation {:.1e}): the objective is that of a relaxation of the relaxation; the lower bound is certified for the whole relaxation",
+            sol.primal_residual
+        ));
+    }
     r.objective = sol.primal_objective.is_finite().then_some(sol.primal_objective);
     let lam = sol.lambda(&problem)?;
     let mut network = None;

@@ -243,3 +243,44 @@ fn ipm_time_limit_path_and_method_choice() {
     assert!(err.contains("without its normal matrix"), "{err}");
     assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm, ipm or ssnal"));
 }
+
+#[test]
+fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
+    // The interior-point method on a growing working set of the sign constraints, with so few
+    // added per round that it takes several rounds: the same optimum as Clarabel on the whole
+    // relaxation and a certificate as tight. Stopped after the first rounds, it returns the best
+    // finished round, whose multiplier (zero on the inequalities left out) still certifies a
+    // bound below the optimum.
+    let cases: Vec<(Dataset, f64)> = vec![
+        (synth::planted_relu(8, 2, 3, 5, 0.1, 2).unwrap().0, 0.5),
+        (random_data(5, 12, 3, 3), 0.2),
+        (random_data(6, 16, 4, 2), 0.05),
+    ];
+    for (data, beta) in cases {
+        let prob = DnnProblem::new(&data, beta).unwrap();
+        let m = 2 * data.n() * (data.n() - 1);
+        let settings = DnnSettings { method: DnnMethod::WorkingSet, working_set_added: Some(m / 6), ..ipm(1e-8) };
+        let sol = dnn::solve(&prob, &settings, None).unwrap();
+        let label = format!("{} n = {} beta = {beta}", data.source, data.n());
+        assert_eq!(sol.method, DnnMethod::WorkingSet);
+        assert_eq!(sol.status, Status::Solved, "{label}");
+        let lam = sol.lambda(&prob).unwrap();
+        let lb = certify_dnn(&prob, &sol.z, Some(&lam), &[]);
+        let (status, p_clar, _) = clarabel(&data, beta);
+        assert!(status.has_solution(), "{label}: clarabel {status}");
+        assert!(rel(sol.primal_objective, p_clar) < 1e-6, "{label}: working set {} vs clarabel {p_clar}", sol.primal_objective);
+        assert!(lb.certified && lb.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: LB {} above clarabel {p_clar}", lb.value);
+        assert!((sol.primal_objective - lb.value) / lb.value.abs() < 1e-6, "{label}: certified gap {} .. {}", lb.value, sol.primal_objective);
+        // Every inequality of the whole program holds at the point returned.
+        let g_min = (0..data.n()).flat_map(|i| (0..data.n()).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| lam[(i, data.n() + j)]).fold(f64::INFINITY, f64::min);
+        assert!(g_min >= -1e-7 * (1.0 + lam.norm()), "{label}: Lambda_AB entry {g_min}");
+        // Stopped early: the iteration budget runs out in a later round.
+        let early = dnn::solve(&prob, &DnnSettings { max_iterations: 16, ..settings.clone() }, None).unwrap();
+        assert_eq!(early.status, Status::IterationLimit, "{label}");
+        let lam_e = early.lambda(&prob).unwrap();
+        let lb_e = certify_dnn(&prob, &early.z, Some(&lam_e), &[]);
+        assert!(lb_e.certified, "{label}: {lb_e}");
+        assert!(lb_e.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: early LB {} above clarabel {p_clar}", lb_e.value);
+        assert!(early.primal_residual > settings.tolerance, "{label}: an early stop reports the violation of the inequalities left out");
+    }
+}

@@ -35,8 +35,10 @@ pub struct SolverArgs {
     /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy),
     /// `ssnal` (a short ADMM, then a semismooth Newton augmented Lagrangian method; memory like
     /// q^2, reaches 1e-6 on small instances only, certifies more than admm in equal time on the
-    /// larger ones), or `auto` (the default: ipm up to q = 220 when its memory estimate and the
-    /// time limit allow, ssnal otherwise). Only with `--backend dnn`.
+    /// larger ones), `ipm-working-set` (ipm on a working set of the sign constraints grown by the
+    /// most violated ones: no q^4 memory, a certified bound after every round; ahead of ssnal on
+    /// the banknote training half, behind it on digits), or `auto` (the default: ipm up to q = 220 when its
+    /// memory estimate and the time limit allow, ssnal otherwise). Only with `--backend dnn`.
     #[arg(long, value_name = "METHOD", value_parser = parse_dnn_method)]
     pub dnn_method: Option<convex_relu::dnn::DnnMethod>,
 }

@@ -164,6 +164,10 @@ pub enum DnnMethod {
     /// benchmark instances (module docs). What `Auto` picks where the interior-point method does
     /// not fit.
     Ssnal,
+    /// The interior-point method on a working set of the sign constraints, grown by the most
+    /// violated ones ([`ipm::working_set`]): memory `O((|working set| + n)^2 + q^2)`, no normal
+    /// matrix.
+    WorkingSet,
 }
 
 /// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
@@ -177,13 +181,14 @@ pub enum DnnMethod {
 pub const AUTO_IPM_MAX_ORDER: usize = 220;
 
 impl DnnMethod {
-    /// Name as printed and parsed (`auto`, `admm`, `ipm`, `ssnal`).
+    /// Name as printed and parsed (`auto`, `admm`, `ipm`, `ipm-working-set`, `ssnal`).
     pub fn name(self) -> &'static str {
         match self {
             DnnMethod::Auto => "auto",
             DnnMethod::Admm => "admm",
             DnnMethod::InteriorPoint => "ipm",
             DnnMethod::Ssnal => "ssnal",
+            DnnMethod::WorkingSet => "ipm-working-set",
         }
     }
 
@@ -194,7 +199,8 @@ impl DnnMethod {
             "admm" => Ok(DnnMethod::Admm),
             "ipm" => Ok(DnnMethod::InteriorPoint),
             "ssnal" => Ok(DnnMethod::Ssnal),
-            other => Err(Error::InvalidArgument(format!("unknown dnn method `{other}`; expected auto, admm, ipm or ssnal"))),
+            "ipm-working-set" => Ok(DnnMethod::WorkingSet),
+            other => Err(Error::InvalidArgument(format!("unknown dnn method `{other}`; expected auto, admm, ipm, ipm-working-set or ssnal"))),
         }
     }
 
@@ -221,6 +227,7 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
     match settings.method.resolve(problem, settings) {
         DnnMethod::InteriorPoint => ipm::solve(problem, settings),
         DnnMethod::Ssnal => ssnal::solve(problem, settings, warm),
+        DnnMethod::WorkingSet => ipm::working_set::solve(problem, settings),
         _ => admm::solve(problem, settings, warm),
     }
 }
@@ -285,6 +292,9 @@ pub struct DnnSettings {
     /// (default `None`: `m / 25` for `m` inequalities, within `[200, 4000]`; measurements in
     /// [`ipm::preconditioner_terms`]).
     pub ipm_preconditioner_terms: Option<usize>,
+    /// Inequalities added per round by the working-set method ([`DnnMethod::WorkingSet`]; default
+    /// `None`: [`ipm::working_set::default_added`], `4 n` and at least 1 000).
+    pub working_set_added: Option<usize>,
 }
 
 impl Default for DnnSettings {
@@ -310,6 +320,7 @@ impl Default for DnnSettings {
             ipm_single_precision_from: Some(ipm::DEFAULT_SINGLE_PRECISION_FROM),
             ipm_preconditioned_from: Some(ipm::DEFAULT_PRECONDITIONED_FROM),
             ipm_preconditioner_terms: None,
+            working_set_added: None,
         }
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn smat(v: &[f64], q: usize) -> DMatrix<f64> {
 }
 
 /// One constraint: the pair of rows `(r, s)` of `Lambda` (row `i < n` is `A_i`, `n + i` is `B_i`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(super) struct Entry {
     pub(super) r: usize,
     pub(super) s: usize,
@@ -59,7 +59,16 @@ pub(super) struct Constraints<'a> {
 
 impl<'a> Constraints<'a> {
     pub(super) fn new(problem: &'a DnnProblem) -> Self {
-        let n = problem.t.n();
+        Self { problem, ineq: Self::all_inequalities(problem.t.n()) }
+    }
+
+    /// A subset of the inequalities (a working set), in the given order.
+    pub(super) fn with_inequalities(problem: &'a DnnProblem, ineq: Vec<Entry>) -> Self {
+        Self { problem, ineq }
+    }
+
+    /// Every inequality of the program, in the fixed order `AA (i < j)`, `BB (i < j)`, `AB (i != j)`.
+    pub(super) fn all_inequalities(n: usize) -> Vec<Entry> {
         let mut ineq = Vec::with_capacity(2 * n * n.saturating_sub(1));
         for j in 0..n {
             for i in 0..j {
@@ -78,7 +87,7 @@ impl<'a> Constraints<'a> {
                 }
             }
         }
-        Self { problem, ineq }
+        ineq
     }
 
     pub(super) fn m(&self) -> usize {

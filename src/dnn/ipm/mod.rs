@@ -179,6 +179,7 @@ mod equalities;
 mod normal;
 mod preconditioner;
 mod scaling;
+pub mod working_set;
 
 use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
 use crate::backend::Status;
@@ -354,10 +355,16 @@ pub const PRECONDITIONED_STEPS_PER_ITERATION: f64 = 200.0;
 /// (`terms + n` squared), `O(m)` vectors per constraint (slacks, multipliers, weights,
 /// leverages, directions) and `O(p^2)` matrices. `Err(TooLarge)` when the count overflows.
 pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Result<u64> {
+    let n = problem.t.n() as u64;
+    let m = n.checked_mul(n.saturating_sub(1)).and_then(|v| v.checked_mul(2)).ok_or_else(|| Error::TooLarge(format!("a relaxation with n = {n} rows")))?;
+    preconditioned_memory_estimate_for(problem, terms, m)
+}
+
+/// [`preconditioned_memory_estimate`] with `m` inequalities (a working set).
+fn preconditioned_memory_estimate_for(problem: &DnnProblem, terms: usize, m: u64) -> Result<u64> {
     let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
     let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
     let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
-    let m = n.checked_mul(n.saturating_sub(1)).and_then(|v| v.checked_mul(2)).ok_or_else(too_large)?;
     let vectors = 2 * (direction::GMRES_MAX_STEPS_PRECONDITIONED as u64 + 2);
     let words = vectors
         .checked_mul(nsv + n)
@@ -438,15 +445,31 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution
 }
 
 fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolution> {
+    solve_interior_on(problem, settings, None)
+}
+
+/// The interior-point method on the inequalities `ineq` only (all of them when `None`): the
+/// rounds of [`working_set`]. Its multiplier, zero on the inequalities left out, is a multiplier
+/// of the whole program.
+fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<Vec<constraints::Entry>>) -> Result<DnnSolution> {
     settings.validate()?;
     let start = Instant::now();
+    let subset = ineq.is_some();
+    let cons = match ineq {
+        Some(e) => Constraints::with_inequalities(problem, e),
+        None => Constraints::new(problem),
+    };
     // The normal matrix is formed only if it fits; without it the method runs on the
     // preconditioned GMRES alone and stops where that no longer reaches its accuracy.
     let nsv_total = problem.t.q() * (problem.t.q() + 1) / 2;
     let preconditioned = settings.ipm_preconditioned_from.is_some_and(|k| nsv_total >= k);
     let mem = memory_estimate(problem)?;
     let can_factor = mem <= settings.memory_limit_bytes;
-    let mem_preconditioned = preconditioned_memory_estimate(problem, preconditioner_terms(problem, settings))?;
+    let mem_preconditioned = if subset {
+        preconditioned_memory_estimate_for(problem, preconditioner_terms(problem, settings), cons.m() as u64)?
+    } else {
+        preconditioned_memory_estimate(problem, preconditioner_terms(problem, settings))?
+    };
     if !can_factor && !(preconditioned && mem_preconditioned <= settings.memory_limit_bytes) {
         return Err(Error::TooLarge(format!(
             "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}) ({:.2} GB without its normal matrix), above the limit of {:.2} GB; \
@@ -462,7 +485,6 @@ fn solve_interior(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSol
     let t = &problem.t;
     let (n, q) = (t.n(), t.q());
     let nsv = q * (q + 1) / 2;
-    let cons = Constraints::new(problem);
     let eq = Equalities::new(&cons, nsv)?;
     let mut buffer = NormalBuffer::None;
     let m = cons.m();
