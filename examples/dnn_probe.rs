@@ -7,7 +7,7 @@
 //!
 //! `csv` reads `CSV=path` (last column the class, one-hot, standardised). Solver knobs from the
 //! environment (defaults otherwise): `KAPPA`, `RHO`, `ADAPT` (rebalance period), `MAXIT`, `TL`
-//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm, ssnal; default admm), `SIGMA`, `SIGMAX`, `TAU`, `ADMMIT`, `CGIT` (ssnal settings), `MIXED=0` (interior point in double precision only), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
+//! (seconds), `HALPERN`, `AA` (Anderson memory), `SCALEA` (scale of the a block), `METHOD` (auto, admm, ipm, ipm-working-set, ssnal; default admm), `SIGMA`, `SIGMAX`, `TAU`, `ADMMIT`, `CGIT` (ssnal settings), `MIXED=0` (interior point in double precision only), `BIAS` (append a bias column), `RAW` (csv: no standardisation),
 //! `CTOL` (Clarabel's tolerance on the merged program), `CVERBOSE` (its log).
 use convex_relu::backend::{BackendKind, SolveSettings};
 use convex_relu::certify::sdp::{certify_dnn, certify_solution};

@@ -188,7 +188,16 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
         assert!(lines[1]["notes"].to_string().contains(note), "{method}: {}", lines[1]["notes"]);
     }
     let err = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "newton"]);
-    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("expected auto, admm, ipm or ssnal"));
+    assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("expected auto, admm, ipm, ipm-working-set or ssnal"));
+    // The working-set method from the command line: named in the report, solved, certified.
+    let out = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "ipm-working-set", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().last().unwrap()).unwrap();
+    assert_eq!(v["dnn_method"], "ipm-working-set");
+    assert_eq!(v["status"], "solved");
+    assert_eq!(v["certified"], true);
+    let (obj, lb) = (v["objective"].as_f64().unwrap(), v["lower_bound"].as_f64().unwrap());
+    assert!(lb <= obj && (obj - lb) / lb.abs() < 1e-5, "{lb} .. {obj}");
     // The option is never silently ignored: another backend or formulation refuses it.
     for extra in [["--backend", "clarabel", "--formulation", "sdp"], ["--backend", "dnn", "--formulation", "exact"]] {
         let mut a = vec!["solve", "--data", "reference-1d", "--beta", "0.1", "--dnn-method", "ipm"];

@@ -241,7 +241,8 @@ fn ipm_time_limit_path_and_method_choice() {
     let tiny = DnnSettings { memory_limit_bytes: 4_000_000, ..ipm(1e-6) };
     let err = dnn::solve(&larger, &tiny, None).unwrap_err().to_string();
     assert!(err.contains("without its normal matrix"), "{err}");
-    assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm, ipm or ssnal"));
+    assert!(DnnMethod::parse("newton").unwrap_err().to_string().contains("auto, admm, ipm, ipm-working-set or ssnal"));
+    assert_eq!(DnnMethod::parse("ipm-working-set").unwrap(), DnnMethod::WorkingSet);
 }
 
 #[test]
