@@ -126,7 +126,7 @@ fn dataset(x: PyReadonlyArray2<'_, f64>, y: PyReadonlyArray2<'_, f64>, targets: 
 #[pyo3(from_item_all)]
 struct SolverOptions {
     backend: String,
-    /// `auto`, `admm`, `ipm` or `ssnal`; only with the `dnn` backend on the SDP relaxation (`None`: auto).
+    /// `auto`, `admm`, `ipm`, `ipm-working-set` or `ssnal`; only with the `dnn` backend on the SDP relaxation (`None`: auto).
     dnn_method: Option<String>,
     tolerance: Option<f64>,
     max_iterations: Option<u32>,

@@ -120,7 +120,7 @@ def test_demo_matches_cli():
 
 def test_dnn_method_matches_cli_and_is_never_ignored():
     x, y = datasets.reference_1d()
-    for method in ("admm", "ipm", "ssnal"):
+    for method in ("admm", "ipm", "ipm-working-set", "ssnal"):
         rep = cr.solve(x, y, 0.1, formulation="sdp", backend="dnn", dnn_method=method,
                        source=datasets.REFERENCE_1D_NAME)
         assert rep.dnn_method == method
@@ -131,7 +131,7 @@ def test_dnn_method_matches_cli_and_is_never_ignored():
         cr.solve(x, y, 0.1, formulation="sdp", backend="clarabel", dnn_method="ipm")
     with pytest.raises(ValueError, match="backend dnn only"):
         cr.solve(x, y, 0.1, formulation="exact", backend="dnn", dnn_method="ipm")
-    with pytest.raises(ValueError, match="auto, admm, ipm or ssnal"):
+    with pytest.raises(ValueError, match="auto, admm, ipm, ipm-working-set or ssnal"):
         cr.solve(x, y, 0.1, formulation="sdp", backend="dnn", dnn_method="newton")
     rows = cr.tightness(x, y, 0.1, backend="dnn", dnn_method="admm", widths=[2], restarts=1, iterations=100)
     assert any(r["kind"] == "certified lower bound" for r in rows)

@@ -141,7 +141,7 @@ def _solver(backend: str, tolerance: Optional[float], max_iterations: Optional[i
     if not isinstance(backend, str):
         raise ValueError(f"backend must be a string (one of {', '.join(BACKENDS)}), found {backend!r}")
     if dnn_method is not None and not isinstance(dnn_method, str):
-        raise ValueError(f"dnn_method must be a string (auto, admm, ipm or ssnal), found {dnn_method!r}")
+        raise ValueError(f"dnn_method must be a string (auto, admm, ipm, ipm-working-set or ssnal), found {dnn_method!r}")
     return {
         "backend": backend,
         "dnn_method": dnn_method,
