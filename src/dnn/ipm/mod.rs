@@ -352,7 +352,7 @@ pub const PRECONDITIONED_STEPS_PER_ITERATION: f64 = 200.0;
 
 /// Number of bytes the interior-point method holds when it never forms the normal matrix: the
 /// two GMRES bases of `N + n` entries per step, the capacitance matrix of the preconditioner
-/// (`terms + n` squared), `O(m)` vectors per constraint (slacks, multipliers, weights,
+/// (`terms + n` squared, twice: its entries and the copy being factored), `O(m)` vectors per constraint (slacks, multipliers, weights,
 /// leverages, directions) and `O(p^2)` matrices. `Err(TooLarge)` when the count overflows.
 pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Result<u64> {
     let n = problem.t.n() as u64;
@@ -361,14 +361,15 @@ pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Res
 }
 
 /// [`preconditioned_memory_estimate`] with `m` inequalities (a working set).
-fn preconditioned_memory_estimate_for(problem: &DnnProblem, terms: usize, m: u64) -> Result<u64> {
+pub(super) fn preconditioned_memory_estimate_for(problem: &DnnProblem, terms: usize, m: u64) -> Result<u64> {
     let (n, q, p) = (problem.t.n() as u64, problem.t.q() as u64, problem.t.p() as u64);
     let too_large = || Error::TooLarge(format!("the relaxation of order q = {q} is too large for the interior-point method to count"));
     let nsv = q.checked_mul(q + 1).map(|v| v / 2).ok_or_else(too_large)?;
     let vectors = 2 * (direction::GMRES_MAX_STEPS_PRECONDITIONED as u64 + 2);
     let words = vectors
         .checked_mul(nsv + n)
-        .and_then(|a| a.checked_add((terms as u64).checked_add(n)?.checked_pow(2)?))
+        // the capacitance matrix twice: the entries, and the copy being factored
+        .and_then(|a| a.checked_add((terms as u64).checked_add(n)?.checked_pow(2)?.checked_mul(2)?))
         .and_then(|a| a.checked_add(m.checked_mul(24)?))
         .and_then(|a| a.checked_add(p.checked_mul(p)?.checked_mul(12)?))
         .and_then(|a| a.checked_add(q.checked_mul(q)?.checked_mul(40)?))

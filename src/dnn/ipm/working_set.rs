@@ -12,7 +12,8 @@
 //! inequalities it violates are added (at most [`super::super::DnnSettings::working_set_added`]
 //! per round, the most violated first) and the program is solved again, until the point violates
 //! none beyond the tolerance (the primal residual measured on *all* inequalities,
-//! `||min(g(S), 0)|| / (1 + ||g(S)||)`), or the time or the rounds run out.
+//! `||min(g(S), 0)|| / (1 + ||g(S)||)`), or the time, the rounds or the memory run out (a round
+//! whose Schur complement would not fit is not started).
 //!
 //! # Why it is cheap
 //!
@@ -86,6 +87,15 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
                 return Ok(finish(b.clone(), *v, Status::TimeLimit, iterations, preconditioned));
             }
         }
+        // A round that would not fit in memory: stop with the best finished one.
+        let terms = working.len() + n * c;
+        let fits = super::preconditioned_memory_estimate_for(problem, terms, working.len() as u64).is_ok_and(|b| b <= settings.memory_limit_bytes);
+        if let (false, Some((b, v))) = (fits, best.as_ref()) {
+            if settings.verbose {
+                eprintln!("dnn-ipm working set: {} inequalities would not fit in the memory limit; stopping", working.len());
+            }
+            return Ok(finish(b.clone(), *v, Status::IterationLimit, iterations, preconditioned));
+        }
         let round_start = Instant::now();
         let mut sub = settings.clone();
         sub.tolerance = round_tolerance;
@@ -94,7 +104,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         // Every working inequality (and every loss term) in the preconditioner: it is then the
         // exact Schur complement of the constraints.
         sub.ipm_preconditioned_from = Some(0);
-        sub.ipm_preconditioner_terms = Some(working.len() + n * c);
+        sub.ipm_preconditioner_terms = Some(terms);
         let sol = solve_interior_on(problem, &sub, Some(working.clone()))?;
         last_round_seconds = round_start.elapsed().as_secs_f64();
         iterations += sol.iterations;
@@ -161,4 +171,26 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         }
     }
     unreachable!("the last round returns")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnn::DnnMethod;
+
+    /// A round whose Schur complement would not fit is not started: the first round (no
+    /// inequality) fits the limit, the second (every violated one added) does not, so the method
+    /// returns the first round, with `iteration_limit` and its violation as primal residual.
+    #[test]
+    fn a_round_that_would_not_fit_is_not_started() {
+        let data = crate::data::synth::planted_relu(8, 2, 3, 5, 0.1, 2).unwrap().0;
+        let problem = DnnProblem::new(&data, 0.5).unwrap();
+        let (n, c) = (problem.t.n(), problem.t.c());
+        let first = super::super::preconditioned_memory_estimate_for(&problem, n * c, 0).unwrap();
+        let settings = DnnSettings { method: DnnMethod::WorkingSet, memory_limit_bytes: first + 1, working_set_added: Some(usize::MAX), quiet: true, ..Default::default() };
+        let sol = solve(&problem, &settings).unwrap();
+        assert_eq!(sol.status, Status::IterationLimit);
+        assert_eq!(sol.method, DnnMethod::WorkingSet);
+        assert!(sol.primal_residual > settings.tolerance, "{}", sol.primal_residual);
+    }
 }
