@@ -194,6 +194,121 @@ pub fn min_eigenvalue(a: &DMatrix<f64>) -> Result<f64> {
     Ok(e.values.first().copied().unwrap_or(f64::INFINITY))
 }
 
+/// The smallest eigenvalue of the symmetric matrix `a` alone (LAPACK `dsyevr`, no eigenvectors,
+/// only the first eigenvalue; `+inf` for 0 x 0): the cost is the tridiagonal reduction.
+pub fn smallest_eigenvalue(a: &DMatrix<f64>) -> Result<f64> {
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::InvalidArgument(format!("smallest_eigenvalue: matrix is {} x {}, not square", n, a.ncols())));
+    }
+    if n == 0 {
+        return Ok(f64::INFINITY);
+    }
+    if a.iter().any(|v| !v.is_finite()) {
+        return Err(Error::InvalidArgument("smallest_eigenvalue: matrix has non-finite entries".into()));
+    }
+    let ni = dim(n)?;
+    let mut work_a = a.clone();
+    let (mut m, mut info) = (0i32, 0i32);
+    let mut w = vec![0.0; n];
+    let mut z = [0.0f64; 1];
+    let mut isuppz = vec![0i32; 2 * n];
+    let mut wq = [0.0f64];
+    let mut iwq = [0i32];
+    // SAFETY: dsyevr with JOBZ = 'N', RANGE = 'I' (IL = IU = 1): Z is not referenced (LDZ = 1).
+    unsafe {
+        lapack::dsyevr(b'N', b'I', b'L', ni, work_a.as_mut_slice(), ni, 0.0, 0.0, 1, 1, 0.0, &mut m, &mut w, &mut z, 1, &mut isuppz, &mut wq, -1, &mut iwq, -1, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dsyevr workspace query failed (info = {info})") });
+    }
+    let lwork = (wq[0] as usize).max(26 * n);
+    let liwork = (iwq[0] as usize).max(10 * n);
+    let mut work = vec![0.0; lwork];
+    let mut iwork = vec![0i32; liwork];
+    // SAFETY: as above, with the workspace sizes LAPACK asked for.
+    unsafe {
+        lapack::dsyevr(b'N', b'I', b'L', ni, work_a.as_mut_slice(), ni, 0.0, 0.0, 1, 1, 0.0, &mut m, &mut w, &mut z, 1, &mut isuppz, &mut work, dim(lwork)?, &mut iwork, dim(liwork)?, &mut info);
+    }
+    if info != 0 || m < 1 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dsyevr failed (info = {info})") });
+    }
+    Ok(w[0])
+}
+
+/// The lower Cholesky factor `L` of the symmetric matrix `a` (LAPACK `dpotrf`, the strict upper
+/// triangle set to zero); `None` when `a` is not numerically positive definite.
+pub fn cholesky_factor(a: &DMatrix<f64>) -> Result<Option<DMatrix<f64>>> {
+    let mut l = a.clone();
+    if !cholesky_in_place(&mut l)? {
+        return Ok(None);
+    }
+    for j in 1..l.ncols() {
+        for i in 0..j {
+            l[(i, j)] = 0.0;
+        }
+    }
+    Ok(Some(l))
+}
+
+/// Solves with the lower-triangular `l` in place of `b` (BLAS `dtrsm`): `b <- op(l)^(-1) b` when
+/// `left`, `b <- b op(l)^(-1)` otherwise, with `op(l) = l'` when `transpose`.
+pub fn triangular_solve(l: &DMatrix<f64>, b: &mut DMatrix<f64>, left: bool, transpose: bool) -> Result<()> {
+    let k = l.nrows();
+    let (m, n) = (b.nrows(), b.ncols());
+    if l.ncols() != k || (left && m != k) || (!left && n != k) {
+        return Err(Error::InvalidArgument(format!("triangular_solve: L is {} x {}, B is {m} x {n}", k, l.ncols())));
+    }
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    let (mi, ni, ki) = (dim(m)?, dim(n)?, dim(k)?);
+    // SAFETY: shapes checked above; column-major buffers with leading dimensions k and m.
+    unsafe {
+        blas::dtrsm(if left { b'L' } else { b'R' }, b'L', if transpose { b'T' } else { b'N' }, b'N', mi, ni, 1.0, l.as_slice(), ki, b.as_mut_slice(), mi);
+    }
+    Ok(())
+}
+
+/// The singular values (descending) and the right singular vectors `V'` of the square `a`
+/// (LAPACK `dgesvd`, left vectors not computed).
+pub fn singular_values_and_right_vectors(a: &DMatrix<f64>) -> Result<(Vec<f64>, DMatrix<f64>)> {
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::InvalidArgument(format!("svd: matrix is {} x {}, not square", n, a.ncols())));
+    }
+    if a.iter().any(|v| !v.is_finite()) {
+        return Err(Error::InvalidArgument("svd: matrix has non-finite entries".into()));
+    }
+    if n == 0 {
+        return Ok((Vec::new(), DMatrix::zeros(0, 0)));
+    }
+    let ni = dim(n)?;
+    let mut work_a = a.clone();
+    let mut s = vec![0.0; n];
+    let mut u = [0.0f64; 1];
+    let mut vt = DMatrix::zeros(n, n);
+    let mut info = 0i32;
+    let mut wq = [0.0f64];
+    // SAFETY: dgesvd with JOBU = 'N' (U not referenced, LDU = 1), JOBVT = 'A' (n x n VT).
+    unsafe {
+        lapack::dgesvd(b'N', b'A', ni, ni, work_a.as_mut_slice(), ni, &mut s, &mut u, 1, vt.as_mut_slice(), ni, &mut wq, -1, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dgesvd workspace query failed (info = {info})") });
+    }
+    let lwork = (wq[0] as usize).max(5 * n);
+    let mut work = vec![0.0; lwork];
+    // SAFETY: as above, with the workspace size LAPACK asked for.
+    unsafe {
+        lapack::dgesvd(b'N', b'A', ni, ni, work_a.as_mut_slice(), ni, &mut s, &mut u, 1, vt.as_mut_slice(), ni, &mut work, dim(lwork)?, &mut info);
+    }
+    if info != 0 {
+        return Err(Error::Backend { backend: "lapack", message: format!("dgesvd failed (info = {info})") });
+    }
+    Ok((s, vt))
+}
+
 /// Whether the LAPACK Cholesky factorisation (`dpotrf`) of the symmetric matrix `a` succeeds,
 /// i.e. whether `a` is numerically positive definite. Combined with a diagonal margin this is
 /// a rigorous positive-semidefiniteness test (see [`crate::certify`]).
@@ -428,6 +543,46 @@ pub fn blas_threads() -> i32 {
 
 #[cfg(test)]
 mod tests {
+    /// The LAPACK and BLAS helpers of the interior-point method's scaling and step lengths
+    /// against nalgebra's own (independent) implementations.
+    #[test]
+    fn scaling_helpers_match_nalgebra() {
+        let n = 9;
+        let b = DMatrix::from_fn(n, n, |i, j| (((i * 7 + j * 5) % 11) as f64 - 5.0) / 3.0);
+        let a = &b * b.transpose() + DMatrix::identity(n, n) * 0.5;
+        let l = cholesky_factor(&a).unwrap().unwrap();
+        assert!((&l * l.transpose() - &a).amax() < 1e-12);
+        assert!((0..n).all(|j| (0..j).all(|i| l[(i, j)] == 0.0)));
+        assert!(cholesky_factor(&(-&a)).unwrap().is_none());
+        // L^(-1) B and B L^(-T) against nalgebra's triangular solve.
+        let li = l.clone().solve_lower_triangular(&DMatrix::identity(n, n)).unwrap();
+        let mut left = b.clone();
+        triangular_solve(&l, &mut left, true, false).unwrap();
+        assert!((&left - &li * &b).amax() < 1e-10);
+        let mut right = b.clone();
+        triangular_solve(&l, &mut right, false, true).unwrap();
+        assert!((&right - &b * li.transpose()).amax() < 1e-10);
+        let mut right_n = b.clone();
+        triangular_solve(&l, &mut right_n, false, false).unwrap();
+        assert!((&right_n - &b * &li).amax() < 1e-10);
+        // The smallest eigenvalue of a symmetric indefinite matrix.
+        let sym = (&b + b.transpose()) * 0.5;
+        let all = nalgebra::SymmetricEigen::new(sym.clone()).eigenvalues;
+        let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!((smallest_eigenvalue(&sym).unwrap() - lo).abs() < 1e-10);
+        // Singular values and right vectors: B' B = V S^2 V'.
+        let (sv, vt) = singular_values_and_right_vectors(&b).unwrap();
+        assert!(sv.windows(2).all(|w| w[0] >= w[1]));
+        let recon = vt.transpose() * DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(n, sv.iter().map(|s| s * s))) * &vt;
+        assert!((recon - b.transpose() * &b).amax() < 1e-9);
+        let theirs = b.clone().svd(false, false).singular_values;
+        let mut ours = sv.clone();
+        let mut t: Vec<f64> = theirs.iter().copied().collect();
+        ours.sort_by(f64::total_cmp);
+        t.sort_by(f64::total_cmp);
+        assert!(ours.iter().zip(&t).all(|(a, c)| (a - c).abs() < 1e-10));
+    }
+
     use super::*;
 
     /// The blocked single-right-hand-side solves agree with LAPACK `potrs` (orders that are and

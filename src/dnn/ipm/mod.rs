@@ -411,16 +411,15 @@ fn no_progress(history: &[(f64, f64)]) -> bool {
 }
 
 /// Largest `alpha` with `X + alpha dX` PSD (infinity when `dX` is PSD), from the Cholesky factor
-/// of `X`.
+/// `X = L L'`: `-1 / lambda_min(L^(-1) dX L^(-T))` (LAPACK and BLAS on both cores; the smallest
+/// eigenvalue alone).
 fn psd_step(x: &DMatrix<f64>, dx: &DMatrix<f64>) -> Result<f64> {
-    let Some(ch) = x.clone().cholesky() else { return Ok(0.0) };
-    let l = ch.l();
-    let q = x.nrows();
-    let Some(li) = l.solve_lower_triangular(&DMatrix::identity(q, q)) else { return Ok(0.0) };
-    let mut m = &li * dx * li.transpose();
+    let Some(l) = crate::linalg::cholesky_factor(x)? else { return Ok(0.0) };
+    let mut m = dx.clone();
+    crate::linalg::triangular_solve(&l, &mut m, true, false)?;
+    crate::linalg::triangular_solve(&l, &mut m, false, true)?;
     symmetrize(&mut m);
-    let e = sym_eigen(&m, EigenRange::All)?;
-    let lo = e.values.first().copied().unwrap_or(0.0);
+    let lo = crate::linalg::smallest_eigenvalue(&m)?;
     Ok(if lo < 0.0 { -1.0 / lo } else { f64::INFINITY })
 }
 

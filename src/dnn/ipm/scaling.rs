@@ -1,6 +1,6 @@
 //! The Nesterov-Todd scaling of the PSD pair `(S, Z)`.
 
-use crate::linalg::symmetrize;
+use crate::linalg::{cholesky_factor, matmul, singular_values_and_right_vectors, symmetrize, triangular_solve, Op};
 use nalgebra::DMatrix;
 
 /// The Nesterov-Todd scaling at `(S, Z)`.
@@ -21,37 +21,39 @@ impl NtScaling {
     pub(super) fn complementarity_rhs(&self, rhs: &DMatrix<f64>) -> DMatrix<f64> {
         let q = rhs.nrows();
         let x = DMatrix::from_fn(q, q, |i, j| 2.0 * rhs[(i, j)] / (self.lambda[i] + self.lambda[j]));
-        let mut rc = &self.g * x * self.g.transpose();
+        // BLAS on both cores (order q; nalgebra's products run on one).
+        let gx = matmul(&self.g, Op::N, &x, Op::N).expect("shapes agree");
+        let mut rc = matmul(&gx, Op::N, &self.g, Op::T).expect("shapes agree");
         symmetrize(&mut rc);
         rc
     }
 }
 
+/// The scaling from the Cholesky factors `S = L_S L_S'`, `Z = L_Z L_Z'` and the SVD
+/// `L_Z' L_S = U Sigma V'`, all by LAPACK and BLAS (both cores): `G = L_S V Sigma^(-1/2)`,
+/// `G^(-1) = Sigma^(1/2) V' L_S^(-1)` (a triangular solve), `W^(-1) = G^(-T) G^(-1)`. `None` when
+/// `S` or `Z` is not positive definite or a singular value is not positive.
 pub(super) fn nt_scaling(s: &DMatrix<f64>, z: &DMatrix<f64>) -> Option<NtScaling> {
-    let ls = s.clone().cholesky()?.l();
-    let lz = z.clone().cholesky()?.l();
-    let prod = lz.transpose() * &ls;
-    let svd = prod.svd(false, true);
-    let vt = svd.v_t?;
-    let lam: Vec<f64> = svd.singular_values.iter().copied().collect();
+    let ls = cholesky_factor(s).ok()??;
+    let lz = cholesky_factor(z).ok()??;
+    let prod = matmul(&lz, Op::T, &ls, Op::N).ok()?;
+    let (lam, vt) = singular_values_and_right_vectors(&prod).ok()?;
     if lam.iter().any(|&v| !(v > 0.0 && v.is_finite())) {
         return None;
     }
     let q = s.nrows();
-    // G = L_S V Sigma^(-1/2);  G^(-1) = Sigma^(1/2) V' L_S^(-1).
-    let v = vt.transpose();
-    let mut g = &ls * &v;
+    let mut g = matmul(&ls, Op::N, &vt, Op::T).ok()?;
     for j in 0..q {
         let f = 1.0 / lam[j].sqrt();
         g.column_mut(j).scale_mut(f);
     }
-    let ls_inv = ls.solve_lower_triangular(&DMatrix::identity(q, q))?;
-    let mut g_inv = &vt * &ls_inv;
+    let mut g_inv = vt;
     for i in 0..q {
         let f = lam[i].sqrt();
         g_inv.row_mut(i).scale_mut(f);
     }
-    let mut w_inv = g_inv.transpose() * &g_inv;
+    triangular_solve(&ls, &mut g_inv, false, false).ok()?;
+    let mut w_inv = matmul(&g_inv, Op::T, &g_inv, Op::N).ok()?;
     symmetrize(&mut w_inv);
     Some(NtScaling { g, g_inv, w_inv, lambda: lam })
 }
