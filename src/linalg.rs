@@ -135,32 +135,46 @@ pub enum EigenRange {
 /// back-transform). Errors on a non-square or non-finite input, or when LAPACK fails.
 pub fn sym_eigen(a: &DMatrix<f64>, range: EigenRange) -> Result<SymEigen> {
     let n = a.nrows();
+    let (rng, vl, vu) = match range {
+        EigenRange::All => (b'A', 0.0, 0.0),
+        EigenRange::Values { lo, hi } => (b'V', lo, hi),
+    };
+    let (values, z) = dsyevr(a, b'V', rng, vl, vu, 0)?;
+    let m = values.len();
+    Ok(SymEigen { values, vectors: DMatrix::from_vec(n, m, z) })
+}
+
+/// LAPACK `dsyevr` on a copy of the lower triangle of `a`: the eigenvalues found (ascending) and,
+/// with `jobz = b'V'`, their eigenvectors (column-major, `n` rows); `range` is `b'A'` (all),
+/// `b'V'` (in `(vl, vu]`) or `b'I'` (the first `index` only). Errors on a non-square or non-finite
+/// input, or when LAPACK fails.
+fn dsyevr(a: &DMatrix<f64>, jobz: u8, range: u8, vl: f64, vu: f64, index: i32) -> Result<(Vec<f64>, Vec<f64>)> {
+    let n = a.nrows();
     if a.ncols() != n {
         return Err(Error::InvalidArgument(format!("sym_eigen: matrix is {} x {}, not square", n, a.ncols())));
     }
     if n == 0 {
-        return Ok(SymEigen { values: Vec::new(), vectors: DMatrix::zeros(0, 0) });
+        return Ok((Vec::new(), Vec::new()));
     }
     if a.iter().any(|v| !v.is_finite()) {
         return Err(Error::InvalidArgument("sym_eigen: matrix has non-finite entries".into()));
     }
     let ni = dim(n)?;
     let mut work_a = a.clone();
-    let (rng, vl, vu) = match range {
-        EigenRange::All => (b'A', 0.0, 0.0),
-        EigenRange::Values { lo, hi } => (b'V', lo, hi),
-    };
+    let (il, iu) = if range == b'I' { (1, index.clamp(1, ni)) } else { (0, 0) };
+    let vectors = jobz == b'V';
     let mut m = 0i32;
     let mut w = vec![0.0; n];
-    let mut z = vec![0.0; n * n];
+    let (mut z, ldz) = if vectors { (vec![0.0; n * n], ni) } else { (vec![0.0; 1], 1) };
     let mut isuppz = vec![0i32; 2 * n];
     let mut info = 0i32;
     // Workspace query.
     let mut wq = [0.0f64];
     let mut iwq = [0i32];
-    // SAFETY: all buffers have the sizes LAPACK documents for dsyevr with N = n, LDA = LDZ = n.
+    // SAFETY: all buffers have the sizes LAPACK documents for dsyevr with N = n, LDA = n and
+    // LDZ = n (Z not referenced, LDZ = 1, when JOBZ = 'N').
     unsafe {
-        lapack::dsyevr(b'V', rng, b'L', ni, work_a.as_mut_slice(), ni, vl, vu, 0, 0, 0.0, &mut m, &mut w, &mut z, ni, &mut isuppz, &mut wq, -1, &mut iwq, -1, &mut info);
+        lapack::dsyevr(jobz, range, b'L', ni, work_a.as_mut_slice(), ni, vl, vu, il, iu, 0.0, &mut m, &mut w, &mut z, ldz, &mut isuppz, &mut wq, -1, &mut iwq, -1, &mut info);
     }
     if info != 0 {
         return Err(Error::Backend { backend: "lapack", message: format!("dsyevr workspace query failed (info = {info})") });
@@ -171,69 +185,26 @@ pub fn sym_eigen(a: &DMatrix<f64>, range: EigenRange) -> Result<SymEigen> {
     let mut iwork = vec![0i32; liwork];
     // SAFETY: as above, with the workspace sizes LAPACK asked for.
     unsafe {
-        lapack::dsyevr(b'V', rng, b'L', ni, work_a.as_mut_slice(), ni, vl, vu, 0, 0, 0.0, &mut m, &mut w, &mut z, ni, &mut isuppz, &mut work, dim(lwork)?, &mut iwork, dim(liwork)?, &mut info);
+        lapack::dsyevr(jobz, range, b'L', ni, work_a.as_mut_slice(), ni, vl, vu, il, iu, 0.0, &mut m, &mut w, &mut z, ldz, &mut isuppz, &mut work, dim(lwork)?, &mut iwork, dim(liwork)?, &mut info);
     }
     if info != 0 {
         return Err(Error::Backend { backend: "lapack", message: format!("dsyevr failed (info = {info})") });
     }
     let m = m.max(0) as usize;
     w.truncate(m);
-    z.truncate(n * m);
-    Ok(SymEigen { values: w, vectors: DMatrix::from_vec(n, m, z) })
+    if vectors {
+        z.truncate(n * m);
+    } else {
+        z.clear();
+    }
+    Ok((w, z))
 }
 
-/// The smallest eigenvalue of the symmetric matrix `a` (0 x 0: `+inf`).
+/// The smallest eigenvalue of the symmetric matrix `a` (0 x 0: `+inf`): LAPACK `dsyevr` without
+/// eigenvectors and for the first eigenvalue only, so the cost is the tridiagonal reduction.
 pub fn min_eigenvalue(a: &DMatrix<f64>) -> Result<f64> {
-    let n = a.nrows();
-    if n == 0 {
-        return Ok(f64::INFINITY);
-    }
-    // Eigenvalues only: dsyevr with JOBZ = 'N' would be cheaper still, but this is called on
-    // small matrices (the certificate's Schur complements); keep one code path.
-    let e = sym_eigen(a, EigenRange::All)?;
-    Ok(e.values.first().copied().unwrap_or(f64::INFINITY))
-}
-
-/// The smallest eigenvalue of the symmetric matrix `a` alone (LAPACK `dsyevr`, no eigenvectors,
-/// only the first eigenvalue; `+inf` for 0 x 0): the cost is the tridiagonal reduction.
-pub fn smallest_eigenvalue(a: &DMatrix<f64>) -> Result<f64> {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(Error::InvalidArgument(format!("smallest_eigenvalue: matrix is {} x {}, not square", n, a.ncols())));
-    }
-    if n == 0 {
-        return Ok(f64::INFINITY);
-    }
-    if a.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidArgument("smallest_eigenvalue: matrix has non-finite entries".into()));
-    }
-    let ni = dim(n)?;
-    let mut work_a = a.clone();
-    let (mut m, mut info) = (0i32, 0i32);
-    let mut w = vec![0.0; n];
-    let mut z = [0.0f64; 1];
-    let mut isuppz = vec![0i32; 2 * n];
-    let mut wq = [0.0f64];
-    let mut iwq = [0i32];
-    // SAFETY: dsyevr with JOBZ = 'N', RANGE = 'I' (IL = IU = 1): Z is not referenced (LDZ = 1).
-    unsafe {
-        lapack::dsyevr(b'N', b'I', b'L', ni, work_a.as_mut_slice(), ni, 0.0, 0.0, 1, 1, 0.0, &mut m, &mut w, &mut z, 1, &mut isuppz, &mut wq, -1, &mut iwq, -1, &mut info);
-    }
-    if info != 0 {
-        return Err(Error::Backend { backend: "lapack", message: format!("dsyevr workspace query failed (info = {info})") });
-    }
-    let lwork = (wq[0] as usize).max(26 * n);
-    let liwork = (iwq[0] as usize).max(10 * n);
-    let mut work = vec![0.0; lwork];
-    let mut iwork = vec![0i32; liwork];
-    // SAFETY: as above, with the workspace sizes LAPACK asked for.
-    unsafe {
-        lapack::dsyevr(b'N', b'I', b'L', ni, work_a.as_mut_slice(), ni, 0.0, 0.0, 1, 1, 0.0, &mut m, &mut w, &mut z, 1, &mut isuppz, &mut work, dim(lwork)?, &mut iwork, dim(liwork)?, &mut info);
-    }
-    if info != 0 || m < 1 {
-        return Err(Error::Backend { backend: "lapack", message: format!("dsyevr failed (info = {info})") });
-    }
-    Ok(w[0])
+    let (values, _) = dsyevr(a, b'N', b'I', 0.0, 0.0, 1)?;
+    Ok(values.first().copied().unwrap_or(f64::INFINITY))
 }
 
 /// The lower Cholesky factor `L` of the symmetric matrix `a` (LAPACK `dpotrf`, the strict upper
@@ -569,7 +540,7 @@ mod tests {
         let sym = (&b + b.transpose()) * 0.5;
         let all = nalgebra::SymmetricEigen::new(sym.clone()).eigenvalues;
         let lo = all.iter().copied().fold(f64::INFINITY, f64::min);
-        assert!((smallest_eigenvalue(&sym).unwrap() - lo).abs() < 1e-10);
+        assert!((min_eigenvalue(&sym).unwrap() - lo).abs() < 1e-10);
         // Singular values and right vectors: B' B = V S^2 V'.
         let (sv, vt) = singular_values_and_right_vectors(&b).unwrap();
         assert!(sv.windows(2).all(|w| w[0] >= w[1]));

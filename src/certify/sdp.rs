@@ -248,7 +248,8 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
     }
     let ub = upper_bound(compiled.data_x(), compiled.data_y(), beta, incumbents);
     let (tie, blocks) = tie_of(compiled);
-    let (mut best, mut zo, mut e) = match conic_bound(compiled, z, ub, tie.as_ref(), blocks) {
+    let magnitudes = AbsConstraints::of(compiled);
+    let (mut best, mut zo, mut e) = match conic_bound(compiled, z, ub, tie.as_ref(), blocks, &magnitudes) {
         Ok(x) => x,
         Err(b) => return b,
     };
@@ -331,7 +332,7 @@ pub fn certify_with(compiled: &CompiledSdp, z: &[f64], incumbents: &[Network], s
         }
         let mut improved: Option<(f64, CertifiedBound, Vec<f64>, DMatrix<f64>)> = None;
         for (f, candidate) in candidates {
-            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks) else { continue };
+            let Ok((b, zc, ec)) = conic_bound(compiled, &candidate, ub, tie.as_ref(), blocks, &magnitudes) else { continue };
             let to_beat = improved.as_ref().map_or(best.value, |(_, bb, _, _)| bb.value);
             if b.certified && b.value > to_beat {
                 improved = Some((f, b, zc, ec));
@@ -394,7 +395,22 @@ fn compress(reduction: &crate::dnn::reduce::RowReduction, slack: Slack) -> Slack
 /// Repairs `z` (zero cone free, nonnegative cone clipped, PSD part dropped) and certifies it:
 /// the bound, the repaired vector and the slack `E`; `Err` with an uncertified bound when the
 /// problem does not have the expected cones.
-fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64, tie: Option<&Tie>, blocks: ShiftBlocks) -> std::result::Result<(CertifiedBound, Vec<f64>, DMatrix<f64>), CertifiedBound> {
+/// `|A|` of a compiled problem and its longest column among the `w` variables: what the bound on
+/// the rounding of `E = smat(q + A'z)` needs, computed once per certificate.
+struct AbsConstraints {
+    abs_a: crate::conic::csc::Csc,
+    longest: usize,
+}
+
+impl AbsConstraints {
+    fn of(compiled: &CompiledSdp) -> Self {
+        let a = &compiled.problem.a;
+        let longest = a.outer_iterator().take(compiled.layout.svec_len()).map(|col| col.nnz()).max().unwrap_or(0);
+        Self { abs_a: a.map(|v| v.abs()), longest }
+    }
+}
+
+fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64, tie: Option<&Tie>, blocks: ShiftBlocks, magnitudes: &AbsConstraints) -> std::result::Result<(CertifiedBound, Vec<f64>, DMatrix<f64>), CertifiedBound> {
     let problem = &compiled.problem;
     let layout = &compiled.layout;
     let mut zo = vec![0.0; z.len()];
@@ -424,12 +440,10 @@ fn conic_bound(compiled: &CompiledSdp, z: &[f64], ub: f64, tie: Option<&Tie>, bl
     let Some(e) = smat(&e_vec, Triangle::Upper) else { return Err(uncertified(f64::NAN, "dual slack is not a packed symmetric matrix")) };
     // Rounding of E: each entry of A_w'z sums at most `longest` products, then q_w is added and
     // smat divides the off-diagonal entries by sqrt 2; smat is an isometry from svec.
-    let abs_a = problem.a.map(|v| v.abs());
     let abs_z: Vec<f64> = zo.iter().map(|v| v.abs()).collect();
-    let abs_atz = csc::mul_transpose(&abs_a, &abs_z);
-    let longest = problem.a.outer_iterator().take(nw).map(|col| col.nnz()).max().unwrap_or(0);
+    let abs_atz = csc::mul_transpose(&magnitudes.abs_a, &abs_z);
     let magnitude = (0..nw).map(|t| (problem.q[t].abs() + abs_atz[t]).powi(2)).sum::<f64>().sqrt();
-    let slack = Slack { forming_error: gamma(longest + 3) * magnitude * (1.0 + 1e-6), e };
+    let slack = Slack { forming_error: gamma(magnitudes.longest + 3) * magnitude * (1.0 + 1e-6), e };
     // Zero or equal rows of X (reduced form): every feasible S is P M P' (`dnn::reduce`), so
     // P'EP PSD suffices, as for the dnn multiplier.
     let slack = match tie {

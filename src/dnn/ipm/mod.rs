@@ -419,7 +419,7 @@ fn psd_step(x: &DMatrix<f64>, dx: &DMatrix<f64>) -> Result<f64> {
     crate::linalg::triangular_solve(&l, &mut m, true, false)?;
     crate::linalg::triangular_solve(&l, &mut m, false, true)?;
     symmetrize(&mut m);
-    let lo = crate::linalg::smallest_eigenvalue(&m)?;
+    let lo = crate::linalg::min_eigenvalue(&m)?;
     Ok(if lo < 0.0 { -1.0 / lo } else { f64::INFINITY })
 }
 
