@@ -246,6 +246,13 @@ pub struct Report {
     /// The method the `dnn` backend ran (`ipm`, `ipm-working-set`, `admm` or `ssnal`; null for the
     /// other backends).
     pub dnn_method: Option<String>,
+    /// Of `iterations`, how many the `dnn` interior-point method solved by GMRES with its
+    /// low-rank preconditioner, without forming the normal matrix (null for the other methods
+    /// and backends).
+    pub preconditioned_iterations: Option<u32>,
+    /// Of `iterations`, how many the `dnn` interior-point method factored in single precision
+    /// (null for the other methods and backends).
+    pub single_precision_iterations: Option<u32>,
     pub compile_seconds: f64,
     pub solve_seconds: f64,
     pub certify_seconds: Option<f64>,
@@ -395,6 +402,8 @@ impl Report {
             primal_residual: None,
             dual_residual: None,
             solver_gap: None,
+            preconditioned_iterations: None,
+            single_precision_iterations: None,
             dnn_method: None,
             compile_seconds: 0.0,
             solve_seconds: 0.0,
@@ -643,6 +652,10 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     r.dual_residual = Some(sol.dual_residual);
     r.solver_gap = Some(sol.gap);
     r.dnn_method = Some(sol.method.name().into());
+    if matches!(sol.method, dnn::DnnMethod::InteriorPoint | dnn::DnnMethod::WorkingSet) {
+        r.preconditioned_iterations = Some(sol.preconditioned_iterations);
+        r.single_precision_iterations = Some(sol.single_precision_iterations);
+    }
     r.objective_label = "relaxation value as dnn reports it (primal objective at its PSD iterate); not a bound".into();
     if sol.method == dnn::DnnMethod::WorkingSet && sol.status != crate::backend::Status::Solved {
         r.notes.push(format!(

@@ -176,6 +176,11 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
     assert!(lb <= opt + 1e-7 && (opt - lb) / opt < 1e-5, "dnn LB {lb} vs clarabel {opt}");
     assert!(lb <= dnn["upper_bound"].as_f64().unwrap());
     assert_eq!(dnn["dnn_method"], "ipm");
+    // How the interior-point iterations were solved: counts within the iterations, and null for
+    // a backend they do not apply to.
+    let its = dnn["iterations"].as_u64().unwrap();
+    assert!(dnn["preconditioned_iterations"].as_u64().unwrap() <= its && dnn["single_precision_iterations"].as_u64().unwrap() <= its, "{dnn}");
+    assert!(clar["preconditioned_iterations"].is_null() && clar["single_precision_iterations"].is_null(), "{clar}");
     // A beta path: one JSON object per line, in order; the ADMM warm-starts after the first, the
     // interior-point method (auto here) solves each from scratch and says so.
     for (method, note) in [("admm", "warm-started"), ("auto", "from scratch")] {
@@ -195,6 +200,9 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
     let v: serde_json::Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().last().unwrap()).unwrap();
     assert_eq!(v["dnn_method"], "ipm-working-set");
     assert_eq!(v["status"], "solved");
+    // Every round runs on the preconditioner (exact there): the counts are summed over rounds.
+    let (its, pre) = (v["iterations"].as_u64().unwrap(), v["preconditioned_iterations"].as_u64().unwrap());
+    assert!(pre > 0 && pre <= its, "{v}");
     assert_eq!(v["certified"], true);
     let (obj, lb) = (v["objective"].as_f64().unwrap(), v["lower_bound"].as_f64().unwrap());
     assert!(lb <= obj && (obj - lb) / lb.abs() < 1e-5, "{lb} .. {obj}");

@@ -60,6 +60,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
     let mut in_set: HashSet<Entry> = HashSet::new();
     let mut iterations = 0u32;
     let mut preconditioned = 0u32;
+    let mut single = 0u32;
     // Rounds whose point only serves to find violated inequalities are solved to a loose
     // tolerance (a tenth of the last violation, at most LOOSE_TOLERANCE); the round that can end
     // the loop is solved to the tolerance asked for.
@@ -69,10 +70,11 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
     // finished one).
     let mut best: Option<(DnnSolution, f64)> = None;
     let mut last_round_seconds = 0.0;
-    let finish = |mut sol: DnnSolution, violation: f64, status: Status, iterations: u32, preconditioned: u32| -> DnnSolution {
+    let finish = |mut sol: DnnSolution, violation: f64, status: Status, (iterations, preconditioned, single): (u32, u32, u32)| -> DnnSolution {
         sol.primal_residual = sol.primal_residual.max(violation);
         sol.iterations = iterations;
         sol.preconditioned_iterations = preconditioned;
+        sol.single_precision_iterations = single;
         sol.solve_seconds = start.elapsed().as_secs_f64();
         sol.method = crate::dnn::DnnMethod::WorkingSet;
         sol.status = status;
@@ -84,7 +86,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         // A round that cannot finish in the time left would only return a worse point.
         if let (Some(left), Some((b, v))) = (left, best.as_ref()) {
             if left < last_round_seconds {
-                return Ok(finish(b.clone(), *v, Status::TimeLimit, iterations, preconditioned));
+                return Ok(finish(b.clone(), *v, Status::TimeLimit, (iterations, preconditioned, single)));
             }
         }
         // A round that would not fit in memory: stop with the best finished one.
@@ -94,7 +96,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
             if settings.verbose {
                 eprintln!("dnn-ipm working set: {} inequalities would not fit in the memory limit; stopping", working.len());
             }
-            return Ok(finish(b.clone(), *v, Status::IterationLimit, iterations, preconditioned));
+            return Ok(finish(b.clone(), *v, Status::IterationLimit, (iterations, preconditioned, single)));
         }
         let round_start = Instant::now();
         let mut sub = settings.clone();
@@ -109,6 +111,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         last_round_seconds = round_start.elapsed().as_secs_f64();
         iterations += sol.iterations;
         preconditioned += sol.preconditioned_iterations;
+        single += sol.single_precision_iterations;
         let finished = sol.status.has_solution();
         let lam = problem.t.forward(&sol.s)?;
         let mut norm_g = 0.0;
@@ -142,7 +145,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         let feasible = violation <= settings.tolerance || violated.is_empty();
         if finished && feasible && round_tolerance <= settings.tolerance {
             let status = sol.status;
-            return Ok(finish(sol, violation, status, iterations, preconditioned));
+            return Ok(finish(sol, violation, status, (iterations, preconditioned, single)));
         }
         if finished && best.as_ref().map_or(true, |(b, _)| sol.dual_objective > b.dual_objective) {
             best = Some((sol.clone(), violation));
@@ -157,8 +160,8 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
                 sol.status
             };
             return Ok(match best {
-                Some((b, v)) => finish(b, v, status, iterations, preconditioned),
-                None => finish(sol, violation, status, iterations, preconditioned),
+                Some((b, v)) => finish(b, v, status, (iterations, preconditioned, single)),
+                None => finish(sol, violation, status, (iterations, preconditioned, single)),
             });
         }
         // Few violated inequalities left: the next round is likely the last, so solve it to the

@@ -453,6 +453,8 @@ class Report:
     dual_residual: Optional[float]
     solver_gap: Optional[float]
     dnn_method: Optional[str]
+    preconditioned_iterations: Optional[int]
+    single_precision_iterations: Optional[int]
     compile_seconds: float
     solve_seconds: float
     certify_seconds: Optional[float]

@@ -98,6 +98,8 @@ class Report:
     dual_residual: Optional[float]
     solver_gap: Optional[float]
     dnn_method: Optional[str]
+    preconditioned_iterations: Optional[int]
+    single_precision_iterations: Optional[int]
     compile_seconds: float
     solve_seconds: float
     certify_seconds: Optional[float]
@@ -139,7 +141,7 @@ def solve(
     targets: Optional[Targets] = None,
     source: str = "arrays",
     verbose: bool = False,
-    dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
+    dnn_method: Optional[Literal["auto", "admm", "ipm", "ssnal", "ipm-working-set"]] = None,
 ) -> Report: ...
 def solve_path(
     X: ArrayLike,
@@ -163,7 +165,7 @@ def solve_path(
     targets: Optional[Targets] = None,
     source: str = "arrays",
     verbose: bool = False,
-    dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
+    dnn_method: Optional[Literal["auto", "admm", "ipm", "ssnal", "ipm-working-set"]] = None,
 ) -> List[Report]: ...
 @overload
 def tightness(
@@ -171,7 +173,7 @@ def tightness(
     max_iterations: Optional[int] = None, time_limit: Optional[float] = None, seed: int = 0,
     samples: Optional[int] = None, widths: Sequence[int] = (5, 10, 100), restarts: int = 5,
     iterations: int = 2000, targets: Optional[Targets] = None, source: str = "arrays",
-    summary: Literal[False] = False, dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
+    summary: Literal[False] = False, dnn_method: Optional[Literal["auto", "admm", "ipm", "ssnal", "ipm-working-set"]] = None,
 ) -> List[Dict[str, Any]]: ...
 @overload
 def tightness(
@@ -179,7 +181,7 @@ def tightness(
     max_iterations: Optional[int] = None, time_limit: Optional[float] = None, seed: int = 0,
     samples: Optional[int] = None, widths: Sequence[int] = (5, 10, 100), restarts: int = 5,
     iterations: int = 2000, targets: Optional[Targets] = None, source: str = "arrays",
-    summary: Literal[True] = ..., dnn_method: Optional[Literal["auto", "admm", "ipm"]] = None,
+    summary: Literal[True] = ..., dnn_method: Optional[Literal["auto", "admm", "ipm", "ssnal", "ipm-working-set"]] = None,
 ) -> Dict[str, Any]: ...
 def export(
     X: ArrayLike,
