@@ -7,7 +7,7 @@ use super::normal::{Factor, Normal, Precision};
 use super::scaling::NtScaling;
 use crate::dnn::DnnProblem;
 use crate::error::Result;
-use crate::linalg::symmetrize;
+use crate::linalg::{sandwich, symmetrize, Op};
 use nalgebra::DMatrix;
 
 /// Most refinement steps per direction (each costs one pair of triangular solves, `O(N^2)`).
@@ -89,7 +89,7 @@ impl Context<'_> {
         let lam = self.problem.t.forward(&ds)?;
         let gd: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.dvec).map(|(a, b)| a * b).collect();
         let minus_dy: Vec<f64> = dy.iter().map(|v| -v).collect();
-        let mut top = hess_f(self.problem, &ds) + &self.nt.w_inv * &ds * &self.nt.w_inv;
+        let mut top = hess_f(self.problem, &ds) + sandwich(&self.nt.w_inv, Op::N, &ds, Op::N)?;
         top += self.cons.adjoint(&gd, &minus_dy)?;
         Ok((top, self.cons.h_of(&lam)))
     }
@@ -263,7 +263,7 @@ impl Context<'_> {
         let winv = &self.nt.w_inv;
         // b = W^-1 R_c W^-1 - r_d + g'((r_c - z o p_g) / s)
         let w: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * self.p_g[k]) / self.slack[k]).collect();
-        let bm = winv * rc * winv - self.r_d + self.cons.adjoint(&w, &vec![0.0; n])?;
+        let bm = sandwich(winv, Op::N, rc, Op::N)? - self.r_d + self.cons.adjoint(&w, &vec![0.0; n])?;
         let b = svec(&bm);
         let e: Vec<f64> = self.hv.iter().map(|v| -v).collect();
         Ok((bm, b, e))

@@ -184,7 +184,7 @@ pub mod working_set;
 use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
 use crate::backend::Status;
 use crate::error::{Error, Result};
-use crate::linalg::{sym_eigen, symmetrize, EigenRange};
+use crate::linalg::{matmul, sandwich, sym_eigen, symmetrize, EigenRange, Op};
 use constraints::{dot, gradient, inner, norm, Constraints};
 use direction::{Accuracy, Context, Direction};
 use equalities::Equalities;
@@ -646,9 +646,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
 
         // Corrector: centring plus Mehrotra's second-order term, in the scaled frame where the
         // scaled point is diag(lambda): solve lambda o X = sigma mu I - lambda^2 - dS~ o dZ~.
-        let ds_t = &nt.g_inv * &aff.ds_mat * nt.g_inv.transpose();
-        let dz_t = nt.g.transpose() * &aff.dz_mat * &nt.g;
-        let prod = &ds_t * &dz_t;
+        let ds_t = sandwich(&nt.g_inv, Op::N, &aff.ds_mat, Op::T)?;
+        let dz_t = sandwich(&nt.g, Op::T, &aff.dz_mat, Op::N)?;
+        let prod = matmul(&ds_t, Op::N, &dz_t, Op::N)?;
         let mut rhs = DMatrix::zeros(q, q);
         for j in 0..q {
             for i in 0..q {
@@ -674,9 +674,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             let target = (alpha + 0.2).min(1.0);
             let (lo, hi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
             let mut rhs2 = rhs.clone();
-            let s_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + (&nt.g_inv * &dir.ds_mat * nt.g_inv.transpose()) * target;
-            let z_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + (nt.g.transpose() * &dir.dz_mat * &nt.g) * target;
-            let mut v = &s_t * &z_t;
+            let s_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + sandwich(&nt.g_inv, Op::N, &dir.ds_mat, Op::T)? * target;
+            let z_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + sandwich(&nt.g, Op::T, &dir.dz_mat, Op::N)? * target;
+            let mut v = matmul(&s_t, Op::N, &z_t, Op::N)?;
             symmetrize(&mut v);
             let e = sym_eigen(&v, EigenRange::All)?;
             let shifts: Vec<f64> = e.values.iter().map(|&l| l.clamp(lo, hi) - l).map(|c| c.max(-hi)).collect();

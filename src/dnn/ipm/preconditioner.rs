@@ -34,7 +34,7 @@
 
 use super::constraints::{smat, svec, Constraints};
 use crate::error::{Error, Result};
-use crate::linalg::{cholesky_in_place, cholesky_solve, symmetrize};
+use crate::linalg::{cholesky_in_place, cholesky_solve, sandwich, symmetrize, Op};
 use nalgebra::DMatrix;
 
 /// The preconditioner of one iteration.
@@ -106,7 +106,7 @@ impl LowRankPreconditioner {
         let t = &cons.problem.t;
         let q = t.q();
         let bm = smat(b, q);
-        let kb = &self.w * &bm * &self.w;
+        let kb = sandwich(&self.w, Op::N, &bm, Op::N)?;
         let lam = t.forward(&kb)?;
         let size = self.pairs.len();
         let kept = size - self.equalities;
@@ -122,7 +122,7 @@ impl LowRankPreconditioner {
             lifted[(s, r)] += 0.5 * rhs[(k, 0)];
         }
         let corr = t.adjoint(&lifted)?;
-        let mut x = &self.w * (bm - corr) * &self.w;
+        let mut x = sandwich(&self.w, Op::N, &(bm - corr), Op::N)?;
         symmetrize(&mut x);
         let dy = (0..self.equalities).map(|i| -rhs[(kept + i, 0)]).collect();
         Ok((svec(&x), dy))
