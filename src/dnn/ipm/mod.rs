@@ -667,6 +667,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // products lie in [0.1, 10] sigma mu; keep the correction while it lengthens the step.
         // Each is a trial direction: refined only to TRIAL_RESIDUAL (on a double-precision
         // factor usually one solve with the factors already computed, O(N^2) against O(N^3)).
+        let mut taken = 0;
         for _ in 0..CENTRALITY_CORRECTORS {
             if alpha >= 1.0 {
                 break;
@@ -694,6 +695,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 break;
             }
             dir = dir2;
+            taken += 1;
             alpha = alpha2;
             rhs = rhs2;
             rc = rc2;
@@ -708,7 +710,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         }
         if settings.verbose {
             eprintln!(
-                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  regularisation {:.1e}  linear solve {:?}, residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
+                "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  correctors {taken}  regularisation {:.1e}  linear solve {:?}, residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
                 normal.reg,
                 normal.factor.precision(),
                 dir.residual,
