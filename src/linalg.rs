@@ -165,7 +165,8 @@ pub fn sym_eigen(a: &DMatrix<f64>, range: EigenRange) -> Result<SymEigen> {
 /// and conquer deflates it.
 pub const DIVIDE_AND_CONQUER_FROM: usize = 64;
 
-/// LAPACK `dsyevd` (all eigenpairs, divide and conquer) on a copy of the lower triangle of `a`.
+/// LAPACK `dsyevd` (all eigenpairs, divide and conquer) on a copy of the lower triangle of `a`;
+/// `dsyevr` for the whole spectrum when it does not converge (`info > 0`).
 fn dsyevd(a: &DMatrix<f64>) -> Result<SymEigen> {
     let n = a.nrows();
     if a.ncols() != n {
@@ -199,6 +200,11 @@ fn dsyevd(a: &DMatrix<f64>) -> Result<SymEigen> {
     // SAFETY: as above, with the workspace sizes LAPACK asked for (at least its documented minima).
     unsafe {
         lapack::dsyevd(b'V', b'L', ni, z.as_mut_slice(), ni, &mut w, &mut work, dim(lwork)?, &mut iwork, dim(liwork)?, &mut info);
+    }
+    if info > 0 {
+        // The divide and conquer did not converge (rare): the relatively robust representations.
+        let (values, vectors) = dsyevr(a, b'V', b'A', 0.0, 0.0, 0)?;
+        return Ok(SymEigen { values, vectors: DMatrix::from_vec(n, n, vectors) });
     }
     if info != 0 {
         return Err(Error::Backend { backend: "lapack", message: format!("dsyevd failed (info = {info})") });
@@ -344,9 +350,12 @@ fn singular_values_divide_and_conquer(a: &DMatrix<f64>) -> Result<Option<(Vec<f6
     if info != 0 {
         return Err(Error::Backend { backend: "lapack", message: format!("dgesdd workspace query failed (info = {info})") });
     }
-    let lwork = (wq[0] as usize).max(n.saturating_mul(n).saturating_mul(3).saturating_add(7 * n));
+    // The documented minimum for JOBZ = 'O', M = N: 3 N + max(N, 5 N^2 + 4 N) = 5 N^2 + 7 N.
+    let min_work = n.checked_mul(n).and_then(|nn| nn.checked_mul(5)).and_then(|v| v.checked_add(7 * n)).ok_or_else(|| Error::TooLarge(format!("svd of order {n}")))?;
+    let lwork = (wq[0] as usize).max(min_work);
     let mut work = vec![0.0; lwork];
-    // SAFETY: as above, with the workspace size LAPACK asked for (at least 3 N^2 + 7 N here).
+    // SAFETY: as above, with the workspace size LAPACK asked for (at least its documented
+    // minimum, 5 N^2 + 7 N).
     unsafe {
         lapack::dgesdd(b'O', ni, ni, work_a.as_mut_slice(), ni, &mut s, &mut u, 1, vt.as_mut_slice(), ni, &mut work, dim(lwork)?, &mut iwork, &mut info);
     }
@@ -673,10 +682,15 @@ mod tests {
         // values span 1e-12 .. 1 (as near the end of an interior-point solve): the same values
         // to the backward error, and right vectors that reconstruct B' B.
         let k = 40;
-        let graded = DMatrix::from_fn(k, k, |i, j| (((i * 7 + j * 3) % 11) as f64 - 5.0) * 10f64.powf(-12.0 * j as f64 / (k - 1) as f64));
+        // Full rank: a dominant diagonal on a pattern, then columns scaled from 1 down to 1e-12.
+        let graded = DMatrix::from_fn(k, k, |i, j| {
+            let base = (((i * 7 + j * 3) % 41) as f64 - 20.0) / 20.0 + if i == j { 8.0 } else { 0.0 };
+            base * 10f64.powf(-12.0 * j as f64 / (k - 1) as f64)
+        });
         let (dc, dc_vt) = singular_values_divide_and_conquer(&graded).unwrap().expect("dgesdd converges here");
         let (qr, _) = singular_values_qr(&graded).unwrap();
         let top = qr[0];
+        assert!(qr[k - 1] > 1e-14 * top && qr[k - 1] < 1e-10 * top, "graded: {:e} .. {:e}", qr[k - 1], top);
         assert!(dc.iter().zip(&qr).all(|(a, c)| (a - c).abs() <= 1e-13 * top), "{dc:?} vs {qr:?}");
         let recon = dc_vt.transpose() * DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(k, dc.iter().map(|s| s * s))) * &dc_vt;
         assert!((recon - graded.transpose() * &graded).amax() < 1e-12 * top * top);

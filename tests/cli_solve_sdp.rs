@@ -181,6 +181,9 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
     let its = dnn["iterations"].as_u64().unwrap();
     assert!(dnn["preconditioned_iterations"].as_u64().unwrap() <= its && dnn["single_precision_iterations"].as_u64().unwrap() <= its, "{dnn}");
     assert!(clar["preconditioned_iterations"].is_null() && clar["single_precision_iterations"].is_null(), "{clar}");
+    let admm = json(&run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "admm", "--max-iterations", "50", "--json"]));
+    assert_eq!(admm["dnn_method"], "admm");
+    assert!(admm["preconditioned_iterations"].is_null() && admm["single_precision_iterations"].is_null(), "{admm}");
     // A beta path: one JSON object per line, in order; the ADMM warm-starts after the first, the
     // interior-point method (auto here) solves each from scratch and says so.
     for (method, note) in [("admm", "warm-started"), ("auto", "from scratch")] {

@@ -436,8 +436,9 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
 /// The projection of the symmetric `m` onto the PSD cone, `Q max(L, 0) Q'` (every eigenvalue of
 /// `m` is at most `bound`). When the last projection kept few eigenvalues (at most
 /// [`FEW_POSITIVE`] of the order), only those in `(0, bound]` are computed (`dsyevr` by
-/// bisection: 0.014 s for 5 of 693); otherwise the whole spectrum (`dsyevd`: about 0.05 s at
-/// 693, where bisection for 690 of them takes 0.19 s). `positive` carries the count from one
+/// bisection: 0.014 s for 5 of 693); otherwise the whole spectrum ([`sym_eigen`] with
+/// `EigenRange::All`: `dsyevd` from order 64, about 0.05 s at 693, where bisection for 690 of
+/// them takes 0.19 s). `positive` carries the count from one
 /// call to the next.
 fn psd_part(m: &DMatrix<f64>, bound: f64, positive: &mut usize) -> Result<DMatrix<f64>> {
     let q = m.nrows();
