@@ -120,6 +120,18 @@ pub fn symmetrize(m: &mut DMatrix<f64>) {
     }
 }
 
+/// The order of the square, finite `a`; otherwise an error naming `what` and the problem.
+fn square_and_finite(a: &DMatrix<f64>, what: &str) -> Result<usize> {
+    let n = a.nrows();
+    if a.ncols() != n {
+        return Err(Error::InvalidArgument(format!("{what}: matrix is {} x {}, not square", n, a.ncols())));
+    }
+    if a.iter().any(|v| !v.is_finite()) {
+        return Err(Error::InvalidArgument(format!("{what}: matrix has non-finite entries")));
+    }
+    Ok(n)
+}
+
 /// A symmetric eigendecomposition `A = Q diag(w) Q'`, eigenvalues ascending.
 #[derive(Clone, Debug)]
 pub struct SymEigen {
@@ -168,13 +180,7 @@ pub const DIVIDE_AND_CONQUER_FROM: usize = 64;
 /// LAPACK `dsyevd` (all eigenpairs, divide and conquer) on a copy of the lower triangle of `a`;
 /// `dsyevr` for the whole spectrum when it does not converge (`info > 0`).
 fn dsyevd(a: &DMatrix<f64>) -> Result<SymEigen> {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(Error::InvalidArgument(format!("sym_eigen: matrix is {} x {}, not square", n, a.ncols())));
-    }
-    if a.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidArgument("sym_eigen: matrix has non-finite entries".into()));
-    }
+    let n = square_and_finite(a, "sym_eigen")?;
     if n == 0 {
         return Ok(SymEigen { values: Vec::new(), vectors: DMatrix::zeros(0, 0) });
     }
@@ -217,15 +223,9 @@ fn dsyevd(a: &DMatrix<f64>) -> Result<SymEigen> {
 /// `b'V'` (in `(vl, vu]`) or `b'I'` (the first `index` only). Errors on a non-square or non-finite
 /// input, or when LAPACK fails.
 fn dsyevr(a: &DMatrix<f64>, jobz: u8, range: u8, vl: f64, vu: f64, index: i32) -> Result<(Vec<f64>, Vec<f64>)> {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(Error::InvalidArgument(format!("sym_eigen: matrix is {} x {}, not square", n, a.ncols())));
-    }
+    let n = square_and_finite(a, "sym_eigen")?;
     if n == 0 {
         return Ok((Vec::new(), Vec::new()));
-    }
-    if a.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidArgument("sym_eigen: matrix has non-finite entries".into()));
     }
     let ni = dim(n)?;
     let mut work_a = a.clone();
@@ -324,13 +324,7 @@ pub fn singular_values_and_right_vectors(a: &DMatrix<f64>) -> Result<(Vec<f64>, 
 /// `dgesdd` with `JOBZ = 'O'` (the left vectors overwrite a copy of `a`); `None` when it does not
 /// converge (`info > 0`).
 fn singular_values_divide_and_conquer(a: &DMatrix<f64>) -> Result<Option<(Vec<f64>, DMatrix<f64>)>> {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(Error::InvalidArgument(format!("svd: matrix is {} x {}, not square", n, a.ncols())));
-    }
-    if a.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidArgument("svd: matrix has non-finite entries".into()));
-    }
+    let n = square_and_finite(a, "svd")?;
     if n == 0 {
         return Ok(Some((Vec::new(), DMatrix::zeros(0, 0))));
     }
@@ -370,13 +364,7 @@ fn singular_values_divide_and_conquer(a: &DMatrix<f64>) -> Result<Option<(Vec<f6
 
 /// `dgesvd` (QR iteration), left vectors not computed.
 fn singular_values_qr(a: &DMatrix<f64>) -> Result<(Vec<f64>, DMatrix<f64>)> {
-    let n = a.nrows();
-    if a.ncols() != n {
-        return Err(Error::InvalidArgument(format!("svd: matrix is {} x {}, not square", n, a.ncols())));
-    }
-    if a.iter().any(|v| !v.is_finite()) {
-        return Err(Error::InvalidArgument("svd: matrix has non-finite entries".into()));
-    }
+    let n = square_and_finite(a, "svd")?;
     if n == 0 {
         return Ok((Vec::new(), DMatrix::zeros(0, 0)));
     }
