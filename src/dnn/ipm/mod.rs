@@ -184,7 +184,7 @@ pub mod working_set;
 use super::{DnnProblem, DnnSettings, DnnSolution, DnnState};
 use crate::backend::Status;
 use crate::error::{Error, Result};
-use crate::linalg::{matmul, sandwich, sym_eigen, symmetrize, EigenRange, Op};
+use crate::linalg::{matmul, sym_eigen, symmetrize, EigenRange, Op};
 use constraints::{dot, gradient, inner, norm, Constraints};
 use direction::{Accuracy, Context, Direction};
 use equalities::Equalities;
@@ -646,8 +646,8 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
 
         // Corrector: centring plus Mehrotra's second-order term, in the scaled frame where the
         // scaled point is diag(lambda): solve lambda o X = sigma mu I - lambda^2 - dS~ o dZ~.
-        let ds_t = sandwich(&nt.g_inv, Op::N, &aff.ds_mat, Op::T)?;
-        let dz_t = sandwich(&nt.g, Op::T, &aff.dz_mat, Op::N)?;
+        let ds_t = nt.scale_primal(&aff.ds_mat)?;
+        let dz_t = nt.scale_dual(&aff.dz_mat)?;
         let prod = matmul(&ds_t, Op::N, &dz_t, Op::N)?;
         let mut rhs = DMatrix::zeros(q, q);
         for j in 0..q {
@@ -675,8 +675,8 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             let target = (alpha + 0.2).min(1.0);
             let (lo, hi) = (0.1 * sigma * mu, 10.0 * sigma * mu);
             let mut rhs2 = rhs.clone();
-            let s_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + sandwich(&nt.g_inv, Op::N, &dir.ds_mat, Op::T)? * target;
-            let z_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + sandwich(&nt.g, Op::T, &dir.dz_mat, Op::N)? * target;
+            let s_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + nt.scale_primal(&dir.ds_mat)? * target;
+            let z_t = DMatrix::from_diagonal(&nalgebra::DVector::from_column_slice(&nt.lambda)) + nt.scale_dual(&dir.dz_mat)? * target;
             let mut v = matmul(&s_t, Op::N, &z_t, Op::N)?;
             symmetrize(&mut v);
             let e = sym_eigen(&v, EigenRange::All)?;

@@ -1,6 +1,6 @@
 //! The Nesterov-Todd scaling of the PSD pair `(S, Z)`.
 
-use crate::linalg::{cholesky_factor, matmul, singular_values_and_right_vectors, symmetrize, triangular_solve, Op};
+use crate::linalg::{cholesky_factor, matmul, sandwich, singular_values_and_right_vectors, symmetrize, triangular_solve, Op};
 use nalgebra::DMatrix;
 
 /// The Nesterov-Todd scaling at `(S, Z)`.
@@ -26,6 +26,16 @@ impl NtScaling {
         let mut rc = matmul(&gx, Op::N, &self.g, Op::T).expect("shapes agree");
         symmetrize(&mut rc);
         rc
+    }
+
+    /// A primal direction in the scaled frame, `G^(-1) dS G^(-T)` (BLAS).
+    pub(super) fn scale_primal(&self, ds: &DMatrix<f64>) -> crate::error::Result<DMatrix<f64>> {
+        sandwich(&self.g_inv, Op::N, ds, Op::T)
+    }
+
+    /// A dual direction in the scaled frame, `G' dZ G` (BLAS).
+    pub(super) fn scale_dual(&self, dz: &DMatrix<f64>) -> crate::error::Result<DMatrix<f64>> {
+        sandwich(&self.g, Op::T, dz, Op::N)
     }
 }
 
