@@ -81,7 +81,14 @@ fn main() -> convex_relu::Result<()> {
         None => DnnSettings::default().ipm_preconditioned_from,
     };
     let ipm_preconditioner_terms = env_f("PTERMS").map(|v| v as usize);
-    let st = DnnSettings { method, ipm_single_precision_from, ipm_preconditioned_from, ipm_preconditioner_terms, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    // SCAP=none: the working set's capacitance matrices always in double precision; SCAP=k: in
+    // single precision from order k.
+    let ipm_single_capacitance_from = match std::env::var("SCAP").ok().as_deref() {
+        Some("none") => None,
+        Some(k) => k.parse().ok().or(DnnSettings::default().ipm_single_capacitance_from),
+        None => DnnSettings::default().ipm_single_capacitance_from,
+    };
+    let st = DnnSettings { method, ipm_single_precision_from, ipm_preconditioned_from, ipm_preconditioner_terms, ipm_single_capacitance_from, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;

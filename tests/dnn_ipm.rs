@@ -272,6 +272,15 @@ fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
         assert!(rel(sol.primal_objective, p_clar) < 1e-6, "{label}: working set {} vs clarabel {p_clar}", sol.primal_objective);
         assert!(lb.certified && lb.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: LB {} above clarabel {p_clar}", lb.value);
         assert!((sol.primal_objective - lb.value) / lb.value.abs() < 1e-6, "{label}: certified gap {} .. {}", lb.value, sol.primal_objective);
+        // The capacitance matrices factored in single precision from the first round (GMRES on
+        // the exact system removes the error, or the rounds move to double precision): the same
+        // optimum and as tight a certificate.
+        let single = dnn::solve(&prob, &DnnSettings { ipm_single_capacitance_from: Some(0), ..settings.clone() }, None).unwrap();
+        assert_eq!(single.status, Status::Solved, "{label}: single-precision capacitance");
+        let lb_s = certify_dnn(&prob, &single.z, Some(&single.lambda(&prob).unwrap()), &[]);
+        assert!(rel(single.primal_objective, p_clar) < 1e-6, "{label}: single-precision capacitance {} vs clarabel {p_clar}", single.primal_objective);
+        assert!(lb_s.certified && lb_s.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: single-precision capacitance LB {} above clarabel {p_clar}", lb_s.value);
+        assert!((single.primal_objective - lb_s.value) / lb_s.value.abs() < 1e-6, "{label}: single-precision capacitance, certified gap {} .. {}", lb_s.value, single.primal_objective);
         // Every inequality of the whole program holds at the point returned.
         let g_min = (0..data.n()).flat_map(|i| (0..data.n()).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| lam[(i, data.n() + j)]).fold(f64::INFINITY, f64::min);
         assert!(g_min >= -1e-7 * (1.0 + lam.norm()), "{label}: Lambda_AB entry {g_min}");

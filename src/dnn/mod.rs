@@ -292,6 +292,13 @@ pub struct DnnSettings {
     /// (default `None`: `m / 25` for `m` inequalities, within `[200, 4000]`; measurements in
     /// [`ipm::preconditioner_terms`]).
     pub ipm_preconditioner_terms: Option<usize>,
+    /// Interior-point method: when the preconditioner keeps every term (the rounds of
+    /// [`DnnMethod::WorkingSet`]) and its capacitance matrix has at least this order, that
+    /// matrix is factored in single precision (GMRES on the exact system removes the error) until
+    /// GMRES misses a relative residual of 1e-9 on it or its extra steps cost more than the
+    /// cheaper factor saves, then in double precision for the rest of the solve (default
+    /// `Some(3000)`; `None`: always double precision).
+    pub ipm_single_capacitance_from: Option<usize>,
     /// Inequalities added per round by the working-set method ([`DnnMethod::WorkingSet`]; default
     /// `None`: [`ipm::working_set::default_added`], `4 n` and at least 1 000).
     pub working_set_added: Option<usize>,
@@ -320,6 +327,7 @@ impl Default for DnnSettings {
             ipm_single_precision_from: Some(ipm::DEFAULT_SINGLE_PRECISION_FROM),
             ipm_preconditioned_from: Some(ipm::DEFAULT_PRECONDITIONED_FROM),
             ipm_preconditioner_terms: None,
+            ipm_single_capacitance_from: Some(ipm::DEFAULT_SINGLE_CAPACITANCE_FROM),
             working_set_added: None,
         }
     }

@@ -191,6 +191,8 @@ use equalities::Equalities;
 use nalgebra::DMatrix;
 use normal::{factor_normal, untouched_pages_stay_unmapped, NormalBuffer, Precision};
 use scaling::nt_scaling;
+use preconditioner::CapacitancePrecision;
+pub use preconditioner::DEFAULT_SINGLE_CAPACITANCE_FROM;
 use std::time::Instant;
 
 /// Refinement steps a double-precision factor typically needs (measured 2 on every iteration of
@@ -206,6 +208,12 @@ const SINGLE_PRECISION_RESIDUAL: f64 = 1e-11;
 /// last iterations on full iris); above it the method factors `M` in double precision from then
 /// on (the iteration is redone).
 const PRECONDITIONED_RESIDUAL: f64 = 1e-9;
+
+/// GMRES steps a predictor typically needs when the low-rank preconditioner keeps every term and
+/// its capacitance matrix is factored in double precision (measured 0-3 on the banknote
+/// training half's working set); the steps beyond these are what a single-precision
+/// capacitance factor costs.
+const EXACT_PRECONDITIONER_TYPICAL_STEPS: usize = 3;
 
 /// The default of [`DnnSettings::ipm_preconditioned_from`]: the same threshold as single
 /// precision. Measured with the probe: the iris training half (q = 83) 3.30 s against 4.49 s
@@ -352,7 +360,8 @@ pub const PRECONDITIONED_STEPS_PER_ITERATION: f64 = 200.0;
 
 /// Number of bytes the interior-point method holds when it never forms the normal matrix: the
 /// two GMRES bases of `N + n` entries per step, the capacitance matrix of the preconditioner
-/// (`terms + n` squared, twice: its entries and the copy being factored), `O(m)` vectors per constraint (slacks, multipliers, weights,
+/// (`terms + n` squared, in double precision: it is formed in the buffer that is factored, and a
+/// single-precision factor is dropped before a double-precision one is formed), `O(m)` vectors per constraint (slacks, multipliers, weights,
 /// leverages, directions) and `O(p^2)` matrices. `Err(TooLarge)` when the count overflows.
 pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Result<u64> {
     let n = problem.t.n() as u64;
@@ -368,8 +377,8 @@ pub(super) fn preconditioned_memory_estimate_for(problem: &DnnProblem, terms: us
     let vectors = 2 * (direction::GMRES_MAX_STEPS_PRECONDITIONED as u64 + 2);
     let words = vectors
         .checked_mul(nsv + n)
-        // the capacitance matrix twice: the entries, and the copy being factored
-        .and_then(|a| a.checked_add((terms as u64).checked_add(n)?.checked_pow(2)?.checked_mul(2)?))
+        // the capacitance matrix, formed in place of its factor
+        .and_then(|a| a.checked_add((terms as u64).checked_add(n)?.checked_pow(2)?))
         .and_then(|a| a.checked_add(m.checked_mul(24)?))
         .and_then(|a| a.checked_add(p.checked_mul(p)?.checked_mul(12)?))
         .and_then(|a| a.checked_add(q.checked_mul(q)?.checked_mul(40)?))
@@ -519,6 +528,16 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
     }
     let mut preconditioned_iterations = 0u32;
     let terms = preconditioner_terms(problem, settings);
+    // The capacitance matrix in single precision when the preconditioner keeps every term (the
+    // working set's rounds: it is then the exact Schur complement, and its factorisation is most
+    // of an iteration) and is large; double precision from the first iteration where GMRES does
+    // not reach the working residual on it, or where its extra steps cost more than it saves.
+    let every_term = terms >= cons.m().saturating_add(n.saturating_mul(t.c()));
+    let mut capacitance = if every_term && settings.ipm_single_capacitance_from.is_some_and(|k| terms.min(cons.m().saturating_add(n.saturating_mul(t.c()))).saturating_add(n) >= k) {
+        CapacitancePrecision::Single
+    } else {
+        CapacitancePrecision::Double
+    };
     let mut single_iterations = 0u32;
 
     loop {
@@ -585,7 +604,14 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // the predictor (affine scaling) direction.
         let mut factored = None;
         while factored.is_none() {
-            let Some(normal) = factor_normal(&cons, &eq, &nt, &dvec, nsv, precision, terms, &mut buffer)? else {
+            let Some(normal) = factor_normal(&cons, &eq, &nt, &dvec, nsv, precision, (terms, capacitance), &mut buffer)? else {
+                if precision == Precision::Preconditioned && capacitance == CapacitancePrecision::Single {
+                    if settings.verbose {
+                        eprintln!("dnn-ipm:   the capacitance matrix is not positive definite in single precision: double precision from here");
+                    }
+                    capacitance = CapacitancePrecision::Double;
+                    continue;
+                }
                 if precision == Precision::Preconditioned && !can_factor {
                     break;
                 }
@@ -599,6 +625,26 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
             let t_solve = Instant::now();
             let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
+            if let Some((CapacitancePrecision::Single, cap_seconds)) = normal.factor.capacitance() {
+                // Keep single precision while GMRES reaches the working residual and its extra
+                // steps cost less than the factorisation time saved (a double factorisation
+                // takes about twice as long, so the time saved is about the single one's; the
+                // four directions as for the normal matrix below).
+                let per_step = t_solve.elapsed().as_secs_f64() / (aff.refinements + 1) as f64;
+                let costly = (aff.refinements.saturating_sub(EXACT_PRECONDITIONER_TYPICAL_STEPS)) as f64 * 4.0 * per_step > cap_seconds;
+                if settings.verbose {
+                    eprintln!("dnn-ipm:   single-precision capacitance: {:.2} s to form and factor, predictor residual {:.1e} after {} GMRES steps of {per_step:.3} s", cap_seconds, aff.residual, aff.refinements);
+                }
+                if !(aff.residual <= PRECONDITIONED_RESIDUAL) || costly {
+                    if settings.verbose {
+                        eprintln!("dnn-ipm:   double-precision capacitance from here");
+                    }
+                    capacitance = CapacitancePrecision::Double;
+                    if !(aff.residual <= PRECONDITIONED_RESIDUAL) {
+                        continue;
+                    }
+                }
+            }
             if precision == Precision::Preconditioned && !(aff.residual <= PRECONDITIONED_RESIDUAL) {
                 if settings.verbose {
                     let next = if can_factor { "factored normal matrix (double precision) from here" } else { "the normal matrix does not fit: stopping" };
@@ -705,6 +751,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // TRIAL_RESIDUAL).
         let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
+        if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= PRECONDITIONED_RESIDUAL) {
+            capacitance = CapacitancePrecision::Double;
+        }
         if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL)) {
             precision = Precision::Double;
         }

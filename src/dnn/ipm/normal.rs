@@ -4,7 +4,7 @@
 
 use super::constraints::{sv, Constraints, SQRT2};
 use super::equalities::Equalities;
-use super::preconditioner::LowRankPreconditioner;
+use super::preconditioner::{CapacitancePrecision, LowRankPreconditioner};
 use crate::error::{Error, Result};
 use crate::linalg::{cholesky_in_place, cholesky_in_place_f32, cholesky_solve, cholesky_solve_f32};
 use super::scaling::NtScaling;
@@ -127,6 +127,15 @@ impl Factor {
             Factor::LowRank(_) => Precision::Preconditioned,
         }
     }
+
+    /// The precision of the low-rank preconditioner's capacitance factor and the seconds it took
+    /// to form and factor (`None` for a factored normal matrix).
+    pub(super) fn capacitance(&self) -> Option<(CapacitancePrecision, f64)> {
+        match self {
+            Factor::LowRank(pc) => Some((pc.precision(), pc.factor_seconds())),
+            _ => None,
+        }
+    }
 }
 
 /// Writes the lower triangle of the normal matrix `M = Hf + W^(-1) (x)s W^(-1) + g' D g` into
@@ -220,13 +229,15 @@ pub(super) fn zeroed_buffer<T: NormalEntry>(len: usize) -> Result<Vec<T>> {
 /// Forms the normal matrix `M` in `buffer` (allocated when it holds none of the right
 /// precision), eliminates the equalities ([`Equalities`]) and factors it.
 /// `Ok(None)` when `M` is not positive definite even after regularisation (in single precision:
-/// when `spotrf` fails; the caller then moves to double precision).
-pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling, dvec: &[f64], nsv: usize, precision: Precision, low_rank_terms: usize, buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
+/// when `spotrf` fails; the caller then moves to double precision). With
+/// [`Precision::Preconditioned`] it builds the low-rank preconditioner instead, with `low_rank`
+/// its number of terms and the precision of its capacitance factor.
+pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling, dvec: &[f64], nsv: usize, precision: Precision, low_rank: (usize, CapacitancePrecision), buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
     let w_inv = &nt.w_inv;
     if precision == Precision::Preconditioned {
         let mut w = &nt.g * nt.g.transpose();
         crate::linalg::symmetrize(&mut w);
-        return Ok(LowRankPreconditioner::new(cons, w, dvec, low_rank_terms)?.map(|pc| Normal { factor: Factor::LowRank(pc), pivot_columns: DMatrix::zeros(0, 0), reg: 0.0 }));
+        return Ok(LowRankPreconditioner::new(cons, w, dvec, low_rank.0, low_rank.1)?.map(|pc| Normal { factor: Factor::LowRank(pc), pivot_columns: DMatrix::zeros(0, 0), reg: 0.0 }));
     }
     let len = nsv.checked_mul(nsv).ok_or_else(|| Error::TooLarge(format!("a normal matrix of order {nsv}")))?;
     let attempts = if precision == Precision::Single { 1 } else { 4 };
