@@ -281,6 +281,11 @@ fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
         assert!(rel(single.primal_objective, p_clar) < 1e-6, "{label}: single-precision capacitance {} vs clarabel {p_clar}", single.primal_objective);
         assert!(lb_s.certified && lb_s.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: single-precision capacitance LB {} above clarabel {p_clar}", lb_s.value);
         assert!((single.primal_objective - lb_s.value) / lb_s.value.abs() < 1e-6, "{label}: single-precision capacitance, certified gap {} .. {}", lb_s.value, single.primal_objective);
+        // Keeping every inequality ever added (no dropping of the inactive ones between
+        // rounds): the same optimum.
+        let kept = dnn::solve(&prob, &DnnSettings { working_set_drop_inactive: false, ..settings.clone() }, None).unwrap();
+        assert_eq!(kept.status, Status::Solved, "{label}: without dropping");
+        assert!(rel(kept.primal_objective, p_clar) < 1e-6, "{label}: without dropping {} vs clarabel {p_clar}", kept.primal_objective);
         // Every inequality of the whole program holds at the point returned.
         let g_min = (0..data.n()).flat_map(|i| (0..data.n()).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| lam[(i, data.n() + j)]).fold(f64::INFINITY, f64::min);
         assert!(g_min >= -1e-7 * (1.0 + lam.norm()), "{label}: Lambda_AB entry {g_min}");
