@@ -257,6 +257,7 @@ fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
         (random_data(5, 12, 3, 3), 0.2),
         (random_data(6, 16, 4, 2), 0.05),
     ];
+    let mut dropped_somewhere = false;
     for (data, beta) in cases {
         let prob = DnnProblem::new(&data, beta).unwrap();
         let m = 2 * data.n() * (data.n() - 1);
@@ -277,6 +278,8 @@ fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
         // optimum and as tight a certificate.
         let single = dnn::solve(&prob, &DnnSettings { ipm_single_capacitance_from: Some(0), ..settings.clone() }, None).unwrap();
         assert_eq!(single.status, Status::Solved, "{label}: single-precision capacitance");
+        assert!(single.single_capacitance_iterations > 0, "{label}: no iteration used the single-precision capacitance");
+        assert_eq!(sol.single_capacitance_iterations, 0, "{label}: below the default order the capacitance is factored in double precision");
         let lb_s = certify_dnn(&prob, &single.z, Some(&single.lambda(&prob).unwrap()), &[]);
         assert!(rel(single.primal_objective, p_clar) < 1e-6, "{label}: single-precision capacitance {} vs clarabel {p_clar}", single.primal_objective);
         assert!(lb_s.certified && lb_s.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: single-precision capacitance LB {} above clarabel {p_clar}", lb_s.value);
@@ -286,6 +289,8 @@ fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
         let kept = dnn::solve(&prob, &DnnSettings { working_set_drop_inactive: false, ..settings.clone() }, None).unwrap();
         assert_eq!(kept.status, Status::Solved, "{label}: without dropping");
         assert!(rel(kept.primal_objective, p_clar) < 1e-6, "{label}: without dropping {} vs clarabel {p_clar}", kept.primal_objective);
+        assert_eq!(kept.inequalities_dropped, 0, "{label}");
+        dropped_somewhere |= sol.inequalities_dropped > 0;
         // Every inequality of the whole program holds at the point returned.
         let g_min = (0..data.n()).flat_map(|i| (0..data.n()).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| lam[(i, data.n() + j)]).fold(f64::INFINITY, f64::min);
         assert!(g_min >= -1e-7 * (1.0 + lam.norm()), "{label}: Lambda_AB entry {g_min}");
@@ -298,4 +303,6 @@ fn working_set_matches_clarabel_and_its_early_bounds_stay_below_the_optimum() {
         assert!(lb_e.value <= p_clar + 1e-7 * (1.0 + p_clar.abs()), "{label}: early LB {} above clarabel {p_clar}", lb_e.value);
         assert!(early.primal_residual > settings.tolerance, "{label}: an early stop reports the violation of the inequalities left out");
     }
+    // By default the inactive working inequalities leave the set between rounds.
+    assert!(dropped_somewhere, "no case dropped an inactive inequality");
 }

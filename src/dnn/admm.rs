@@ -428,6 +428,8 @@ pub fn solve(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnStat
         iterations,
         single_precision_iterations: 0,
         preconditioned_iterations: 0,
+        single_capacitance_iterations: 0,
+        inequalities_dropped: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })

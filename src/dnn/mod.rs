@@ -446,6 +446,12 @@ pub struct DnnSolution {
     /// Interior-point iterations solved by preconditioned GMRES without a factorisation (0 for
     /// the other methods).
     pub preconditioned_iterations: u32,
+    /// Preconditioned interior-point iterations whose capacitance matrix was factored in single
+    /// precision ([`DnnSettings::ipm_single_capacitance_from`]; 0 for the other methods).
+    pub single_capacitance_iterations: u32,
+    /// Working inequalities dropped as inactive between rounds of [`DnnMethod::WorkingSet`]
+    /// ([`DnnSettings::working_set_drop_inactive`]; 0 for the other methods).
+    pub inequalities_dropped: u32,
     /// Wall-clock seconds (set-up included).
     pub solve_seconds: f64,
     /// The final state, for warm starts.

@@ -717,6 +717,8 @@ fn solve_untied(problem: &DnnProblem, settings: &DnnSettings, warm: Option<&DnnS
         iterations,
         single_precision_iterations: 0,
         preconditioned_iterations: 0,
+        single_capacitance_iterations: 0,
+        inequalities_dropped: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })

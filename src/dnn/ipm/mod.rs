@@ -211,8 +211,10 @@ const PRECONDITIONED_RESIDUAL: f64 = 1e-9;
 
 /// GMRES steps a predictor typically needs when the low-rank preconditioner keeps every term and
 /// its capacitance matrix is factored in double precision (measured 0-3 on the banknote
-/// training half's working set); the steps beyond these are what a single-precision
-/// capacitance factor costs.
+/// training half's working set, first rounds); the steps beyond these are counted as what a
+/// single-precision capacitance factor costs. Late in a round a double-precision factor may need
+/// more as well, so the rule may move to double precision early: the cost of that error is at
+/// most the difference between the two factorisations.
 const EXACT_PRECONDITIONER_TYPICAL_STEPS: usize = 3;
 
 /// The default of [`DnnSettings::ipm_preconditioned_from`]: the same threshold as single
@@ -527,6 +529,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         precision = Precision::Preconditioned;
     }
     let mut preconditioned_iterations = 0u32;
+    let mut single_capacitance_iterations = 0u32;
     let terms = preconditioner_terms(problem, settings);
     // The capacitance matrix in single precision when the preconditioner keeps every term (the
     // working set's rounds: it is then the exact Schur complement, and its factorisation is most
@@ -628,8 +631,8 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             if let Some((CapacitancePrecision::Single, cap_seconds)) = normal.factor.capacitance() {
                 // Keep single precision while GMRES reaches the working residual and its extra
                 // steps cost less than the factorisation time saved (a double factorisation
-                // takes about twice as long, so the time saved is about the single one's; the
-                // four directions as for the normal matrix below).
+                // takes about twice as long, so the time saved is about the single one's, timed
+                // without forming the matrix; the four directions as for the normal matrix below).
                 let per_step = t_solve.elapsed().as_secs_f64() / (aff.refinements + 1) as f64;
                 let costly = (aff.refinements.saturating_sub(EXACT_PRECONDITIONER_TYPICAL_STEPS)) as f64 * 4.0 * per_step > cap_seconds;
                 if settings.verbose {
@@ -679,7 +682,12 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         };
         match normal.factor.precision() {
             Precision::Single => single_iterations += 1,
-            Precision::Preconditioned => preconditioned_iterations += 1,
+            Precision::Preconditioned => {
+                preconditioned_iterations += 1;
+                if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) {
+                    single_capacitance_iterations += 1;
+                }
+            }
             Precision::Double => {}
         }
         let factor_seconds = t_factor.elapsed().as_secs_f64();
@@ -842,6 +850,8 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         iterations,
         single_precision_iterations: single_iterations,
         preconditioned_iterations,
+        single_capacitance_iterations,
+        inequalities_dropped: 0,
         solve_seconds: start.elapsed().as_secs_f64(),
         state,
     })

@@ -128,8 +128,8 @@ impl Factor {
         }
     }
 
-    /// The precision of the low-rank preconditioner's capacitance factor and the seconds it took
-    /// to form and factor (`None` for a factored normal matrix).
+    /// The precision of the low-rank preconditioner's capacitance factor and the seconds its
+    /// factorisation took (`None` for a factored normal matrix).
     pub(super) fn capacitance(&self) -> Option<(CapacitancePrecision, f64)> {
         match self {
             Factor::LowRank(pc) => Some((pc.precision(), pc.factor_seconds())),

@@ -71,7 +71,7 @@ pub(super) struct LowRankPreconditioner {
     factor: CapacitanceFactor,
     /// Number of equality rows (the last pairs).
     equalities: usize,
-    /// Seconds the capacitance matrix took to factor.
+    /// Seconds the Cholesky factorisation of the capacitance matrix took (without forming it).
     factor_seconds: f64,
 }
 
@@ -93,10 +93,17 @@ impl CapacitanceEntry for f32 {
 }
 
 /// Writes `entry(k, l)` for `k >= l` into the column-major `size x size` buffer `buf` (the lower
-/// triangle, all the factorisation reads), the columns split between the available cores in
-/// chunks of about equal work (column `l` has `size - l` entries).
+/// triangle, all the factorisation reads), the columns split between the available cores
+/// ([`fill_lower_with`]).
 fn fill_lower<T: CapacitanceEntry>(buf: &mut [T], size: usize, entry: &(dyn Fn(usize, usize) -> f64 + Sync)) {
     let threads = std::thread::available_parallelism().map_or(1, |v| v.get()).clamp(1, 8);
+    fill_lower_with(threads, buf, size, entry);
+}
+
+/// [`fill_lower`] on `threads` threads, the columns split in chunks of about equal work (column
+/// `l` has `size - l` entries).
+fn fill_lower_with<T: CapacitanceEntry>(threads: usize, buf: &mut [T], size: usize, entry: &(dyn Fn(usize, usize) -> f64 + Sync)) {
+    let threads = threads.max(1);
     let total = size * (size + 1) / 2;
     let mut chunks: Vec<(usize, &mut [T])> = Vec::with_capacity(threads);
     let mut rest = buf;
@@ -175,28 +182,31 @@ impl LowRankPreconditioner {
                 }
                 v
             };
-            let started = std::time::Instant::now();
-            let factor = match precision {
+            let (factor, factor_seconds) = match precision {
                 CapacitancePrecision::Double => {
                     let mut buf = vec![0.0f64; len];
                     fill_lower(&mut buf, size, &entry);
                     let mut cap = DMatrix::from_vec(size, size, buf);
-                    cholesky_in_place(&mut cap)?.then_some(CapacitanceFactor::Double(cap))
+                    let started = std::time::Instant::now();
+                    let ok = cholesky_in_place(&mut cap)?;
+                    (ok.then_some(CapacitanceFactor::Double(cap)), started.elapsed().as_secs_f64())
                 }
                 CapacitancePrecision::Single => {
                     let mut buf = vec![0.0f32; len];
                     fill_lower(&mut buf, size, &entry);
-                    cholesky_in_place_f32(&mut buf, size)?.then_some(CapacitanceFactor::Single(buf))
+                    let started = std::time::Instant::now();
+                    let ok = cholesky_in_place_f32(&mut buf, size)?;
+                    (ok.then_some(CapacitanceFactor::Single(buf)), started.elapsed().as_secs_f64())
                 }
             };
             if let Some(factor) = factor {
-                return Ok(Some(Self { w, pairs, factor, equalities: n, factor_seconds: started.elapsed().as_secs_f64() }));
+                return Ok(Some(Self { w, pairs, factor, equalities: n, factor_seconds }));
             }
         }
         Ok(None)
     }
 
-    /// Seconds spent forming and factoring the capacitance matrix.
+    /// Seconds the Cholesky factorisation of the capacitance matrix took.
     pub(super) fn factor_seconds(&self) -> f64 {
         self.factor_seconds
     }
@@ -309,14 +319,16 @@ mod tests {
     /// orders where the column chunks are empty, single columns, or uneven.
     #[test]
     fn fill_lower_writes_every_lower_entry_once() {
-        for size in [0usize, 1, 2, 3, 17, 64] {
-            let entry = |k: usize, l: usize| (k * 1000 + l) as f64;
-            let mut buf = vec![-1.0f64; size * size];
-            fill_lower(&mut buf, size, &entry);
-            for l in 0..size {
-                for k in 0..size {
-                    let want = if k >= l { entry(k, l) } else { -1.0 };
-                    assert_eq!(buf[l * size + k], want, "order {size}, entry ({k}, {l})");
+        for threads in 1..=8 {
+            for size in [0usize, 1, 2, 3, 17, 64] {
+                let entry = |k: usize, l: usize| (k * 1000 + l) as f64;
+                let mut buf = vec![-1.0f64; size * size];
+                fill_lower_with(threads, &mut buf, size, &entry);
+                for l in 0..size {
+                    for k in 0..size {
+                        let want = if k >= l { entry(k, l) } else { -1.0 };
+                        assert_eq!(buf[l * size + k], want, "{threads} threads, order {size}, entry ({k}, {l})");
+                    }
                 }
             }
         }

@@ -30,8 +30,10 @@
 //! the largest, after the third 5 018 of 5 400. So after each round the inequalities slack both
 //! ways (multiplier and normalised entry, [`INACTIVE_MULTIPLIER`], [`INACTIVE_ENTRY`]) leave the
 //! set ([`DnnSettings::working_set_drop_inactive`], each inequality at most once, so the set
-//! cannot cycle). A zero multiplier leaves the round's optimum optimal without its inequality, so
-//! the bound does not fall; the Schur complement then holds the binding inequalities and the newly
+//! cannot cycle). A multiplier exactly zero at an exact optimum leaves that optimum optimal
+//! without its inequality; the ones dropped are small rather than zero and the loose rounds
+//! inexact, so the next round's value can fall a little (a stop returns the finished round of
+//! highest dual value). The Schur complement then holds the binding inequalities and the newly
 //! added ones, and the rounds stay about as cheap as the second one (banknote: 55-86 s each
 //! instead of 51, 92, 175 s, ...). The rounds are then many; [`MAX_ROUNDS`] only guards against a
 //! loop that would never end, the time and iteration limits are what stop it.
@@ -82,15 +84,19 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
     // the loop is solved to the tolerance asked for.
     let mut round_tolerance = LOOSE_TOLERANCE.max(settings.tolerance);
     // The finished round of highest dual objective, with its violation: what a stop returns
-    // (each round relaxes the program less than the one before, so this is usually the last
-    // finished one).
+    // (usually the last finished one: the rounds' values rise, up to the small multipliers of the
+    // inequalities dropped between them).
     let mut best: Option<(DnnSolution, f64)> = None;
     let mut round_seconds: Vec<f64> = Vec::new();
-    let finish = |mut sol: DnnSolution, violation: f64, status: Status, (iterations, preconditioned, single): (u32, u32, u32)| -> DnnSolution {
+    let mut single_capacitance = 0u32;
+    let mut dropped_count = 0u32;
+    let finish = |mut sol: DnnSolution, violation: f64, status: Status, (iterations, preconditioned, single, single_capacitance, dropped_count): (u32, u32, u32, u32, u32)| -> DnnSolution {
         sol.primal_residual = sol.primal_residual.max(violation);
         sol.iterations = iterations;
         sol.preconditioned_iterations = preconditioned;
         sol.single_precision_iterations = single;
+        sol.single_capacitance_iterations = single_capacitance;
+        sol.inequalities_dropped = dropped_count;
         sol.solve_seconds = start.elapsed().as_secs_f64();
         sol.method = crate::dnn::DnnMethod::WorkingSet;
         sol.status = status;
@@ -107,7 +113,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
                 if settings.verbose {
                     eprintln!("dnn-ipm working set: the next round would take about {predicted:.0} s, {left:.0} s are left; stopping");
                 }
-                return Ok(finish(b.clone(), *v, Status::TimeLimit, (iterations, preconditioned, single)));
+                return Ok(finish(b.clone(), *v, Status::TimeLimit, (iterations, preconditioned, single, single_capacitance, dropped_count)));
             }
         }
         // A round that would not fit in memory: stop with the best finished one.
@@ -117,7 +123,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
             if settings.verbose {
                 eprintln!("dnn-ipm working set: {} inequalities would not fit in the memory limit; stopping", working.len());
             }
-            return Ok(finish(b.clone(), *v, Status::IterationLimit, (iterations, preconditioned, single)));
+            return Ok(finish(b.clone(), *v, Status::IterationLimit, (iterations, preconditioned, single, single_capacitance, dropped_count)));
         }
         let round_start = Instant::now();
         let mut sub = settings.clone();
@@ -133,6 +139,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         iterations += sol.iterations;
         preconditioned += sol.preconditioned_iterations;
         single += sol.single_precision_iterations;
+        single_capacitance += sol.single_capacitance_iterations;
         let finished = sol.status.has_solution();
         let lam = problem.t.forward(&sol.s)?;
         let mut norm_g = 0.0;
@@ -166,7 +173,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         let feasible = violation <= settings.tolerance || violated.is_empty();
         if finished && feasible && round_tolerance <= settings.tolerance {
             let status = sol.status;
-            return Ok(finish(sol, violation, status, (iterations, preconditioned, single)));
+            return Ok(finish(sol, violation, status, (iterations, preconditioned, single, single_capacitance, dropped_count)));
         }
         if finished && best.as_ref().map_or(true, |(b, _)| sol.dual_objective > b.dual_objective) {
             best = Some((sol.clone(), violation));
@@ -181,8 +188,8 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
                 sol.status
             };
             return Ok(match best {
-                Some((b, v)) => finish(b, v, status, (iterations, preconditioned, single)),
-                None => finish(sol, violation, status, (iterations, preconditioned, single)),
+                Some((b, v)) => finish(b, v, status, (iterations, preconditioned, single, single_capacitance, dropped_count)),
+                None => finish(sol, violation, status, (iterations, preconditioned, single, single_capacitance, dropped_count)),
             });
         }
         // Few violated inequalities left: the next round is likely the last, so solve it to the
@@ -190,6 +197,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         round_tolerance = if feasible || violated.len() <= added / 4 { settings.tolerance } else { (0.1 * violation).clamp(settings.tolerance, LOOSE_TOLERANCE.max(settings.tolerance)) };
         if settings.working_set_drop_inactive {
             let dropped_now = drop_inactive(&mut working, &mut in_set, &mut dropped, &sol.z, &lam);
+            dropped_count = dropped_count.saturating_add(u32::try_from(dropped_now).unwrap_or(u32::MAX));
             if settings.verbose {
                 eprintln!("dnn-ipm working set: {dropped_now} inactive inequalities dropped, {} kept", working.len());
             }
@@ -213,10 +221,10 @@ pub const INACTIVE_ENTRY: f64 = 1e-3;
 
 /// Removes from the working set the inequalities inactive at the round's point (multiplier `z`,
 /// lifted matrix `lam`, both `p x p`; [`INACTIVE_MULTIPLIER`], [`INACTIVE_ENTRY`]) that were never
-/// dropped before, records them in `dropped`, and returns how many it removed. A multiplier that
-/// is zero at the round's optimum leaves that optimum optimal without its inequality, so the next
-/// round's value does not fall; an inequality dropped once is kept if it comes back, so the
-/// working set cannot cycle.
+/// dropped before, records them in `dropped`, and returns how many it removed. A multiplier
+/// exactly zero at an exact optimum leaves that optimum optimal without its inequality (the ones
+/// dropped are only small, so the next round's value can fall a little); an inequality dropped
+/// once is kept if it comes back, so the working set cannot cycle.
 fn drop_inactive(working: &mut Vec<Entry>, in_set: &mut HashSet<Entry>, dropped: &mut HashSet<Entry>, z: &DMatrix<f64>, lam: &DMatrix<f64>) -> usize {
     let multiplier = |e: &Entry| z[(e.r, e.s)].abs() + z[(e.s, e.r)].abs();
     let largest = working.iter().map(multiplier).fold(0.0, f64::max);
