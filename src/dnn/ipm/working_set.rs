@@ -76,9 +76,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
     let mut working: Vec<Entry> = Vec::new();
     let mut in_set: HashSet<Entry> = HashSet::new();
     let mut dropped: HashSet<Entry> = HashSet::new();
-    let mut iterations = 0u32;
-    let mut preconditioned = 0u32;
-    let mut single = 0u32;
+    let mut totals = Totals::default();
     // Rounds whose point only serves to find violated inequalities are solved to a loose
     // tolerance (a tenth of the last violation, at most LOOSE_TOLERANCE); the round that can end
     // the loop is solved to the tolerance asked for.
@@ -88,15 +86,13 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
     // inequalities dropped between them).
     let mut best: Option<(DnnSolution, f64)> = None;
     let mut round_seconds: Vec<f64> = Vec::new();
-    let mut single_capacitance = 0u32;
-    let mut dropped_count = 0u32;
-    let finish = |mut sol: DnnSolution, violation: f64, status: Status, (iterations, preconditioned, single, single_capacitance, dropped_count): (u32, u32, u32, u32, u32)| -> DnnSolution {
+    let finish = |mut sol: DnnSolution, violation: f64, status: Status, totals: Totals| -> DnnSolution {
         sol.primal_residual = sol.primal_residual.max(violation);
-        sol.iterations = iterations;
-        sol.preconditioned_iterations = preconditioned;
-        sol.single_precision_iterations = single;
-        sol.single_capacitance_iterations = single_capacitance;
-        sol.inequalities_dropped = dropped_count;
+        sol.iterations = totals.iterations;
+        sol.preconditioned_iterations = totals.preconditioned;
+        sol.single_precision_iterations = totals.single;
+        sol.single_capacitance_iterations = totals.single_capacitance;
+        sol.inequalities_dropped = totals.dropped;
         sol.solve_seconds = start.elapsed().as_secs_f64();
         sol.method = crate::dnn::DnnMethod::WorkingSet;
         sol.status = status;
@@ -113,7 +109,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
                 if settings.verbose {
                     eprintln!("dnn-ipm working set: the next round would take about {predicted:.0} s, {left:.0} s are left; stopping");
                 }
-                return Ok(finish(b.clone(), *v, Status::TimeLimit, (iterations, preconditioned, single, single_capacitance, dropped_count)));
+                return Ok(finish(b.clone(), *v, Status::TimeLimit, totals));
             }
         }
         // A round that would not fit in memory: stop with the best finished one.
@@ -123,23 +119,20 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
             if settings.verbose {
                 eprintln!("dnn-ipm working set: {} inequalities would not fit in the memory limit; stopping", working.len());
             }
-            return Ok(finish(b.clone(), *v, Status::IterationLimit, (iterations, preconditioned, single, single_capacitance, dropped_count)));
+            return Ok(finish(b.clone(), *v, Status::IterationLimit, totals));
         }
         let round_start = Instant::now();
         let mut sub = settings.clone();
         sub.tolerance = round_tolerance;
         sub.time_limit_seconds = left.map(|t| t.max(0.0));
-        sub.max_iterations = settings.max_iterations.saturating_sub(iterations).max(1);
+        sub.max_iterations = settings.max_iterations.saturating_sub(totals.iterations).max(1);
         // Every working inequality (and every loss term) in the preconditioner: it is then the
         // exact Schur complement of the constraints.
         sub.ipm_preconditioned_from = Some(0);
         sub.ipm_preconditioner_terms = Some(terms);
         let sol = solve_interior_on(problem, &sub, Some(working.clone()))?;
         round_seconds.push(round_start.elapsed().as_secs_f64());
-        iterations += sol.iterations;
-        preconditioned += sol.preconditioned_iterations;
-        single += sol.single_precision_iterations;
-        single_capacitance += sol.single_capacitance_iterations;
+        totals.add_round(&sol);
         let finished = sol.status.has_solution();
         let lam = problem.t.forward(&sol.s)?;
         let mut norm_g = 0.0;
@@ -173,23 +166,23 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         let feasible = violation <= settings.tolerance || violated.is_empty();
         if finished && feasible && round_tolerance <= settings.tolerance {
             let status = sol.status;
-            return Ok(finish(sol, violation, status, (iterations, preconditioned, single, single_capacitance, dropped_count)));
+            return Ok(finish(sol, violation, status, totals));
         }
         if finished && best.as_ref().map_or(true, |(b, _)| sol.dual_objective > b.dual_objective) {
             best = Some((sol.clone(), violation));
         }
         let out_of_time = settings.time_limit_seconds.is_some_and(|t| start.elapsed().as_secs_f64() >= t);
-        if !finished || out_of_time || round == MAX_ROUNDS || iterations >= settings.max_iterations {
+        if !finished || out_of_time || round == MAX_ROUNDS || totals.iterations >= settings.max_iterations {
             let status = if out_of_time {
                 Status::TimeLimit
-            } else if iterations >= settings.max_iterations || round == MAX_ROUNDS {
+            } else if totals.iterations >= settings.max_iterations || round == MAX_ROUNDS {
                 Status::IterationLimit
             } else {
                 sol.status
             };
             return Ok(match best {
-                Some((b, v)) => finish(b, v, status, (iterations, preconditioned, single, single_capacitance, dropped_count)),
-                None => finish(sol, violation, status, (iterations, preconditioned, single, single_capacitance, dropped_count)),
+                Some((b, v)) => finish(b, v, status, totals),
+                None => finish(sol, violation, status, totals),
             });
         }
         // Few violated inequalities left: the next round is likely the last, so solve it to the
@@ -197,7 +190,7 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         round_tolerance = if feasible || violated.len() <= added / 4 { settings.tolerance } else { (0.1 * violation).clamp(settings.tolerance, LOOSE_TOLERANCE.max(settings.tolerance)) };
         if settings.working_set_drop_inactive {
             let dropped_now = drop_inactive(&mut working, &mut in_set, &mut dropped, &sol.z, &lam);
-            dropped_count = dropped_count.saturating_add(u32::try_from(dropped_now).unwrap_or(u32::MAX));
+            totals.dropped = totals.dropped.saturating_add(u32::try_from(dropped_now).unwrap_or(u32::MAX));
             if settings.verbose {
                 eprintln!("dnn-ipm working set: {dropped_now} inactive inequalities dropped, {} kept", working.len());
             }
@@ -209,6 +202,25 @@ fn solve_rounds(problem: &DnnProblem, settings: &DnnSettings) -> Result<DnnSolut
         }
     }
     unreachable!("the last round returns")
+}
+
+/// The counts a stop reports, summed over the rounds.
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    iterations: u32,
+    preconditioned: u32,
+    single: u32,
+    single_capacitance: u32,
+    dropped: u32,
+}
+
+impl Totals {
+    fn add_round(&mut self, sol: &DnnSolution) {
+        self.iterations = self.iterations.saturating_add(sol.iterations);
+        self.preconditioned = self.preconditioned.saturating_add(sol.preconditioned_iterations);
+        self.single = self.single.saturating_add(sol.single_precision_iterations);
+        self.single_capacitance = self.single_capacitance.saturating_add(sol.single_capacitance_iterations);
+    }
 }
 
 /// A working inequality counts as inactive at a round's point when its multiplier is at most
