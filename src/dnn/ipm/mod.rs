@@ -109,7 +109,11 @@
 //! the rank-one terms of `Hf + g' D g` it keeps the [`DnnSettings::ipm_preconditioner_terms`]
 //! (default `m / 25` within `[200, 4000]`, [`preconditioner_terms`]) of largest leverage `w_k a_k' (W (x)s W) a_k`, added back by the
 //! Sherman-Morrison-Woodbury identity through a dense capacitance matrix of order `terms + n`
-//! (`preconditioner` module: every entry is a product of two entries of `T W T'`). An iteration
+//! (`preconditioner` module: every entry is a product of two entries of `T W T'`). A direction
+//! taken is solved to `1e-4` times the iterate's worst measure (at most 1e-6) while that
+//! measure is above 1e-3, and to 1e-13 after: an inexact solve perturbs only the linearised
+//! complementarity, since `dZ` and the slacks' step come from the dual and primal equations
+//! (`direction::working_residual`, with the measurements). An iteration
 //! then costs a few dozen products of order `q` instead of an `N^3 / 3` factorisation.
 //!
 //! Why so few terms suffice: the terms left out raise the preconditioned spectrum by at most the
@@ -593,6 +597,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         }
         let it_start = Instant::now();
         iterations += 1;
+        let working = direction::working_residual(precision, now.worst());
 
         let Some(nt) = nt_scaling(&pt.s, &pt.zm) else {
             status = Status::NumericalError;
@@ -625,7 +630,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 break;
             };
             let factor_only = t_factor.elapsed().as_secs_f64();
-            let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
+            let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z, working };
             let t_solve = Instant::now();
             let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
             if let Some((CapacitancePrecision::Single, cap_seconds)) = normal.factor.capacitance() {
@@ -638,17 +643,17 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 if settings.verbose {
                     eprintln!("dnn-ipm:   single-precision capacitance: {:.2} s to form and factor, predictor residual {:.1e} after {} GMRES steps of {per_step:.3} s", cap_seconds, aff.residual, aff.refinements);
                 }
-                if !(aff.residual <= PRECONDITIONED_RESIDUAL) || costly {
+                if !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) || costly {
                     if settings.verbose {
                         eprintln!("dnn-ipm:   double-precision capacitance from here");
                     }
                     capacitance = CapacitancePrecision::Double;
-                    if !(aff.residual <= PRECONDITIONED_RESIDUAL) {
+                    if !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
                         continue;
                     }
                 }
             }
-            if precision == Precision::Preconditioned && !(aff.residual <= PRECONDITIONED_RESIDUAL) {
+            if precision == Precision::Preconditioned && !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
                 if settings.verbose {
                     let next = if can_factor { "factored normal matrix (double precision) from here" } else { "the normal matrix does not fit: stopping" };
                     eprintln!("dnn-ipm:   GMRES with the low-rank preconditioner reached only {:.1e} after {} steps: {next}", aff.residual, aff.refinements);
@@ -691,7 +696,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             Precision::Double => {}
         }
         let factor_seconds = t_factor.elapsed().as_secs_f64();
-        let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z };
+        let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z, working };
         let a_aff = step_length(&pt, &aff)?.min(1.0);
         let mu_aff = (inner(&(&pt.s + &aff.ds_mat * a_aff), &(&pt.zm + &aff.dz_mat * a_aff))
             + (0..m).map(|k| (pt.slack[k] + a_aff * aff.dslack[k]) * (pt.z[k] + a_aff * aff.dz[k])).sum::<f64>())
@@ -759,10 +764,10 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // TRIAL_RESIDUAL).
         let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
-        if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= PRECONDITIONED_RESIDUAL) {
+        if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
             capacitance = CapacitancePrecision::Double;
         }
-        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL)) {
+        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working))) {
             precision = Precision::Double;
         }
         if settings.verbose {
