@@ -84,7 +84,7 @@ pub(super) struct Direction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Accuracy {
     /// The predictor and the direction taken: stationary refinement until the residual stops
-    /// halving (at most [`REFINEMENT_STEPS`]), or GMRES to [`GMRES_TOLERANCE`].
+    /// halving (at most [`REFINEMENT_STEPS`]), or GMRES to [`working_residual`] ([`GMRES_TOLERANCE`] on a single-precision factor).
     Working,
     /// The corrector and the centrality correctors before one is taken: refined only to a
     /// relative residual of [`TRIAL_RESIDUAL`] (on a double-precision factor usually no step:
@@ -178,8 +178,8 @@ impl Context<'_> {
     /// lasted 14 iterations with GMRES, 11 with refinement, before the step counts made it
     /// cost more than it saved).
     /// Starts from `start` (a trial direction being finished) or from the factored solve, and
-    /// stops at the relative residual `tolerance` ([`GMRES_TOLERANCE`] for a direction taken,
-    /// [`TRIAL_RESIDUAL`] for a trial), after [`GMRES_MAX_STEPS`] steps, or when a step cuts
+    /// stops at the relative residual `tolerance` ([`working_residual`] for a direction taken,
+    /// the larger of that and [`TRIAL_RESIDUAL`] for a trial), after [`GMRES_MAX_STEPS`] steps, or when a step cuts
     /// the residual by less than 10%.
     pub(super) fn refine_gmres(&self, bm: &DMatrix<f64>, b: &[f64], e: &[f64], start: Option<(Vec<f64>, Vec<f64>)>, tolerance: f64) -> Result<(Vec<f64>, Vec<f64>, f64, usize)> {
         let (mut x, mut dy, mut residual, mut steps) = self.gmres_cycle(bm, b, e, start, tolerance)?;

@@ -208,9 +208,10 @@ const REFINEMENT_STEPS_DOUBLE_TYPICAL: usize = 2;
 const SINGLE_PRECISION_RESIDUAL: f64 = 1e-11;
 
 /// Without a factor of `M`, the preconditioned GMRES is kept while the predictor reaches this
-/// relative residual (a double-precision factor with refinement reaches 1e-11 to 1e-10 in the
-/// last iterations on full iris); above it the method factors `M` in double precision from then
-/// on (the iteration is redone).
+/// relative residual, or the looser one the iteration asks for (`direction::working_residual`;
+/// a double-precision factor with refinement reaches 1e-11 to 1e-10 in the last iterations on
+/// full iris); above it the method factors `M` in double precision from then on (the iteration
+/// is redone).
 const PRECONDITIONED_RESIDUAL: f64 = 1e-9;
 
 /// GMRES steps a predictor typically needs when the low-rank preconditioner keeps every term and
