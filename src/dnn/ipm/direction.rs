@@ -29,10 +29,11 @@ pub(super) const GMRES_TOLERANCE: f64 = 1e-13;
 /// slack step from the primal one, so the dual residual and the sign constraints' residual still
 /// fall exactly with the step; the solve's error enters only the linearised complementarity (and
 /// the `n` equalities), which an iterate at measure `w` needs to no better than a small fraction
-/// of `w` (an inexact interior-point method). Measured with the probe (two cores): on the iris
-/// training half (tolerance 4e-7) 1.91-2.01 s against 2.13-2.20 s with every direction to 1e-13;
-/// on the ionosphere training half (1e-6) 72.9 s and 30 iterations against 83.1 s and 32, both
-/// `solved`. Loose solves to the end (no [`LOOSE_SOLVES_ABOVE`]) gave 1.66-1.70 s on the iris
+/// of `w` (an inexact interior-point method). Measured with the probe (two cores, paired with the
+/// build that solved every direction to 1e-13, medians): the iris training half (tolerance 4e-7)
+/// 1.73 s against 2.21 s, full iris (1e-6) 42.5 s against 46.2 s (both `solved` in 30
+/// iterations), the ionosphere training half (1e-6) 72.9 s and 30 iterations against 83.1 s and
+/// 32; on the banknote working set (600 s) 10 rounds instead of 8 or 9. Loose solves to the end (no [`LOOSE_SOLVES_ABOVE`]) gave 1.66-1.70 s on the iris
 /// training half, but left full iris `inaccurate` at a gap measure of 1.5e-6 (31 iterations)
 /// where every direction to 1e-13 ends `solved` at 8.7e-7 (30): its factored end game is
 /// sensitive to how well centred the iterate it starts from is. A multiple of 1e-2 stalled the
