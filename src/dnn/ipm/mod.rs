@@ -214,6 +214,16 @@ const SINGLE_PRECISION_RESIDUAL: f64 = 1e-11;
 /// is redone).
 const PRECONDITIONED_RESIDUAL: f64 = 1e-9;
 
+/// In a working-set round, the method falls back to factoring the normal matrix where GMRES
+/// stops reaching its accuracy only while one factored iteration is predicted
+/// ([`predicted_iteration_seconds`]) to cost at most this many of the last iteration; otherwise
+/// the round stops there with its best iterate (`inaccurate` when within 1e3 times the
+/// tolerance). Measured with the probe on the ionosphere training half (`q = 212`,
+/// `METHOD=ipm-working-set`): the twelfth round's last iteration factored `M` of order 22 578 in
+/// 40 s where its other iterations took 0.1-0.5 s. On the iris training half a factorisation
+/// costs about 0.25 s, five times a preconditioned iteration, and still pays.
+const FACTORED_FALLBACK_RATIO: f64 = 10.0;
+
 /// GMRES steps a predictor typically needs when the low-rank preconditioner keeps every term and
 /// its capacitance matrix is factored in double precision (measured 0-3 on the banknote
 /// training half's working set, first rounds); the steps beyond these are counted as what a
@@ -599,6 +609,10 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         let it_start = Instant::now();
         iterations += 1;
         let working = direction::working_residual(precision, now.worst());
+        // Where GMRES with the preconditioner no longer reaches its accuracy, the method factors
+        // M, but in a working-set round only if that costs at most FACTORED_FALLBACK_RATIO
+        // preconditioned iterations (otherwise the round stops with its best iterate).
+        let factoring_pays = can_factor && (!subset || predicted_iteration_seconds(problem) <= FACTORED_FALLBACK_RATIO * last_iter_seconds);
 
         let Some(nt) = nt_scaling(&pt.s, &pt.zm) else {
             status = Status::NumericalError;
@@ -656,10 +670,16 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             }
             if precision == Precision::Preconditioned && !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
                 if settings.verbose {
-                    let next = if can_factor { "factored normal matrix (double precision) from here" } else { "the normal matrix does not fit: stopping" };
+                    let next = if factoring_pays {
+                        "factored normal matrix (double precision) from here".to_string()
+                    } else if can_factor {
+                        format!("factoring the normal matrix would take about {:.1} s against {last_iter_seconds:.2} s per iteration: stopping", predicted_iteration_seconds(problem))
+                    } else {
+                        "the normal matrix does not fit: stopping".to_string()
+                    };
                     eprintln!("dnn-ipm:   GMRES with the low-rank preconditioner reached only {:.1e} after {} steps: {next}", aff.residual, aff.refinements);
                 }
-                if !can_factor {
+                if !factoring_pays {
                     break;
                 }
                 precision = Precision::Double;
@@ -768,7 +788,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
             capacitance = CapacitancePrecision::Double;
         }
-        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && can_factor && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working))) {
+        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && factoring_pays && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working))) {
             precision = Precision::Double;
         }
         if settings.verbose {
