@@ -613,6 +613,8 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         let it_start = Instant::now();
         iterations += 1;
         let working = direction::working_residual(precision, now.worst());
+        // The residual GMRES without a factor of M must reach for that mode to be kept.
+        let gmres_target = PRECONDITIONED_RESIDUAL.max(working);
         // Where GMRES with the preconditioner no longer reaches its accuracy, the method factors
         // M, but in a working-set round only if one factored iteration costs at most
         // FACTORED_FALLBACK_RATIO preconditioned ones (otherwise the round stops with its best
@@ -663,17 +665,17 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 if settings.verbose {
                     eprintln!("dnn-ipm:   single-precision capacitance: {:.2} s to form and factor, predictor residual {:.1e} after {} GMRES steps of {per_step:.3} s", cap_seconds, aff.residual, aff.refinements);
                 }
-                if !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) || costly {
+                if !(aff.residual <= gmres_target) || costly {
                     if settings.verbose {
                         eprintln!("dnn-ipm:   double-precision capacitance from here");
                     }
                     capacitance = CapacitancePrecision::Double;
-                    if !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
+                    if !(aff.residual <= gmres_target) {
                         continue;
                     }
                 }
             }
-            if precision == Precision::Preconditioned && !(aff.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
+            if precision == Precision::Preconditioned && !(aff.residual <= gmres_target) {
                 if settings.verbose {
                     let next = if factoring_pays {
                         "factored normal matrix (double precision) from here".to_string()
@@ -790,10 +792,10 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // TRIAL_RESIDUAL).
         let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
         let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
-        if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working)) {
+        if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= gmres_target) {
             capacitance = CapacitancePrecision::Double;
         }
-        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && factoring_pays && !(dir.residual <= PRECONDITIONED_RESIDUAL.max(working))) {
+        if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && factoring_pays && !(dir.residual <= gmres_target)) {
             precision = Precision::Double;
         }
         if settings.verbose {
