@@ -183,10 +183,12 @@ pub struct RoundingInfo {
     /// at least 10 s) ran out; absent when nothing was skipped.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_for_time: Vec<String>,
+    /// Wall-clock seconds of the whole rounding (samples, refits, polish).
+    pub seconds: f64,
 }
 
 impl RoundingInfo {
-    fn of(r: &rounding::RoundingResult) -> RoundingInfo {
+    fn of(r: &rounding::RoundingResult, seconds: f64) -> RoundingInfo {
         let st = r.stages.as_ref();
         RoundingInfo {
             method: r.method,
@@ -200,6 +202,7 @@ impl RoundingInfo {
             crelu_skipped: st.and_then(|s| s.crelu_skipped.clone()),
             polished_objective: st.and_then(|s| s.polished),
             skipped_for_time: st.map(|s| s.skipped_for_time.clone()).unwrap_or_default(),
+            seconds,
         }
     }
 }
@@ -566,11 +569,12 @@ fn fill_solver(r: &mut Report, sol: &ConicSolution) {
 
 /// Rounds `lam` to a network and records it in the report as the upper bound.
 fn round_into(r: &mut Report, lam: &DMatrix<f64>, data: &Dataset, s: &PipelineSettings) -> Result<Network> {
+    let clock = Instant::now();
     let rounded = rounding::round(lam, data, s.beta, &s.rounding_settings(s.rounding))?;
     r.upper_bound = Some(rounded.objective);
     r.upper_bound_source = Some(format!("rounded network ({})", rounded.method));
     r.width = Some(rounded.width);
-    r.rounding = Some(RoundingInfo::of(&rounded));
+    r.rounding = Some(RoundingInfo::of(&rounded, clock.elapsed().as_secs_f64()));
     Ok(rounded.network)
 }
 

@@ -351,3 +351,63 @@ fn refit_on_a_fine_direction_grid_approaches_the_reference_optimum() {
     assert!(r.objective <= p_star + 1e-3, "{} vs p* {p_star}", r.objective);
 }
 
+
+/// The optimality conditions of the whole group lasso at `w`, checked here from the residual
+/// `R = Y - H W`: `||h_k' R|| <= beta (1 + slack)` for a zero group, `h_k' R = beta w_k / ||w_k||`
+/// (to `slack beta`) for a nonzero one. Returns the largest violation relative to `beta`.
+fn group_lasso_kkt_violation(h: &DMatrix<f64>, y: &DMatrix<f64>, w: &DMatrix<f64>, beta: f64) -> f64 {
+    let r = y - h * w;
+    let mut worst: f64 = 0.0;
+    for k in 0..h.ncols() {
+        let g = r.tr_mul(&h.column(k).into_owned()); // c x 1: (h_k' R)'
+        let wk = w.row(k).transpose();
+        let nw = wk.norm();
+        let v = if nw == 0.0 { (g.norm() - beta).max(0.0) } else { (g - wk * (beta / nw)).norm() };
+        worst = worst.max(v / beta);
+    }
+    worst
+}
+
+/// The screened refit (working sets of groups) against the same refit on every group at once,
+/// and against the optimality conditions of the whole problem: many more columns than the first
+/// working set (300 ReLU features of random directions, of which a few dozen end up used).
+#[test]
+fn screened_group_lasso_solves_the_whole_problem() {
+    for (seed, c, frac) in [(11u64, 1usize, 0.05), (12, 2, 0.1), (13, 3, 0.02)] {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let x = gaussian(40, 3, &mut rng);
+        let dirs = gaussian(3, 300, &mut rng);
+        let h = x.clone() * dirs;
+        let h = h.map(|t| t.max(0.0));
+        let y = gaussian(40, c, &mut rng);
+        let largest = (0..h.ncols()).map(|k| y.tr_mul(&h.column(k).into_owned()).norm()).fold(0.0, f64::max);
+        let beta = frac * largest;
+        let screened = group_lasso(h.as_view(), y.as_view(), beta, &tight()).unwrap();
+        let whole = group_lasso(h.as_view(), y.as_view(), beta, &RefitSettings { screen: false, ..tight() }).unwrap();
+        let value = |w: &DMatrix<f64>| 0.5 * (&h * w - &y).norm_squared() + beta * w.row_iter().map(|r| r.norm()).sum::<f64>();
+        let (vs, vw) = (value(&screened.w), value(&whole.w));
+        let support = screened.w.row_iter().filter(|r| r.norm() > 0.0).count();
+        let kkt = group_lasso_kkt_violation(&h, &y, &screened.w, beta);
+        eprintln!("seed {seed}, c {c}: screened {vs:.12} ({support} groups, optimality violation {kkt:.1e}), whole {vw:.12}");
+        assert!(support > 0 && support < 150, "support {support}");
+        assert!((vs - vw).abs() <= 1e-8 * vw, "screened {vs} vs whole {vw}");
+        assert!(kkt <= 1e-6, "optimality violated by {kkt:e}");
+        assert!(screened.status.has_solution());
+    }
+}
+
+/// At `beta` above every correlation `||h_k' Y||` the solution is `W = 0` (closed form); just
+/// below, it is not.
+#[test]
+fn screened_group_lasso_is_zero_exactly_above_the_largest_correlation() {
+    let mut rng = ChaCha8Rng::seed_from_u64(21);
+    let x = gaussian(30, 2, &mut rng);
+    let h = (x * gaussian(2, 200, &mut rng)).map(|t| t.max(0.0));
+    let y = gaussian(30, 2, &mut rng);
+    let largest = (0..h.ncols()).map(|k| y.tr_mul(&h.column(k).into_owned()).norm()).fold(0.0, f64::max);
+    let above = group_lasso(h.as_view(), y.as_view(), 1.001 * largest, &tight()).unwrap();
+    assert!(above.w.iter().all(|&e| e == 0.0));
+    let below = group_lasso(h.as_view(), y.as_view(), 0.98 * largest, &tight()).unwrap();
+    assert!(below.w.iter().any(|&e| e != 0.0));
+    assert!(group_lasso_kkt_violation(&h, &y, &below.w, 0.98 * largest) <= 1e-6);
+}

@@ -30,6 +30,10 @@
 //!   `w_k + w_j / alpha` with the same output and a penalty no larger. Columns that are merely
 //!   close (or that share an activation pattern with different values) are *not* merged.
 //!
+//! Screening (exact, [`RefitSettings::screen`]): a refit with many groups is solved on small
+//! working sets of groups until every group left out satisfies its optimality condition at
+//! `w_k = 0`, `||h_k' (Y - H W)|| <= beta` (see [`group_lasso`]).
+//!
 //! Postprocessing: interior-point solutions are never exactly sparse and, as the objective is
 //! only strongly convex in poorly conditioned directions, their `W` is accurate to about the
 //! square root of the solver tolerance. With [`RefitSettings::polish`] (default) the support
@@ -69,6 +73,16 @@ pub struct RefitSettings {
     /// ran is in [`GroupLassoSolution::solver`].
     #[serde(default = "default_first_order_above")]
     pub first_order_above: usize,
+    /// Solve refits with more than [`screened_start`] groups on a working set of groups, grown
+    /// until every group left out satisfies its optimality condition at the working set's
+    /// solution (default true; exact, see [`group_lasso`]). `false` solves every refit on all its
+    /// groups at once.
+    #[serde(default = "default_screen")]
+    pub screen: bool,
+}
+
+fn default_screen() -> bool {
+    true
 }
 
 fn default_first_order_above() -> usize {
@@ -77,7 +91,7 @@ fn default_first_order_above() -> usize {
 
 impl Default for RefitSettings {
     fn default() -> Self {
-        Self { backend: BackendKind::Clarabel, solve: SolveSettings::default(), drop_relative: 1e-6, dedup_tolerance: 1e-10, polish: true, first_order_above: default_first_order_above() }
+        Self { backend: BackendKind::Clarabel, solve: SolveSettings::default(), drop_relative: 1e-6, dedup_tolerance: 1e-10, polish: true, first_order_above: default_first_order_above(), screen: true }
     }
 }
 
@@ -155,14 +169,109 @@ pub fn group_lasso_problem(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64) 
     ConicProblem { p: p.build(), q, a: a.build(), b, cones }
 }
 
+/// The size of a screened refit's first working set (at most all `K` groups); refits with no
+/// more groups than this are solved at once. The optimal supports measured on the benchmark
+/// instances are small against `K` (iris training half: about 40 of 330 groups; banknote
+/// training half: about 100-200 of 2 000).
+pub const SCREEN_START: usize = 64;
+
+/// Relative slack of the optimality condition `||h_k' (Y - H W)|| <= beta` of a group left out
+/// of the working set: a group above `beta (1 + SCREEN_SLACK)` fails it (the Newton polish
+/// accepts its zero groups with the same slack).
+pub const SCREEN_SLACK: f64 = 1e-7;
+
 /// Solves the group lasso for columns `h` (n x K) and targets `y` (n x c) with the backend, then
 /// (with [`RefitSettings::polish`]) polishes the solution by Newton's method on its support.
+///
+/// With [`RefitSettings::screen`] and more than [`SCREEN_START`] groups it is solved on a small
+/// working set of groups, rebuilt after each solve (the working-set strategy of Celer, Massias,
+/// Gramfort & Salmon 2018). A group `k` left out of the set has zero in its subdifferential at
+/// `w_k = 0` exactly when `||h_k' R|| <= beta`, with `R = Y - H W` the residual of the set's
+/// solution `W`. So when no group left out fails that test (up to [`SCREEN_SLACK`]), `W` with
+/// zeros outside the set solves the whole problem, to the accuracy of the solve on the set: the
+/// screening is exact, it only makes the solves smaller. Otherwise the next set is the support
+/// of `W` and the groups of largest score `(||h_k' R|| - beta) / ||h_k||` (the failing ones
+/// first), `p` groups in all, with `p` the larger of twice the support and the previous `p`,
+/// doubled whenever a round leaves no fewer failing groups than the one before; `p` reaches `K`
+/// at worst, and the set is then the whole problem. The first set holds the [`SCREEN_START`]
+/// groups of largest correlation `||h_k' Y|| / ||h_k||`; when every `||h_k' Y||` is at most
+/// `beta`, `W = 0` is the solution and nothing is solved.
 pub fn group_lasso(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64, settings: &RefitSettings) -> Result<GroupLassoSolution> {
     let (n, k) = h.shape();
     let c = y.ncols();
     if y.nrows() != n {
         return Err(Error::InvalidArgument(format!("group lasso: H has {n} rows but Y has {}", y.nrows())));
     }
+    if !settings.screen || k <= SCREEN_START {
+        return group_lasso_all(h, y, beta, settings);
+    }
+    let clock = std::time::Instant::now();
+    let column_norms: Vec<f64> = (0..k).map(|g| h.column(g).norm().max(f64::MIN_POSITIVE)).collect();
+    // ||h_k' R|| for every group, R = Y - H W (n x c).
+    let correlations = |r: &DMatrix<f64>| -> Vec<f64> {
+        let hr = matmul(&h.transpose(), r);
+        (0..k).map(|g| row_norm(&hr, g)).collect()
+    };
+    let y_owned = y.clone_owned();
+    let mut corr = correlations(&y_owned);
+    if corr.iter().all(|&v| v <= beta) {
+        let w = DMatrix::zeros(k, c);
+        let v = group_lasso_value(h, w.as_view(), y, beta);
+        return Ok(GroupLassoSolution { w, status: Status::Solved, solver_objective: v, polished: false, solver: "none" });
+    }
+    let mut support: Vec<usize> = Vec::new();
+    let mut size = SCREEN_START;
+    let mut last_failing = usize::MAX;
+    loop {
+        // The next working set: the support, then the groups of largest score.
+        let mut inside = vec![false; k];
+        let mut working = support.clone();
+        working.iter().for_each(|&g| inside[g] = true);
+        let mut order: Vec<usize> = (0..k).filter(|&g| !inside[g]).collect();
+        let score = |g: usize| (corr[g] - beta) / column_norms[g];
+        order.sort_by(|&a, &b| score(b).total_cmp(&score(a)));
+        working.extend(order.iter().take(size.saturating_sub(working.len())));
+        working.sort_unstable();
+        working.iter().for_each(|&g| inside[g] = true);
+        let mut sub = settings.clone();
+        if let Some(t) = settings.solve.time_limit_seconds {
+            sub.solve.time_limit_seconds = Some((t - clock.elapsed().as_secs_f64()).max(0.0));
+        }
+        let hw = DMatrix::from_fn(n, working.len(), |i, j| h[(i, working[j])]);
+        let sol = group_lasso_all(hw.as_view(), y, beta, &sub)?;
+        let mut w = DMatrix::zeros(k, c);
+        for (j, &g) in working.iter().enumerate() {
+            for l in 0..c {
+                w[(g, l)] = sol.w[(j, l)];
+            }
+        }
+        let residual = &y_owned - matmul(&hw, &sol.w);
+        corr = correlations(&residual);
+        let failing = (0..k).filter(|&g| !inside[g] && corr[g] > beta * (1.0 + SCREEN_SLACK)).count();
+        let out_of_time = settings.solve.time_limit_seconds.is_some_and(|t| clock.elapsed().as_secs_f64() >= t);
+        // The support as the refit keeps it: an interior-point W is never exactly sparse.
+        let norms: Vec<f64> = (0..k).map(|g| row_norm(&w, g)).collect();
+        let largest = norms.iter().cloned().fold(0.0, f64::max);
+        support = (0..k).filter(|&g| norms[g] > 0.0 && norms[g] > settings.drop_relative * largest).collect();
+        if failing == 0 || out_of_time || working.len() == k {
+            // Any W is a network; one whose left-out groups still fail is reported as inaccurate.
+            let status = if failing == 0 { sol.status } else { Status::Inaccurate };
+            return Ok(GroupLassoSolution { w, status, solver_objective: sol.solver_objective, polished: sol.polished, solver: sol.solver });
+        }
+        size = size.max(2 * support.len());
+        if failing >= last_failing {
+            size = size.saturating_mul(2);
+        }
+        size = size.min(k);
+        last_failing = failing;
+    }
+}
+
+/// [`group_lasso`] on every group at once: the backend (or, above
+/// [`RefitSettings::first_order_above`], the proximal gradient method), then the Newton polish.
+fn group_lasso_all(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64, settings: &RefitSettings) -> Result<GroupLassoSolution> {
+    let (n, k) = h.shape();
+    let c = y.ncols();
     if k == 0 {
         let w = DMatrix::zeros(0, c);
         let v = group_lasso_value(h, w.as_view(), y, beta);
