@@ -203,24 +203,36 @@ fn ipm_time_limit_path_and_method_choice() {
     assert_eq!(path[1].report.objective, cold.report.objective);
     assert!(path[1].report.notes.iter().any(|n| n.contains("from scratch")));
 
-    // Auto: the interior-point method on small programs, the semismooth Newton method when its
-    // memory does not fit;
+    // Auto: the interior-point method on small programs, otherwise the working-set method when
+    // its rounds' Schur complement is small (order n c + max(4 n, 1000) <= 8000) and fits, the
+    // semismooth Newton method beyond;
     // the interior-point method refuses up front, naming the estimate and the alternative.
     let small = DnnProblem::new(&synth::reference_1d(), 0.1).unwrap();
     assert_eq!(DnnMethod::Auto.resolve(&small, &DnnSettings::default()), DnnMethod::InteriorPoint);
-    // ... and the semismooth Newton method when a time limit is below the interior-point
-    // method's predicted time.
+    // ... and the working-set method when a time limit is below the interior-point method's
+    // predicted time.
     let spiral = DnnProblem::new(&synth::spirals(45, 3, 0.0, 3).unwrap(), 0.1).unwrap();
     let predicted = dnn::ipm::predicted_seconds(&spiral, &DnnSettings::default());
     assert_eq!(predicted, dnn::ipm::TYPICAL_ITERATIONS * dnn::ipm::predicted_iteration_seconds(&spiral));
     let limited = |t: f64| DnnSettings { time_limit_seconds: Some(t), ..DnnSettings::default() };
-    assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(0.5 * predicted)), DnnMethod::Ssnal);
+    assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(0.5 * predicted)), DnnMethod::WorkingSet);
     assert_eq!(DnnMethod::Auto.resolve(&spiral, &limited(2.0 * predicted)), DnnMethod::InteriorPoint);
     let larger = DnnProblem::new(&random_data(1, 90, 3, 2), 0.1).unwrap();
     let tight_memory = DnnSettings { memory_limit_bytes: 40_000_000, ..ipm(1e-6) };
     assert!(dnn::ipm::memory_estimate(&larger).unwrap() > 40_000_000);
     assert!(larger.memory_estimate().unwrap() < 40_000_000);
-    assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::Ssnal);
+    assert_eq!(DnnMethod::Auto.resolve(&larger, &tight_memory), DnnMethod::WorkingSet);
+    // The semismooth Newton method where neither fits: memory below the working set's rounds
+    // (order 90 * 3 + 1000 = 1270, about 13 MB for its Schur complement alone) ...
+    let tighter = DnnSettings { memory_limit_bytes: 12_000_000, ..ipm(1e-6) };
+    assert!(larger.memory_estimate().unwrap() < 12_000_000);
+    assert_eq!(DnnMethod::Auto.resolve(&larger, &tighter), DnnMethod::Ssnal);
+    // ... or many outputs: n = 700, c = 10 puts it at 7000 + 2800 = 9800 > 8000.
+    let wide = DnnProblem::new(&random_data(1, 700, 2, 10), 0.1).unwrap();
+    assert_eq!(dnn::working_set_first_order(&wide), 9800);
+    assert_eq!(DnnMethod::Auto.resolve(&wide, &DnnSettings::default()), DnnMethod::Ssnal);
+    let narrow = DnnProblem::new(&random_data(1, 700, 2, 2), 0.1).unwrap();
+    assert_eq!(DnnMethod::Auto.resolve(&narrow, &DnnSettings::default()), DnnMethod::WorkingSet);
     // Without the preconditioned mode the method refuses, naming both estimates and the
     // alternatives ...
     let direct_only = DnnSettings { ipm_preconditioned_from: None, ..tight_memory.clone() };

@@ -143,9 +143,10 @@ impl DnnProblem {
 pub enum DnnMethod {
     /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER`, its memory estimate fits the
     /// limit and, with a time limit, its predicted time ([`ipm::predicted_seconds`]) fits the
-    /// limit; the semismooth Newton method
-    /// ([`DnnMethod::Ssnal`]) otherwise. The choice is made before solving, from the sizes and the
-    /// settings alone, and reported.
+    /// limit; otherwise the working-set method ([`DnnMethod::WorkingSet`]) when its rounds' Schur
+    /// complement is small enough ([`AUTO_WORKING_SET_MAX_ORDER`]), and the semismooth Newton
+    /// method ([`DnnMethod::Ssnal`]) beyond. The choice is made before solving, from the sizes and
+    /// the settings alone, and reported.
     ///
     /// The fallback was the ADMM until the `ssnal` method was measured beside it in equal time on
     /// the benchmark instances (docs/dnn.md): its certified bound was higher on every real data set
@@ -180,6 +181,30 @@ pub enum DnnMethod {
 /// better choice there.
 pub const AUTO_IPM_MAX_ORDER: usize = 220;
 
+/// Above the interior-point method's range, [`DnnMethod::Auto`] picks the working-set method when
+/// the Schur complement its rounds factor every iteration starts at most this large
+/// ([`working_set_first_order`]), and the semismooth Newton method otherwise. The cost of a
+/// round grows with the cube of that order. Measured on a two-core machine, each method alone
+/// under a 600 s limit (docs/benchmarks-sdp.md):
+/// - banknote training half, order 4 116: working set certified 0.6832, `ssnal` 0.4098;
+/// - digits PCA-20, order 14 000: `ssnal` certified 0.7176, the working set 0.6721 (two rounds).
+pub const AUTO_WORKING_SET_MAX_ORDER: usize = 8_000;
+
+/// The order of the Schur complement of the working-set method's second round: `n c` loss terms
+/// plus the inequalities one round adds ([`ipm::working_set::default_added`]). Saturates on
+/// overflow (then the method is not picked).
+pub fn working_set_first_order(problem: &DnnProblem) -> usize {
+    let n = problem.t.n();
+    n.saturating_mul(problem.t.c()).saturating_add(ipm::working_set::default_added(n))
+}
+
+/// Whether the working-set method's second round (its Schur complement of order
+/// [`working_set_first_order`]) fits `settings.memory_limit_bytes`.
+fn working_set_fits(problem: &DnnProblem, settings: &DnnSettings) -> bool {
+    let added = ipm::working_set::default_added(problem.t.n()) as u64;
+    ipm::preconditioned_memory_estimate_for(problem, working_set_first_order(problem), added).is_ok_and(|b| b <= settings.memory_limit_bytes)
+}
+
 impl DnnMethod {
     /// Name as printed and parsed (`auto`, `admm`, `ipm`, `ipm-working-set`, `ssnal`).
     pub fn name(self) -> &'static str {
@@ -212,6 +237,8 @@ impl DnnMethod {
                 let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::predicted_seconds(problem, settings) <= t);
                 if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits && in_time {
                     DnnMethod::InteriorPoint
+                } else if working_set_first_order(problem) <= AUTO_WORKING_SET_MAX_ORDER && working_set_fits(problem, settings) {
+                    DnnMethod::WorkingSet
                 } else {
                     DnnMethod::Ssnal
                 }
