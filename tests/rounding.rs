@@ -373,7 +373,9 @@ fn group_lasso_kkt_violation(h: &DMatrix<f64>, y: &DMatrix<f64>, w: &DMatrix<f64
 /// working set (300 ReLU features of random directions, of which a few dozen end up used).
 #[test]
 fn screened_group_lasso_solves_the_whole_problem() {
-    for (seed, c, frac) in [(11u64, 1usize, 0.05), (12, 2, 0.1), (13, 3, 0.02)] {
+    // The last case has a dense support (more than nine tenths of the first working set), so the
+    // screening hands over to the whole problem.
+    for (seed, c, frac) in [(11u64, 1usize, 0.05), (12, 2, 0.1), (13, 3, 0.02), (14, 6, 0.0005)] {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let x = gaussian(40, 3, &mut rng);
         let dirs = gaussian(3, 300, &mut rng);
@@ -389,7 +391,7 @@ fn screened_group_lasso_solves_the_whole_problem() {
         let support = screened.w.row_iter().filter(|r| r.norm() > 0.0).count();
         let kkt = group_lasso_kkt_violation(&h, &y, &screened.w, beta);
         eprintln!("seed {seed}, c {c}: screened {vs:.12} ({support} groups, optimality violation {kkt:.1e}), whole {vw:.12}");
-        assert!(support > 0 && support < 150, "support {support}");
+        assert!(support > 0 && support < 300, "support {support}");
         assert!((vs - vw).abs() <= 1e-8 * vw, "screened {vs} vs whole {vw}");
         assert!(kkt <= 1e-6, "optimality violated by {kkt:e}");
         assert!(screened.status.has_solution());
@@ -410,4 +412,26 @@ fn screened_group_lasso_is_zero_exactly_above_the_largest_correlation() {
     let below = group_lasso(h.as_view(), y.as_view(), 0.98 * largest, &tight()).unwrap();
     assert!(below.w.iter().any(|&e| e != 0.0));
     assert!(group_lasso_kkt_violation(&h, &y, &below.w, 0.98 * largest) <= 1e-6);
+}
+
+/// A refit whose optimal support is most of its columns (ten outputs, a tiny beta): the first
+/// working set comes back nearly full, the screening hands over to the whole problem, and the
+/// result is still the whole problem's solution.
+#[test]
+fn screened_group_lasso_with_a_dense_support() {
+    let mut rng = ChaCha8Rng::seed_from_u64(31);
+    let x = gaussian(60, 4, &mut rng);
+    let h = (x * gaussian(4, 90, &mut rng)).map(|t| t.max(0.0));
+    let y = gaussian(60, 10, &mut rng);
+    let largest = (0..h.ncols()).map(|k| y.tr_mul(&h.column(k).into_owned()).norm()).fold(0.0, f64::max);
+    let beta = 1e-3 * largest;
+    let screened = group_lasso(h.as_view(), y.as_view(), beta, &RefitSettings::default()).unwrap();
+    let whole = group_lasso(h.as_view(), y.as_view(), beta, &RefitSettings { screen: false, ..RefitSettings::default() }).unwrap();
+    let value = |w: &DMatrix<f64>| 0.5 * (&h * w - &y).norm_squared() + beta * w.row_iter().map(|r| r.norm()).sum::<f64>();
+    let support = screened.w.row_iter().filter(|r| r.norm() > 0.0).count();
+    let kkt = group_lasso_kkt_violation(&h, &y, &screened.w, beta);
+    eprintln!("dense: {support} of 90 groups, screened {:.12}, whole {:.12}, optimality violation {kkt:.1e}", value(&screened.w), value(&whole.w));
+    assert!(support > 64, "support {support}");
+    assert!((value(&screened.w) - value(&whole.w)).abs() <= 1e-8 * value(&whole.w));
+    assert!(kkt <= 1e-6, "optimality violated by {kkt:e}");
 }
