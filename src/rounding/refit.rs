@@ -73,7 +73,7 @@ pub struct RefitSettings {
     /// ran is in [`GroupLassoSolution::solver`].
     #[serde(default = "default_first_order_above")]
     pub first_order_above: usize,
-    /// Solve refits with more than [`screened_start`] groups on a working set of groups, grown
+    /// Solve refits with more than [`SCREEN_START`] groups on a working set of groups, grown
     /// until every group left out satisfies its optimality condition at the working set's
     /// solution (default true; exact, see [`group_lasso`]). `false` solves every refit on all its
     /// groups at once.
@@ -175,13 +175,11 @@ pub fn group_lasso_problem(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64) 
 /// training half: about 100-200 of 2 000).
 pub const SCREEN_START: usize = 64;
 
-/// A working set whose solution uses at least this fraction (9/10) of its groups ends the
-/// screening: the next solve is on every group. Measured supports: at most 77% of the set on the
-/// banknote training half and 65% on the iris half (where screening pays), 99-100% on digits
-/// PCA-20 with `c = 10` (where it does not: its refitted networks use 370-770 of 400-800 columns).
-pub const DENSE_SUPPORT_NUMERATOR: usize = 9;
-/// See [`DENSE_SUPPORT_NUMERATOR`].
-pub const DENSE_SUPPORT_DENOMINATOR: usize = 10;
+/// A working set whose solution uses at least this fraction of its groups ends the screening:
+/// the next solve is on every group. Measured supports: at most 77% of the set on the banknote
+/// training half and 65% on the iris half (where screening pays), 99-100% on digits PCA-20 with
+/// `c = 10` (where it does not: its refitted networks use 370-770 of 400-800 columns).
+pub const DENSE_SUPPORT: f64 = 0.9;
 
 /// Relative slack of the optimality condition `||h_k' (Y - H W)|| <= beta` of a group left out
 /// of the working set: a group above `beta (1 + SCREEN_SLACK)` fails it (the Newton polish
@@ -201,7 +199,7 @@ pub const SCREEN_SLACK: f64 = 1e-7;
 /// of `W` and the groups of largest score `(||h_k' R|| - beta) / ||h_k||` (the failing ones
 /// first), `p` groups in all, with `p` the larger of twice the support and the previous `p`,
 /// doubled whenever a round leaves no fewer failing groups than the one before, and set to `K`
-/// when the support fills nine tenths of the set ([`DENSE_SUPPORT_NUMERATOR`]); `p` reaches `K`
+/// when the support fills nine tenths of the set ([`DENSE_SUPPORT`]); `p` reaches `K`
 /// at worst, and the set is then the whole problem. The first set holds the [`SCREEN_START`]
 /// groups of largest correlation `||h_k' Y|| / ||h_k||`; when every `||h_k' Y||` is at most
 /// `beta`, `W = 0` is the solution and nothing is solved.
@@ -280,7 +278,7 @@ pub fn group_lasso(h: DMatrixView<f64>, y: DMatrixView<f64>, beta: f64, settings
         // A support that fills the working set: the solution is not sparse at this scale, and
         // growing sets would only add solves (digits: 64 of 64, then 128 of 128). The whole
         // problem next.
-        if support.len() * DENSE_SUPPORT_DENOMINATOR >= working.len() * DENSE_SUPPORT_NUMERATOR {
+        if support.len() as f64 >= DENSE_SUPPORT * working.len() as f64 {
             size = k;
         }
         size = size.min(k);
