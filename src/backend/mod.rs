@@ -28,9 +28,10 @@ pub enum BackendKind {
     Clarabel,
     /// SCS 3.3.1 (ADMM, C): first order, one eigendecomposition per iteration, loose by default.
     Scs,
-    /// convex-relu's own solver for the SDP relaxation (`--formulation sdp` only): ADMM on the
-    /// structure of the relaxation, dense matrices of order n + d + c and 2n + d + c, no sparse
-    /// constraint matrix (see `crate::dnn`).
+    /// convex-relu's own solver for the SDP relaxation (`--formulation sdp` only): interior
+    /// point, working set, semismooth Newton or ADMM on the structure of the relaxation
+    /// (`--dnn-method`), dense matrices of order n + d + c and 2n + d + c, no sparse constraint
+    /// matrix (see `crate::dnn`).
     Dnn,
 }
 
