@@ -172,14 +172,21 @@ pub enum DnnMethod {
 }
 
 /// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
-/// matrix then has order at most 24 310 (2.4 GB resident, its lower triangle). Measured on a two-core machine, with
+/// matrix then has order at most 20 100 (1.6 GB resident, its lower triangle). Near the top of
+/// the range the working-set method catches up, in a tenth of the memory (two cores, each
+/// method alone, `solve ... --standardize --bias --beta 0.1 --backend dnn`, seconds of wall
+/// time to `solved`, peak memory): the sonar training half (q = 168) 7.5 s and 85 MB against
+/// 15.1 s and 105 MB for the working set; full iris (q = 158) 44 s and 733 MB against 126 s;
+/// wine (q = 195) 45.5 s and 1.6 GB against 47.9 s and 158 MB; the ionosphere training half
+/// (q = 212) 75.1 s and 2.2 GB against 42.7 s and 116 MB. So the range stops at 200 (it was
+/// 220 before the working-set method existed). Measured on a two-core machine, with
 /// the preconditioned first iterations: full iris (q = 158) to a certified 3.9e-6 to 5.6e-6 in
 /// 43-71 s and 711 MB (8.7e-6 to 9.5e-6 in 37-40 s at tolerance 1e-5), the ionosphere training half (q = 212) solved in
 /// 98 s at 2.2 GB (18 minutes before the preconditioner; the ADMM's certified bound there after
 /// 300 s was 39% below the optimum). Above it, on the banknote training half (q = 693), the
 /// preconditioned iterations alone took 22-170 s each: the semismooth Newton method is the
 /// better choice there.
-pub const AUTO_IPM_MAX_ORDER: usize = 220;
+pub const AUTO_IPM_MAX_ORDER: usize = 200;
 
 /// Above the interior-point method's range, [`DnnMethod::Auto`] picks the working-set method when
 /// the Schur complement its rounds factor every iteration starts at most this large
