@@ -91,7 +91,9 @@ fn main() -> convex_relu::Result<()> {
     // WSADD=k: inequalities added per working-set round; WSDROP=0: keep the inactive ones.
     let working_set_added = env_f("WSADD").map(|v| v as usize);
     let working_set_drop_inactive = std::env::var("WSDROP").map_or(true, |v| v != "0");
-    let st = DnnSettings { working_set_added, working_set_drop_inactive, method, ipm_single_precision_from, ipm_preconditioned_from, ipm_preconditioner_terms, ipm_single_capacitance_from, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
+    // AUG=0: no augmented system (the normal matrix is factored where GMRES misses its accuracy).
+    let ipm_augmented = std::env::var("AUG").map_or(true, |v| v != "0");
+    let st = DnnSettings { ipm_augmented, working_set_added, working_set_drop_inactive, method, ipm_single_precision_from, ipm_preconditioned_from, ipm_preconditioner_terms, ipm_single_capacitance_from, scale_a, tolerance: tol, kappa, rho, adapt_every, max_iterations, halpern, time_limit_seconds, anderson_memory, ssnal, verbose: args.iter().any(|a| a == "-v"), ..Default::default() };
     let t0 = Instant::now();
     let sol = dnn::solve(&prob, &st, None)?;
     let lam = sol.lambda(&prob)?;

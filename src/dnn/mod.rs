@@ -333,6 +333,12 @@ pub struct DnnSettings {
     /// cheaper factor saves, then in double precision for the rest of the solve (default
     /// `Some(3000)`; `None`: always double precision).
     pub ipm_single_capacitance_from: Option<usize>,
+    /// Interior-point method: where GMRES on the normal equations misses its accuracy with the
+    /// low-rank preconditioner, first move the inequalities of large weight to augmented form
+    /// (their multiplier steps become unknowns of the system, so that applying it never
+    /// multiplies by a weight near `1 / mu`; [`ipm`] module docs), and factor the normal matrix
+    /// only if GMRES misses its accuracy on that system too (default `true`).
+    pub ipm_augmented: bool,
     /// Working-set method: after each round, drop the working inequalities that are inactive at
     /// its point (multiplier at most 1e-4 of the largest, normalised entry at least 1e-3; each at
     /// most once), so that the Schur complement factored every iteration holds the binding
@@ -368,6 +374,7 @@ impl Default for DnnSettings {
             ipm_preconditioned_from: Some(ipm::DEFAULT_PRECONDITIONED_FROM),
             ipm_preconditioner_terms: None,
             ipm_single_capacitance_from: Some(ipm::DEFAULT_SINGLE_CAPACITANCE_FROM),
+            ipm_augmented: true,
             working_set_drop_inactive: true,
             working_set_added: None,
         }

@@ -4,6 +4,7 @@
 use super::constraints::{dot, hess_f, norm, smat, svec, Constraints};
 use super::equalities::Equalities;
 use super::normal::{Factor, Normal, Precision};
+use super::preconditioner::Augmented;
 use super::scaling::NtScaling;
 use crate::dnn::DnnProblem;
 use crate::error::Result;
@@ -106,6 +107,10 @@ pub(super) struct Context<'a> {
     pub(super) hv: &'a [f64],
     pub(super) slack: &'a [f64],
     pub(super) z: &'a [f64],
+    /// The inequalities kept in augmented form ([`Augmented`]; only with the low-rank
+    /// preconditioner). The vector `dy` of the KKT system then carries their unknowns `y_k` after
+    /// the `n` equality multipliers, and `e` their right-hand sides after the equalities'.
+    pub(super) aug: Option<&'a Augmented>,
     /// Relative residual at which GMRES stops for a direction taken ([`working_residual`]); a
     /// trial stops at the larger of this and [`TRIAL_RESIDUAL`].
     pub(super) working: f64,
@@ -117,6 +122,12 @@ impl Context<'_> {
     /// preconditioner when there is no factor.
     pub(super) fn solve_kkt(&self, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
         if let Factor::LowRank(pc) = &self.normal.factor {
+            if let Some(a) = self.aug {
+                let n = self.problem.t.n();
+                let (x, mut dy, y) = pc.solve_augmented(self.cons, b, &e[..n], Some((a, &e[n..])))?;
+                dy.extend(y);
+                return Ok((x, dy));
+            }
             return pc.solve(self.cons, b, e);
         }
         self.eq.solve(&self.normal.factor, &self.normal.pivot_columns, b, e)
@@ -126,13 +137,24 @@ impl Context<'_> {
     /// unregularised matrix): one congruence `T dS T'` gives both `g dS` and `h dS`, and one
     /// adjoint gives `g' D g dS - h' dy`.
     pub(super) fn apply_kkt(&self, x: &[f64], dy: &[f64]) -> Result<(DMatrix<f64>, Vec<f64>)> {
+        let n = self.problem.t.n();
         let ds = smat(x, self.problem.t.q());
         let lam = self.problem.t.forward(&ds)?;
-        let gd: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.dvec).map(|(a, b)| a * b).collect();
-        let minus_dy: Vec<f64> = dy.iter().map(|v| -v).collect();
+        let g = self.cons.g_of(&lam);
+        let mut gd: Vec<f64> = g.iter().zip(self.dvec).map(|(a, b)| a * b).collect();
+        if let Some(a) = self.aug {
+            for (j, &k) in a.index.iter().enumerate() {
+                gd[k] = dy[n + j];
+            }
+        }
+        let minus_dy: Vec<f64> = dy[..n].iter().map(|v| -v).collect();
         let mut top = hess_f(self.problem, &ds) + sandwich(&self.nt.w_inv, Op::N, &ds, Op::N)?;
         top += self.cons.adjoint(&gd, &minus_dy)?;
-        Ok((top, self.cons.h_of(&lam)))
+        let mut second = self.cons.h_of(&lam);
+        if let Some(a) = self.aug {
+            second.extend(a.index.iter().enumerate().map(|(j, &k)| g[k] - dy[n + j] / self.dvec[k]));
+        }
+        Ok((top, second))
     }
 
     /// The residual `(b - (M x - h' dy), e - h x)` of the KKT system.
@@ -303,10 +325,18 @@ impl Context<'_> {
         let n = self.problem.t.n();
         let winv = &self.nt.w_inv;
         // b = W^-1 R_c W^-1 - r_d + g'((r_c - z o p_g) / s)
-        let w: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * self.p_g[k]) / self.slack[k]).collect();
+        let mut w: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * self.p_g[k]) / self.slack[k]).collect();
+        let mut e: Vec<f64> = self.hv.iter().map(|v| -v).collect();
+        // An inequality in augmented form moves its term from b to its own row:
+        // a_k' dS - y_k / w_k = ((r_c)_k - z_k (p_g)_k) / z_k.
+        if let Some(a) = self.aug {
+            for &k in &a.index {
+                e.push(w[k] / self.dvec[k]);
+                w[k] = 0.0;
+            }
+        }
         let bm = sandwich(winv, Op::N, rc, Op::N)? - self.r_d + self.cons.adjoint(&w, &vec![0.0; n])?;
         let b = svec(&bm);
-        let e: Vec<f64> = self.hv.iter().map(|v| -v).collect();
         Ok((bm, b, e))
     }
 
@@ -318,7 +348,13 @@ impl Context<'_> {
     pub(super) fn direction(&self, rc: &DMatrix<f64>, rcs: &[f64], accuracy: Accuracy, from: Option<Direction>) -> Result<Direction> {
         let (bm, b, e) = self.system(rc, rcs)?;
         let earlier = from.as_ref().map_or(0, |d| d.refinements);
-        let start = from.map(|d| (svec(&d.ds_mat), d.dy));
+        let start = from.map(|d| {
+            let mut dy = d.dy;
+            if let Some(a) = self.aug {
+                dy.extend(a.index.iter().map(|&k| -d.dz[k]));
+            }
+            (svec(&d.ds_mat), dy)
+        });
         let (x, dy, residual, refinements) = match (self.normal.factor.precision(), accuracy) {
             (Precision::Double, Accuracy::Working) => self.refine_stationary(&bm, &b, &e, start, 0.0)?,
             (Precision::Double, Accuracy::Trial) => self.refine_stationary(&bm, &b, &e, start, TRIAL_RESIDUAL)?,
@@ -329,12 +365,20 @@ impl Context<'_> {
     }
 
     /// The whole direction from the solution `(dS, dy)` of the normal equations.
-    pub(super) fn assemble(&self, x: Vec<f64>, dy: Vec<f64>, rcs: &[f64], residual: f64, refinements: usize) -> Result<Direction> {
+    pub(super) fn assemble(&self, x: Vec<f64>, mut dy: Vec<f64>, rcs: &[f64], residual: f64, refinements: usize) -> Result<Direction> {
         let q = self.problem.t.q();
+        let y = dy.split_off(self.problem.t.n());
         let ds_mat = smat(&x, q);
         let lam = self.problem.t.forward(&ds_mat)?;
         let dslack: Vec<f64> = self.cons.g_of(&lam).iter().zip(self.p_g).map(|(a, b)| a + b).collect();
-        let dz: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * dslack[k]) / self.slack[k]).collect();
+        let mut dz: Vec<f64> = (0..self.slack.len()).map(|k| (rcs[k] - self.z[k] * dslack[k]) / self.slack[k]).collect();
+        // In augmented form the multiplier's step is an unknown of the system (`y_k = -dz_k`),
+        // not `w_k` times a small difference.
+        if let Some(a) = self.aug {
+            for (j, &k) in a.index.iter().enumerate() {
+                dz[k] = -y[j];
+            }
+        }
         // dZ from the dual equation (not from the complementarity), so that the dual residual
         // shrinks exactly by the step: dZ = r_d + Hf dS - g'dz - h'dy.
         let mut dz_mat = self.r_d + hess_f(self.problem, &ds_mat) - self.cons.adjoint(&dz, &dy)?;

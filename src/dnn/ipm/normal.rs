@@ -232,12 +232,12 @@ pub(super) fn zeroed_buffer<T: NormalEntry>(len: usize) -> Result<Vec<T>> {
 /// when `spotrf` fails; the caller then moves to double precision). With
 /// [`Precision::Preconditioned`] it builds the low-rank preconditioner instead, with `low_rank`
 /// its number of terms and the precision of its capacitance factor.
-pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling, dvec: &[f64], nsv: usize, precision: Precision, low_rank: (usize, CapacitancePrecision), buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
+pub(super) fn factor_normal(cons: &Constraints, eq: &Equalities, nt: &NtScaling, dvec: &[f64], nsv: usize, precision: Precision, low_rank: (usize, CapacitancePrecision, Option<(f64, usize)>), buffer: &mut NormalBuffer) -> Result<Option<Normal>> {
     let w_inv = &nt.w_inv;
     if precision == Precision::Preconditioned {
         let mut w = &nt.g * nt.g.transpose();
         crate::linalg::symmetrize(&mut w);
-        return Ok(LowRankPreconditioner::new(cons, w, dvec, low_rank.0, low_rank.1)?.map(|pc| Normal { factor: Factor::LowRank(pc), pivot_columns: DMatrix::zeros(0, 0), reg: 0.0 }));
+        return Ok(LowRankPreconditioner::new(cons, w, dvec, low_rank.0, low_rank.1, low_rank.2)?.map(|pc| Normal { factor: Factor::LowRank(pc), pivot_columns: DMatrix::zeros(0, 0), reg: 0.0 }));
     }
     let len = nsv.checked_mul(nsv).ok_or_else(|| Error::TooLarge(format!("a normal matrix of order {nsv}")))?;
     let attempts = if precision == Precision::Single { 1 } else { 4 };

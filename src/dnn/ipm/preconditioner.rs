@@ -71,6 +71,8 @@ pub(super) struct LowRankPreconditioner {
     factor: CapacitanceFactor,
     /// Number of equality rows (the last pairs).
     equalities: usize,
+    /// The kept inequalities: (position among the pairs, index of the inequality, leverage).
+    kept_inequalities: Vec<(usize, usize, f64)>,
     /// Seconds the Cholesky factorisation of the capacitance matrix took (without forming it).
     factor_seconds: f64,
 }
@@ -142,32 +144,37 @@ impl LowRankPreconditioner {
     /// (those of largest leverage), its capacitance matrix factored in `precision`. `Ok(None)` if
     /// the capacitance matrix is not positive definite (in double precision: even with a small
     /// regularisation; in single precision the caller moves to double).
-    pub(super) fn new(cons: &Constraints, w: DMatrix<f64>, dvec: &[f64], max_terms: usize, precision: CapacitancePrecision) -> Result<Option<Self>> {
+    pub(super) fn new(cons: &Constraints, w: DMatrix<f64>, dvec: &[f64], max_terms: usize, precision: CapacitancePrecision, keep_heavy: Option<(f64, usize)>) -> Result<Option<Self>> {
         let t = &cons.problem.t;
         let (n, d, c) = (t.n(), t.d(), t.c());
         let pw = t.forward(&w)?;
         let lev = |r: usize, s: usize, wt: f64| wt * 0.5 * (pw[(r, r)] * pw[(s, s)] + pw[(r, s)] * pw[(r, s)]);
-        // Candidates: the inequalities, then the av coordinates of the loss (rows A_i, V_k).
-        let mut cand: Vec<(f64, usize, usize, f64)> = Vec::with_capacity(cons.m() + n * c);
-        for (e, &wt) in cons.ineq.iter().zip(dvec) {
-            cand.push((lev(e.r, e.s, wt), e.r, e.s, wt));
+        // Candidates: the inequalities, then the av coordinates of the loss (rows A_i, V_k); the
+        // last field is the index of the inequality (usize::MAX for a loss term).
+        let mut cand: Vec<(f64, usize, usize, f64, usize)> = Vec::with_capacity(cons.m() + n * c);
+        for (k, (e, &wt)) in cons.ineq.iter().zip(dvec).enumerate() {
+            cand.push((lev(e.r, e.s, wt), e.r, e.s, wt, k));
         }
         let lv = 2 * n + d;
         for k in 0..c {
             for i in 0..n {
-                cand.push((lev(i, lv + k, 1.0), i, lv + k, 1.0));
+                cand.push((lev(i, lv + k, 1.0), i, lv + k, 1.0, usize::MAX));
             }
         }
-        let keep = max_terms.min(cand.len());
+        // In augmented form every term of leverage at least `keep_heavy.0` is kept, up to
+        // `keep_heavy.1` terms.
+        let heavy = keep_heavy.map_or(0, |(least, most)| cand.iter().filter(|c| c.0 >= least).count().min(most));
+        let keep = max_terms.max(heavy).min(cand.len());
         if keep < cand.len() {
             cand.select_nth_unstable_by(keep, |a, b| b.0.total_cmp(&a.0));
             cand.truncate(keep);
         }
-        let mut pairs: Vec<(usize, usize)> = cand.iter().map(|&(_, r, s, _)| (r, s)).collect();
+        let kept_inequalities: Vec<(usize, usize, f64)> = cand.iter().enumerate().filter(|(_, c)| c.4 != usize::MAX).map(|(slot, c)| (slot, c.4, c.0)).collect();
+        let mut pairs: Vec<(usize, usize)> = cand.iter().map(|&(_, r, s, _, _)| (r, s)).collect();
         pairs.extend((0..n).map(|i| (i, n + i)));
         let size = pairs.len();
         let len = size.checked_mul(size).filter(|v| v.checked_mul(8).is_some()).ok_or_else(|| Error::TooLarge(format!("a capacitance matrix of order {size}")))?;
-        let inverse_weights: Vec<f64> = cand.iter().map(|&(_, _, _, wt)| 1.0 / wt).collect();
+        let inverse_weights: Vec<f64> = cand.iter().map(|&(_, _, _, wt, _)| 1.0 / wt).collect();
         let attempts = if precision == CapacitancePrecision::Single { 1 } else { 3 };
         for attempt in 0..attempts {
             let scale = if attempt > 0 { 1.0 + 1e-14 * 100f64.powi(attempt - 1) } else { 1.0 };
@@ -200,7 +207,7 @@ impl LowRankPreconditioner {
                 }
             };
             if let Some(factor) = factor {
-                return Ok(Some(Self { w, pairs, factor, equalities: n, factor_seconds }));
+                return Ok(Some(Self { w, pairs, factor, equalities: n, kept_inequalities, factor_seconds }));
             }
         }
         Ok(None)
@@ -219,8 +226,26 @@ impl LowRankPreconditioner {
         }
     }
 
+    /// The kept inequalities of leverage at least `min_leverage`, as the set of an augmented
+    /// system ([`Augmented`]).
+    pub(super) fn augmented_set(&self, min_leverage: f64) -> Augmented {
+        let (slot, index) = self.kept_inequalities.iter().filter(|k| k.2 >= min_leverage).map(|&(s, i, _)| (s, i)).unzip();
+        Augmented { index, slot }
+    }
+
     /// Solves `P x - h' dy = b`, `h x = e` (module docs).
     pub(super) fn solve(&self, cons: &Constraints, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
+        let (x, dy, _) = self.solve_augmented(cons, b, e, None)?;
+        Ok((x, dy))
+    }
+
+    /// Solves the preconditioner's system with the inequalities of `aug` in augmented form
+    /// ([`Augmented`]): `P_I x + sum_{k in A} a_k y_k - h' dy = b`, `h x = e`,
+    /// `a_k' x - y_k / w_k = r_k` for `k` in `A` (`P_I` keeps the other terms), given as
+    /// `(aug, r)`. Returns `(x, dy, y)`. The capacitance matrix is the same: its unknown `u_k`
+    /// is `w_k a_k' x` for a kept term in normal form and `y_k` for one in augmented form, whose
+    /// right-hand side only gains `-r_k`, as an equality's gains `-e_i`.
+    pub(super) fn solve_augmented(&self, cons: &Constraints, b: &[f64], e: &[f64], aug: Option<(&Augmented, &[f64])>) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
         let t = &cons.problem.t;
         let q = t.q();
         let bm = smat(b, q);
@@ -231,6 +256,11 @@ impl LowRankPreconditioner {
         let mut rhs = DMatrix::from_fn(size, 1, |k, _| lam[(self.pairs[k].0, self.pairs[k].1)]);
         for (i, v) in e.iter().enumerate() {
             rhs[(kept + i, 0)] -= v;
+        }
+        if let Some((a, r)) = aug {
+            for (&slot, v) in a.slot.iter().zip(r) {
+                rhs[(slot, 0)] -= v;
+            }
         }
         match &self.factor {
             CapacitanceFactor::Double(f) => cholesky_solve(f, &mut rhs)?,
@@ -246,7 +276,32 @@ impl LowRankPreconditioner {
         let mut x = sandwich(&self.w, Op::N, &(bm - corr), Op::N)?;
         symmetrize(&mut x);
         let dy = (0..self.equalities).map(|i| -rhs[(kept + i, 0)]).collect();
-        Ok((svec(&x), dy))
+        let y = aug.map_or_else(Vec::new, |(a, _)| a.slot.iter().map(|&s| rhs[(s, 0)]).collect());
+        Ok((svec(&x), dy, y))
+    }
+}
+
+/// Inequalities whose weight `w_k = z_k / s_k` is too large for the normal equations: the KKT
+/// system keeps them in augmented form, with `y_k = -dz_k` as an unknown,
+///
+/// ```text
+///     (Hf + K + sum_{k not in A} w_k a_k a_k') dS + sum_{k in A} a_k y_k - h' dy = b_I
+///     h dS = e,      a_k' dS - y_k / w_k = r_k   (k in A),
+/// ```
+///
+/// so that applying the system never multiplies by a weight near `1 / mu` (module docs of
+/// [`super::direction`]).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Augmented {
+    /// Index of each inequality in the constraint list.
+    pub(super) index: Vec<usize>,
+    /// Its position among the preconditioner's kept terms.
+    slot: Vec<usize>,
+}
+
+impl Augmented {
+    pub(super) fn len(&self) -> usize {
+        self.index.len()
     }
 }
 
@@ -308,11 +363,51 @@ mod tests {
         let b: Vec<f64> = (0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect();
         let e: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 - 1.0).collect();
         let want = dense_kkt_solution(&cons, &w, &dvec, &b, &e);
-        let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double).unwrap().unwrap();
+        let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double, None).unwrap().unwrap();
         let (x, dy) = pc.solve(&cons, &b, &e).unwrap();
         let got = nalgebra::DVector::from_iterator(nsv + n, x.iter().chain(&dy).copied());
         let err = (&got - &want).amax() / want.amax();
         assert!(err < 1e-8, "relative error {err:.3e}");
+    }
+
+    /// With every term kept, the augmented system is the KKT system with the augmented
+    /// multipliers eliminated: its `(x, dy)` solve `M x - h' dy = b + sum_A a_k w_k r_k`,
+    /// `h x = e` (dense LU of the system formed entry by entry), and its `y_k` are
+    /// `w_k (a_k' x - r_k)`; for every inequality in augmented form and for part of them.
+    #[test]
+    fn the_augmented_system_is_the_kkt_system_with_its_multipliers_eliminated() {
+        let (problem, w, dvec) = setup();
+        let cons = Constraints::new(&problem);
+        let (n, q) = (problem.t.n(), problem.t.q());
+        let nsv = q * (q + 1) / 2;
+        let b: Vec<f64> = (0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect();
+        let e: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 - 1.0).collect();
+        let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double, None).unwrap().unwrap();
+        let mut levs: Vec<f64> = pc.kept_inequalities.iter().map(|k| k.2).collect();
+        levs.sort_by(f64::total_cmp);
+        let median = levs[levs.len() / 2];
+        for least in [0.0, median] {
+            let aug = pc.augmented_set(least);
+            assert!(aug.len() > 0 && (least == 0.0) == (aug.len() == cons.m()), "leverage {least}: {} of {}", aug.len(), cons.m());
+            let r: Vec<f64> = (0..aug.len()).map(|j| ((j * 7) % 5) as f64 * 0.3 - 0.6).collect();
+            let (x, dy, y) = pc.solve_augmented(&cons, &b, &e, Some((&aug, &r))).unwrap();
+            let mut u = vec![0.0; cons.m()];
+            for (j, &k) in aug.index.iter().enumerate() {
+                u[k] = dvec[k] * r[j];
+            }
+            let extra = svec(&cons.adjoint(&u, &vec![0.0; n]).unwrap());
+            let b2: Vec<f64> = b.iter().zip(&extra).map(|(a, c)| a + c).collect();
+            let want = dense_kkt_solution(&cons, &w, &dvec, &b2, &e);
+            let got = nalgebra::DVector::from_iterator(nsv + n, x.iter().chain(&dy).copied());
+            let err = (&got - &want).amax() / want.amax();
+            assert!(err < 1e-8, "leverage {least}: relative error {err:.3e}");
+            let g = cons.g_of(&problem.t.forward(&smat(&x, q)).unwrap());
+            let ys: Vec<f64> = aug.index.iter().zip(&r).map(|(&k, rk)| dvec[k] * (g[k] - rk)).collect();
+            let scale = ys.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            for (j, (got, want)) in y.iter().zip(&ys).enumerate() {
+                assert!((got - want).abs() <= 1e-7 * scale, "leverage {least}: y_{j} {got} against {want}");
+            }
+        }
     }
 
     /// The lower triangle written by the threads of `fill_lower` is the entry function's, at
@@ -350,13 +445,13 @@ mod tests {
         let b: Vec<f64> = (0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect();
         let e: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 - 1.0).collect();
         let want = dense_kkt_solution(&cons, &w, &dvec, &b, &e);
-        let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Single).unwrap().unwrap();
+        let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Single, None).unwrap().unwrap();
         assert_eq!(pc.precision(), CapacitancePrecision::Single);
         let (x, dy) = pc.solve(&cons, &b, &e).unwrap();
         let got = nalgebra::DVector::from_iterator(nsv + n, x.iter().chain(&dy).copied());
         let err = (&got - &want).amax() / want.amax();
         assert!(err < 1e-3, "relative error {err:.3e}");
-        let double = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double).unwrap().unwrap();
+        let double = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double, None).unwrap().unwrap();
         let (xd, dyd) = double.solve(&cons, &b, &e).unwrap();
         let got_d = nalgebra::DVector::from_iterator(nsv + n, xd.iter().chain(&dyd).copied());
         let err_d = (&got_d - &want).amax() / want.amax();
@@ -377,7 +472,7 @@ mod tests {
         let want = dense_kkt_solution(&cons, &w, &dvec, &b, &e);
         let mut last = f64::INFINITY;
         for keep in [0, 10, 30] {
-            let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, keep, CapacitancePrecision::Double).unwrap().unwrap();
+            let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, keep, CapacitancePrecision::Double, None).unwrap().unwrap();
             let (x, dy) = pc.solve(&cons, &b, &e).unwrap();
             let lam = problem.t.forward(&smat(&x, q)).unwrap();
             for i in 0..n {
