@@ -269,6 +269,23 @@ fn ipm_time_limit_path_and_method_choice() {
     assert_eq!(DnnMethod::Auto.resolve(&wide, &DnnSettings::default()), DnnMethod::Ssnal);
     let narrow = DnnProblem::new(&random_data(1, 700, 2, 2), 0.1).unwrap();
     assert_eq!(DnnMethod::Auto.resolve(&narrow, &DnnSettings::default()), DnnMethod::WorkingSet);
+    // Up to q = 400 the interior-point method, even where its normal matrix (order 43 365 here,
+    // about 8 GB) would not fit: it runs on the preconditioner and the augmented system; its
+    // predicted time then counts no factored iteration. Without room for the augmented
+    // system's capacitance matrix, the working set.
+    let mid = DnnProblem::new(&random_data(1, 290, 2, 2), 0.1).unwrap();
+    assert_eq!(mid.t.q(), 294);
+    let below_normal = DnnSettings { memory_limit_bytes: 3_000_000_000, ..DnnSettings::default() };
+    assert!(dnn::ipm::memory_estimate(&mid).unwrap() > below_normal.memory_limit_bytes);
+    assert_eq!(DnnMethod::Auto.resolve(&mid, &below_normal), DnnMethod::InteriorPoint);
+    let mid_predicted = dnn::ipm::predicted_seconds(&mid, &below_normal);
+    assert_eq!(mid_predicted, dnn::ipm::TYPICAL_ITERATIONS * dnn::ipm::predicted_preconditioned_iteration_seconds(&mid));
+    let no_augmented = DnnSettings { ipm_augmented: false, ..below_normal.clone() };
+    assert!(dnn::ipm::predicted_seconds(&mid, &no_augmented) > mid_predicted);
+    let terms = dnn::ipm::preconditioner_terms(&mid, &below_normal);
+    let augmented_bytes = dnn::ipm::preconditioned_memory_estimate(&mid, 4 * terms).unwrap();
+    let too_small = DnnSettings { memory_limit_bytes: augmented_bytes - 1, ..below_normal.clone() };
+    assert_ne!(DnnMethod::Auto.resolve(&mid, &too_small), DnnMethod::InteriorPoint);
     // Without the preconditioned mode the method refuses, naming both estimates and the
     // alternatives ...
     let direct_only = DnnSettings { ipm_preconditioned_from: None, ..tight_memory.clone() };

@@ -37,7 +37,7 @@ pub struct SolverArgs {
     /// q^2, reaches 1e-6 on small instances only, certifies more than admm in equal time on the
     /// larger ones), `ipm-working-set` (ipm on a working set of the sign constraints grown by the
     /// most violated ones: no q^4 memory, a certified bound after every round; ahead of ssnal on
-    /// the banknote training half, behind it on digits), or `auto` (the default: ipm up to q = 200 when its
+    /// the banknote training half, behind it on digits), or `auto` (the default: ipm up to q = 400 when its
     /// memory estimate and the time limit allow; otherwise ipm-working-set when its rounds' Schur
     /// complement, of order n c + max(4 n, 1000), is at most 8000 and fits the memory, ssnal
     /// beyond). Only with `--backend dnn`.

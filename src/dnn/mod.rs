@@ -171,22 +171,18 @@ pub enum DnnMethod {
     WorkingSet,
 }
 
-/// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method: its normal
-/// matrix then has order at most 20 100 (1.6 GB resident, its lower triangle). Near the top of
-/// the range the working-set method catches up, in a tenth of the memory (two cores, each
-/// method alone, `solve ... --standardize --bias --beta 0.1 --backend dnn`, seconds of wall
-/// time to `solved`, peak memory): the sonar training half (q = 168) 7.5 s and 85 MB against
-/// 15.1 s and 105 MB for the working set; full iris (q = 158) 44 s and 733 MB against 126 s;
-/// wine (q = 195) 45.5 s and 1.6 GB against 47.9 s and 158 MB; the ionosphere training half
-/// (q = 212) 75.1 s and 2.2 GB against 42.7 s and 116 MB. So the range stops at 200 (it was
-/// 220 before the working-set method existed). Measured on a two-core machine, with
-/// the preconditioned first iterations: full iris (q = 158) to a certified 3.9e-6 to 5.6e-6 in
-/// 43-71 s and 711 MB (8.7e-6 to 9.5e-6 in 37-40 s at tolerance 1e-5), the ionosphere training half (q = 212) solved in
-/// 98 s at 2.2 GB (18 minutes before the preconditioner; the ADMM's certified bound there after
-/// 300 s was 39% below the optimum). Above it, on the banknote training half (q = 693), the
-/// preconditioned iterations alone took 22-170 s each: the semismooth Newton method is the
-/// better choice there.
-pub const AUTO_IPM_MAX_ORDER: usize = 200;
+/// Largest order `q` for which [`DnnMethod::Auto`] picks the interior-point method (if it also
+/// fits the memory, [`ipm::fits_in_memory`], and, with a time limit, its predicted time). Since
+/// the augmented system ([`DnnSettings::ipm_augmented`]) it needs no normal matrix on the
+/// instances measured, and it was ahead of or level with the working-set method on every one of
+/// them (two cores, each method alone through the CLI, `--beta 0.1`, seconds of wall time and
+/// peak memory): full iris (q = 158) 18.5 s and 316 MB; wine (q = 195) 23.8 s and 518 MB against
+/// 47.9 s and 158 MB; the ionosphere training half (q = 212) 29.8 s and 489 MB against 42.7 s and
+/// 116 MB; the sonar data (q = 271) 87.4 s and 917 MB against 88.3 s and 255 MB, certified to
+/// 5.3e-7 against 4.1e-6; half the breast-cancer data (q = 354) `solved` in 107 s and 1.2 GB,
+/// where the working set was stopped by its 200 s limit. Before the augmented system the range
+/// ended at 220 (the normal matrix then took 2.2 GB and 75 s at q = 212).
+pub const AUTO_IPM_MAX_ORDER: usize = 400;
 
 /// Above the interior-point method's range, [`DnnMethod::Auto`] picks the working-set method when
 /// the Schur complement its rounds factor every iteration starts at most this large
@@ -240,7 +236,7 @@ impl DnnMethod {
     pub fn resolve(self, problem: &DnnProblem, settings: &DnnSettings) -> DnnMethod {
         match self {
             DnnMethod::Auto => {
-                let fits = ipm::memory_estimate(problem).map(|m| m <= settings.memory_limit_bytes).unwrap_or(false);
+                let fits = ipm::fits_in_memory(problem, settings);
                 let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::predicted_seconds(problem, settings) <= t);
                 if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits && in_time {
                     DnnMethod::InteriorPoint
