@@ -156,9 +156,9 @@ pub enum DnnMethod {
     Auto,
     /// The ADMM ([`admm`]): memory `O(p^2)`, moderate accuracy.
     Admm,
-    /// The primal-dual interior-point method ([`ipm`]): high accuracy; memory `O(q^4)` for the
-    /// normal matrix it factors in the last iterations (the first ones run on preconditioned
-    /// GMRES without it).
+    /// The primal-dual interior-point method ([`ipm`]): high accuracy. From `q >= 70` its
+    /// iterations run on preconditioned GMRES, on the augmented system near the end, with memory
+    /// `O(q^2 + terms^2)`; the normal matrix (`O(q^4)`) is formed only if GMRES fails on both.
     InteriorPoint,
     /// A short ADMM phase, then a semismooth Newton augmented Lagrangian method ([`ssnal`]):
     /// memory `O(q^2)`; reaches 1e-6 on small instances, converges linearly and slowly on the
@@ -315,7 +315,8 @@ pub struct DnnSettings {
     /// iterations never form it; each direction is solved by GMRES preconditioned by the exact
     /// inverse of its Kronecker part plus its [`DnnSettings::ipm_preconditioner_terms`] terms of
     /// largest leverage (module docs of [`ipm`]), until the predictor misses a relative residual
-    /// of 1e-9; from then on `M` is factored in double precision (default `Some(2500)`, i.e.
+    /// of 1e-9; from then on the augmented system ([`DnnSettings::ipm_augmented`]), and `M`
+    /// factored in double precision only if that misses it too (default `Some(2500)`, i.e.
     /// `q >= 70`; `None`: never). It takes precedence over `ipm_single_precision_from`.
     pub ipm_preconditioned_from: Option<usize>,
     /// Number of rank-one terms of `Hf + g' D g` the interior-point method's preconditioner keeps
