@@ -352,6 +352,11 @@ mod tests {
         kkt.lu().solve(&rhs).unwrap()
     }
 
+    /// Right-hand sides `(b, e)` of every size and sign for the systems of order `nsv` and `n`.
+    fn right_hand_sides(nsv: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+        ((0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect(), (0..n).map(|i| i as f64 * 0.7 - 1.0).collect())
+    }
+
     /// Keeping every term, the preconditioner is the KKT system itself: its solve matches a
     /// dense LU of `[[M, -h'], [h, 0]]` with `M` formed entry by entry.
     #[test]
@@ -360,8 +365,7 @@ mod tests {
         let cons = Constraints::new(&problem);
         let (n, q) = (problem.t.n(), problem.t.q());
         let nsv = q * (q + 1) / 2;
-        let b: Vec<f64> = (0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect();
-        let e: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 - 1.0).collect();
+        let (b, e) = right_hand_sides(nsv, n);
         let want = dense_kkt_solution(&cons, &w, &dvec, &b, &e);
         let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double, None).unwrap().unwrap();
         let (x, dy) = pc.solve(&cons, &b, &e).unwrap();
@@ -380,8 +384,7 @@ mod tests {
         let cons = Constraints::new(&problem);
         let (n, q) = (problem.t.n(), problem.t.q());
         let nsv = q * (q + 1) / 2;
-        let b: Vec<f64> = (0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect();
-        let e: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 - 1.0).collect();
+        let (b, e) = right_hand_sides(nsv, n);
         let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Double, None).unwrap().unwrap();
         let mut levs: Vec<f64> = pc.kept_inequalities.iter().map(|k| k.2).collect();
         levs.sort_by(f64::total_cmp);
@@ -442,8 +445,7 @@ mod tests {
         // Weights within two orders of magnitude: the capacitance matrix is then well enough
         // conditioned for single precision to keep about four digits.
         let dvec: Vec<f64> = (0..m).map(|k| 10f64.powi((k % 3) as i32 - 1)).collect();
-        let b: Vec<f64> = (0..nsv).map(|k| ((k * 13) % 9) as f64 - 4.0).collect();
-        let e: Vec<f64> = (0..n).map(|i| i as f64 * 0.7 - 1.0).collect();
+        let (b, e) = right_hand_sides(nsv, n);
         let want = dense_kkt_solution(&cons, &w, &dvec, &b, &e);
         let pc = LowRankPreconditioner::new(&cons, w.clone(), &dvec, usize::MAX, CapacitancePrecision::Single, None).unwrap().unwrap();
         assert_eq!(pc.precision(), CapacitancePrecision::Single);
