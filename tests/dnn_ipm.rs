@@ -291,6 +291,9 @@ fn ipm_time_limit_path_and_method_choice() {
     let direct_only = DnnSettings { ipm_preconditioned_from: None, ..tight_memory.clone() };
     let err = dnn::solve(&larger, &direct_only, None).unwrap_err().to_string();
     assert!(err.contains("GB") && err.contains("ssnal") && err.contains("admm") && err.contains("without its normal matrix"), "{err}");
+    // ... and the method `auto` would pick under the same settings.
+    assert_eq!(DnnMethod::Auto.resolve(&larger, &direct_only), DnnMethod::WorkingSet);
+    assert!(err.contains("auto picks ipm-working-set here"), "{err}");
     // ... with it (the default from q = 70) it runs without ever forming the normal matrix, and
     // whatever its status, the bound from its multiplier is certified and below its value.
     assert!(dnn::ipm::preconditioned_memory_estimate(&larger, 1000).unwrap() < 40_000_000);

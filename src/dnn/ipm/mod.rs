@@ -557,12 +557,13 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
     if !can_factor && !(preconditioned && mem_preconditioned <= settings.memory_limit_bytes) {
         return Err(Error::TooLarge(format!(
             "the dnn interior-point method needs about {:.2} GB for q = {} (n = {}) ({:.2} GB without its normal matrix), above the limit of {:.2} GB; \
-             the first-order methods (method ssnal, which auto picks here, or admm) need about {:.2} GB",
+             --dnn-method auto picks {} here; the first-order methods (ssnal, admm) need about {:.2} GB",
             mem as f64 / 1e9,
             problem.t.q(),
             problem.t.n(),
             mem_preconditioned as f64 / 1e9,
             settings.memory_limit_bytes as f64 / 1e9,
+            super::DnnMethod::Auto.resolve(problem, settings).name(),
             problem.memory_estimate()? as f64 / 1e9
         )));
     }
