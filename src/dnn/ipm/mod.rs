@@ -215,9 +215,9 @@ use constraints::{dot, gradient, inner, norm, Constraints};
 use direction::{Accuracy, Context, Direction};
 use equalities::Equalities;
 use nalgebra::DMatrix;
-use normal::{factor_normal, untouched_pages_stay_unmapped, Factor, Normal, NormalBuffer, Precision};
+use normal::{factor_normal, untouched_pages_stay_unmapped, Factor, NormalBuffer, Precision};
 use scaling::nt_scaling;
-use preconditioner::{Augmented, CapacitancePrecision};
+use preconditioner::CapacitancePrecision;
 pub use preconditioner::DEFAULT_SINGLE_CAPACITANCE_FROM;
 use std::time::Instant;
 
@@ -381,9 +381,7 @@ pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
 /// the preconditioner ([`DnnSettings::ipm_preconditioned_from`]), [`TYPICAL_ITERATIONS`]
 /// preconditioned iterations plus [`DIRECT_TAIL_ITERATIONS`] factored ones.
 pub fn predicted_seconds(problem: &DnnProblem, settings: &DnnSettings) -> f64 {
-    let q = problem.t.q();
-    let nsv = q * (q + 1) / 2;
-    let preconditioned = settings.ipm_preconditioned_from.is_some_and(|k| nsv >= k);
+    let preconditioned = starts_preconditioned(problem, settings);
     if preconditioned && settings.ipm_augmented {
         // With the augmented system no factored tail was needed on any instance measured
         // (module docs): 40 preconditioned iterations, 1.1-1.2 times the measured time on full
@@ -429,6 +427,14 @@ pub fn preconditioned_memory_estimate(problem: &DnnProblem, terms: usize) -> Res
     preconditioned_memory_estimate_for(problem, terms, m)
 }
 
+/// Whether the interior-point method starts on the low-rank preconditioner, without forming the
+/// normal matrix: its order `N = q (q + 1) / 2` is at least
+/// [`DnnSettings::ipm_preconditioned_from`].
+pub fn starts_preconditioned(problem: &DnnProblem, settings: &DnnSettings) -> bool {
+    let q = problem.t.q();
+    settings.ipm_preconditioned_from.is_some_and(|k| q * (q + 1) / 2 >= k)
+}
+
 /// Whether the interior-point method fits `settings.memory_limit_bytes`: with its normal matrix
 /// ([`memory_estimate`]), or, where its first iterations run without it, on the preconditioner
 /// alone, with room for the augmented system's larger capacitance matrix
@@ -438,8 +444,7 @@ pub fn fits_in_memory(problem: &DnnProblem, settings: &DnnSettings) -> bool {
     if memory_estimate(problem).is_ok_and(|m| m <= settings.memory_limit_bytes) {
         return true;
     }
-    let q = problem.t.q();
-    let preconditioned = settings.ipm_preconditioned_from.is_some_and(|k| q * (q + 1) / 2 >= k);
+    let preconditioned = starts_preconditioned(problem, settings);
     let factor = if settings.ipm_augmented { AUGMENTED_KEEP_FACTOR } else { 1 };
     preconditioned && preconditioned_memory_estimate(problem, preconditioner_terms(problem, settings).saturating_mul(factor)).is_ok_and(|m| m <= settings.memory_limit_bytes)
 }
@@ -545,8 +550,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
     };
     // The normal matrix is formed only if it fits; without it the method runs on the
     // preconditioned GMRES alone and stops where that no longer reaches its accuracy.
-    let nsv_total = problem.t.q() * (problem.t.q() + 1) / 2;
-    let preconditioned = settings.ipm_preconditioned_from.is_some_and(|k| nsv_total >= k);
+    let preconditioned = starts_preconditioned(problem, settings);
     let mem = memory_estimate(problem)?;
     let can_factor = mem <= settings.memory_limit_bytes;
     let mem_preconditioned = if subset {
@@ -625,12 +629,6 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         .map(|f| terms.saturating_mul(f))
         .find(|&k| preconditioned_memory_estimate_for(problem, k, m as u64).is_ok_and(|b| b <= settings.memory_limit_bytes))
         .unwrap_or(terms);
-    let augmented_set = |normal: &Normal, on: bool| -> Option<Augmented> {
-        match (&normal.factor, on) {
-            (Factor::LowRank(pc), true) => Some(pc.augmented_set(AUGMENTED_LEVERAGE)),
-            _ => None,
-        }
-    };
 
     loop {
         let lambda = t.forward(&pt.s)?;
@@ -722,7 +720,10 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 break;
             };
             let factor_only = t_factor.elapsed().as_secs_f64();
-            let aug = augmented_set(&normal, augmented);
+            let aug = match (&normal.factor, augmented) {
+                (Factor::LowRank(pc), true) => Some(pc.augmented_set(AUGMENTED_LEVERAGE)),
+                _ => None,
+            };
             let ctx = Context { problem, cons: &cons, eq: &eq, nt: &nt, dvec: &dvec, normal: &normal, r_d: &r_d, p_g: &p_g, hv: &hv, slack: &pt.slack, z: &pt.z, aug: aug.as_ref(), working };
             let t_solve = Instant::now();
             let aff = ctx.direction(&rc_aff, &rcs_aff, Accuracy::Working, None)?;
@@ -785,9 +786,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                     precision = Precision::Double;
                 }
             }
-            factored = Some((normal, aff));
+            factored = Some((normal, aff, aug));
         }
-        let Some((normal, aff)) = factored else {
+        let Some((normal, aff, aug)) = factored else {
             status = Status::NumericalError;
             break;
         };
@@ -802,7 +803,6 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             Precision::Double => {}
         }
         let factor_seconds = t_factor.elapsed().as_secs_f64();
-        let aug = augmented_set(&normal, augmented);
         if settings.verbose {
             if let Some(a) = &aug {
                 eprintln!("dnn-ipm:   {} inequalities in augmented form", a.len());
