@@ -295,10 +295,12 @@ pub fn staged_rounding(lambda: &DMatrix<f64>, data: &Dataset, beta: f64, g: &Gau
     });
     let union = eig_dirs.as_ref().zip(gaussian_dirs.first()).map(|(e, fd)| side_by_side(blocks.d, &[fd, e]));
     let mut skipped_for_time: Vec<String> = Vec::new();
-    let eigen_late = eig_dirs.is_some() && over();
-    let union_late = union.is_some() && over();
-    // The Gaussian repetitions, one after the other (only the first is required), with the
-    // label of the first one skipped for time.
+    // The eigen and union refits start with the first Gaussian one, if budget is left.
+    let late = over();
+    let eigen_late = eig_dirs.is_some() && late;
+    let union_late = union.is_some() && late;
+    // The Gaussian repetitions, one after the other (only the first is required), and the index
+    // of the first one skipped for time.
     let gaussian_job = || -> (Vec<Result<Refit>>, Option<usize>) {
         let mut out = Vec::new();
         for (rep, dirs) in gaussian_dirs.iter().enumerate() {
