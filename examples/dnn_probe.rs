@@ -16,6 +16,8 @@ use convex_relu::formulation::sdp::{compile, SdpForm};
 use std::time::Instant;
 
 fn main() -> convex_relu::Result<()> {
+    // The same heap settings as the command-line tool.
+    convex_relu::allocator::tune_for_large_solves();
     let args: Vec<String> = std::env::args().collect();
     let kind = args.get(1).map(String::as_str).unwrap_or("ref1d");
     let size: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(30);

@@ -7,6 +7,7 @@
 //!
 //! Mathematics and conventions: see docs/ and the module documentation of each stage.
 
+pub mod allocator;
 pub mod backend;
 pub mod catalogue;
 pub mod certify;

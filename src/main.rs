@@ -43,6 +43,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Heap settings for the solvers' many short-lived blocks (module docs of the allocator).
+    convex_relu::allocator::tune_for_large_solves();
     let cli = Cli::parse();
     cli::exit::run_guarded(move || {
         let result = match &cli.command {
