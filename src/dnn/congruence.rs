@@ -176,6 +176,61 @@ impl Congruence {
         Ok(s)
     }
 
+    /// Row `r` of `T` as its nonzero entries `(column, value)`: one for the rows `A`, `U`, `V`,
+    /// `d + 1` for a row `B_i = e_{a_i} - sum_k X_ik e_{u_k}` (a zero `X_ik` is kept).
+    fn row_entries(&self, r: usize, out: &mut Vec<(usize, f64)>) {
+        let n = self.n;
+        out.clear();
+        if r < n {
+            out.push((r, 1.0));
+        } else if r < 2 * n {
+            let i = r - n;
+            out.push((i, 1.0));
+            out.extend((0..self.d).map(|k| (n + k, -self.x[(i, k)])));
+        } else {
+            out.push((r - n, 1.0));
+        }
+    }
+
+    /// The entries `(T S T')_{r s} = t_r' S t_s` at the given pairs `(r, s)` of rows of `T` only,
+    /// in `O(d^2)` flops each (against `O(n^2 d)` and a `p x p` matrix for [`Self::forward`]).
+    pub fn entries(&self, s: &DMatrix<f64>, pairs: &[(usize, usize)]) -> Vec<f64> {
+        let (mut tr, mut ts) = (Vec::with_capacity(self.d + 1), Vec::with_capacity(self.d + 1));
+        pairs
+            .iter()
+            .map(|&(r, c)| {
+                self.row_entries(r, &mut tr);
+                self.row_entries(c, &mut ts);
+                ts.iter().map(|&(j, b)| b * tr.iter().map(|&(i, a)| a * s[(i, j)]).sum::<f64>()).sum()
+            })
+            .collect()
+    }
+
+    /// `T' L T` (q x q) for the symmetric `L = sum_k w_k (e_r e_s' + e_s e_r') / 2` over the given
+    /// pairs `(r, s)`: `sum_k w_k (t_r t_s' + t_s t_r') / 2`, the adjoint of [`Self::entries`], in
+    /// `O(d^2)` flops per pair (against a `p x p` matrix for [`Self::adjoint`]).
+    pub fn adjoint_pairs(&self, pairs: &[(usize, usize)], weights: &[f64]) -> DMatrix<f64> {
+        let q = self.q();
+        let mut out = DMatrix::zeros(q, q);
+        let (mut tr, mut ts) = (Vec::with_capacity(self.d + 1), Vec::with_capacity(self.d + 1));
+        for (&(r, c), &w) in pairs.iter().zip(weights) {
+            if w == 0.0 {
+                continue;
+            }
+            self.row_entries(r, &mut tr);
+            self.row_entries(c, &mut ts);
+            let half = 0.5 * w;
+            for &(j, b) in &ts {
+                for &(i, a) in &tr {
+                    let v = half * a * b;
+                    out[(i, j)] += v;
+                    out[(j, i)] += v;
+                }
+            }
+        }
+        out
+    }
+
     /// `G = T'T` (q x q).
     pub fn gram(&self) -> Result<DMatrix<f64>> {
         self.adjoint(&DMatrix::identity(self.p(), self.p()))
@@ -207,6 +262,40 @@ mod tests {
     fn sym_from(v: &[f64], k: usize) -> DMatrix<f64> {
         let m = DMatrix::from_fn(k, k, |i, j| v[(i * k + j) % v.len()] * (1.0 + ((i + 2 * j) % 3) as f64));
         (&m + m.transpose()) * 0.5
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        #[test]
+        fn entries_and_adjoint_pairs_match_the_dense_maps(
+            n in 1usize..7, d in 1usize..4, c in 1usize..3,
+            xs in proptest::collection::vec(-2.0f64..2.0, 30),
+            ss in proptest::collection::vec(-1.0f64..1.0, 40),
+            ws in proptest::collection::vec(-1.0f64..1.0, 1..40),
+            picks in proptest::collection::vec((0usize..1000, 0usize..1000), 1..40),
+        ) {
+            let x = DMatrix::from_fn(n, d, |i, j| xs[(i * d + j) % xs.len()]);
+            let t = Congruence::new(x, c);
+            let p = t.p();
+            let dense = t.dense();
+            let s = sym_from(&ss, t.q());
+            // Pairs anywhere in Lambda, repeated and diagonal ones included.
+            let pairs: Vec<(usize, usize)> = picks.iter().map(|&(r, c)| (r % p, c % p)).collect();
+            let lambda = &dense * &s * dense.transpose();
+            let got = t.entries(&s, &pairs);
+            for (&(r, c), g) in pairs.iter().zip(&got) {
+                prop_assert!((g - lambda[(r, c)]).abs() <= 1e-12 * (1.0 + lambda[(r, c)].abs()));
+            }
+            let w: Vec<f64> = (0..pairs.len()).map(|k| ws[k % ws.len()]).collect();
+            let mut l = DMatrix::zeros(p, p);
+            for (&(r, c), &wk) in pairs.iter().zip(&w) {
+                l[(r, c)] += 0.5 * wk;
+                l[(c, r)] += 0.5 * wk;
+            }
+            let want = dense.transpose() * &l * &dense;
+            let adj = t.adjoint_pairs(&pairs, &w);
+            prop_assert!((&adj - &want).norm() <= 1e-12 * (1.0 + want.norm()));
+        }
     }
 
     proptest! {

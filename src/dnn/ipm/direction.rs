@@ -122,13 +122,11 @@ impl Context<'_> {
     /// preconditioner when there is no factor.
     pub(super) fn solve_kkt(&self, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
         if let Factor::LowRank(pc) = &self.normal.factor {
-            if let Some(a) = self.aug {
-                let n = self.problem.t.n();
-                let (x, mut dy, y) = pc.solve_augmented(self.cons, b, &e[..n], Some((a, &e[n..])))?;
-                dy.extend(y);
-                return Ok((x, dy));
-            }
-            return pc.solve(self.cons, b, e);
+            let n = self.problem.t.n();
+            let aug = self.aug.map(|a| (a, &e[n..]));
+            let (x, mut dy, y) = pc.solve_augmented(self.cons, b, &e[..n], aug)?;
+            dy.extend(y);
+            return Ok((x, dy));
         }
         self.eq.solve(&self.normal.factor, &self.normal.pivot_columns, b, e)
     }

@@ -234,6 +234,7 @@ impl LowRankPreconditioner {
     }
 
     /// Solves `P x - h' dy = b`, `h x = e` (module docs).
+    #[cfg(test)]
     pub(super) fn solve(&self, cons: &Constraints, b: &[f64], e: &[f64]) -> Result<(Vec<f64>, Vec<f64>)> {
         let (x, dy, _) = self.solve_augmented(cons, b, e, None)?;
         Ok((x, dy))
@@ -250,10 +251,9 @@ impl LowRankPreconditioner {
         let q = t.q();
         let bm = smat(b, q);
         let kb = sandwich(&self.w, Op::N, &bm, Op::N)?;
-        let lam = t.forward(&kb)?;
         let size = self.pairs.len();
         let kept = size - self.equalities;
-        let mut rhs = DMatrix::from_fn(size, 1, |k, _| lam[(self.pairs[k].0, self.pairs[k].1)]);
+        let mut rhs = DMatrix::from_vec(size, 1, t.entries(&kb, &self.pairs));
         for (i, v) in e.iter().enumerate() {
             rhs[(kept + i, 0)] -= v;
         }
@@ -266,13 +266,9 @@ impl LowRankPreconditioner {
             CapacitanceFactor::Double(f) => cholesky_solve(f, &mut rhs)?,
             CapacitanceFactor::Single(f) => cholesky_solve_f32(f, size, &mut rhs)?,
         }
-        // V' [u; -dy]: the symmetric lifted matrix with half of each coefficient at (r, s) and (s, r).
-        let mut lifted = DMatrix::zeros(t.p(), t.p());
-        for (k, &(r, s)) in self.pairs.iter().enumerate() {
-            lifted[(r, s)] += 0.5 * rhs[(k, 0)];
-            lifted[(s, r)] += 0.5 * rhs[(k, 0)];
-        }
-        let corr = t.adjoint(&lifted)?;
+        // V' [u; -dy]: the adjoint of the symmetric lifted matrix with half of each coefficient at
+        // (r, s) and (s, r).
+        let corr = t.adjoint_pairs(&self.pairs, rhs.as_slice());
         let mut x = sandwich(&self.w, Op::N, &(bm - corr), Op::N)?;
         symmetrize(&mut x);
         let dy = (0..self.equalities).map(|i| -rhs[(kept + i, 0)]).collect();
