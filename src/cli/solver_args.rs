@@ -31,12 +31,13 @@ pub struct SolverArgs {
     /// for Clarabel at most 4G (above that each of its iterations takes minutes).
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_limit)]
     pub memory_limit: Option<u64>,
-    /// The `dnn` backend's method: `ipm` (interior point: high accuracy, memory growing like
-    /// q^4 with q = n + d + c), `admm` (first order: memory like q^2, moderate accuracy),
+    /// The `dnn` backend's method: `ipm` (interior point: high accuracy; each direction by
+    /// GMRES with a low-rank preconditioner, a capacitance matrix of a few thousand terms; the
+    /// normal matrix, of order q (q + 1) / 2 with q = n + d + c, only if GMRES fails), `admm` (first order: memory like q^2, moderate accuracy),
     /// `ssnal` (a short ADMM, then a semismooth Newton augmented Lagrangian method; memory like
     /// q^2, reaches 1e-6 on small instances only, certifies more than admm in equal time on the
     /// larger ones), `ipm-working-set` (ipm on a working set of the sign constraints grown by the
-    /// most violated ones: no q^4 memory, a certified bound after every round; ahead of ssnal on
+    /// most violated ones: a certified bound after every round; ahead of ssnal on
     /// the banknote training half, behind it on digits), or `auto` (the default: ipm up to q = 400 when its
     /// memory estimate and the time limit allow; otherwise ipm-working-set when its rounds' Schur
     /// complement, of order n c + max(4 n, 1000), is at most 8000 and fits the memory, ssnal
