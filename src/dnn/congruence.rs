@@ -176,9 +176,9 @@ impl Congruence {
         Ok(s)
     }
 
-    /// Row `r` of `T` as its nonzero entries `(column, value)`: one for the rows `A`, `U`, `V`,
-    /// `d + 1` for a row `B_i = e_{a_i} - sum_k X_ik e_{u_k}` (a zero `X_ik` is kept).
-    fn row_entries(&self, r: usize, out: &mut Vec<(usize, f64)>) {
+    /// Row `r` of `T` as its nonzero entries `(column, value)` (into `out`, cleared first): one
+    /// for the rows `A`, `U`, `V`, at most `d + 1` for a row `B_i = e_{a_i} - sum_k X_ik e_{u_k}`.
+    pub(crate) fn row_entries(&self, r: usize, out: &mut Vec<(usize, f64)>) {
         let n = self.n;
         out.clear();
         if r < n {
@@ -186,7 +186,7 @@ impl Congruence {
         } else if r < 2 * n {
             let i = r - n;
             out.push((i, 1.0));
-            out.extend((0..self.d).map(|k| (n + k, -self.x[(i, k)])));
+            out.extend((0..self.d).filter(|&k| self.x[(i, k)] != 0.0).map(|k| (n + k, -self.x[(i, k)])));
         } else {
             out.push((r - n, 1.0));
         }

@@ -131,27 +131,11 @@ impl<'a> Constraints<'a> {
     /// The sparse `svec` row of `<sym(t_r t_s'), S>`, merged into `out` (cleared first) using the
     /// dense scratch `acc` (all zeros on entry and on return).
     pub(super) fn row(&self, e: Entry, acc: &mut [f64], touched: &mut Vec<usize>, out: &mut Vec<(usize, f64)>) {
-        let (n, d) = (self.problem.t.n(), self.problem.t.d());
-        let x = self.problem.t.x();
-        let trow = |r: usize, buf: &mut Vec<(usize, f64)>| {
-            buf.clear();
-            if r < n {
-                buf.push((r, 1.0));
-            } else {
-                let i = r - n;
-                buf.push((i, 1.0));
-                for k in 0..d {
-                    let v = x[(i, k)];
-                    if v != 0.0 {
-                        buf.push((n + k, -v));
-                    }
-                }
-            }
-        };
-        let mut tr = Vec::with_capacity(d + 1);
-        let mut ts = Vec::with_capacity(d + 1);
-        trow(e.r, &mut tr);
-        trow(e.s, &mut ts);
+        let t = &self.problem.t;
+        let mut tr = Vec::with_capacity(t.d() + 1);
+        let mut ts = Vec::with_capacity(t.d() + 1);
+        t.row_entries(e.r, &mut tr);
+        t.row_entries(e.s, &mut ts);
         touched.clear();
         for &(k, a) in &tr {
             for &(l, b) in &ts {
