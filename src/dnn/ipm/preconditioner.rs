@@ -29,7 +29,9 @@
 //! ```
 //!
 //! (order `r + n`, factored once per iteration). Applying the preconditioner costs two products
-//! of order `q`, one congruence and its adjoint, and a pair of triangular solves of order `r + n`.
+//! of order `q`, a pair of triangular solves of order `r + n`, and `O(d^2)` flops per kept pair
+//! for `V K^(-1) b` and `V' [u; -dy]`: each row of `T` has one nonzero or `d + 1`, so neither
+//! needs the whole congruence of order `p` (`Congruence::entries`, `Congruence::adjoint_pairs`).
 //! GMRES on the exact KKT system (`M` applied through the congruence) removes the terms left out.
 
 use super::constraints::{smat, svec, Constraints};
