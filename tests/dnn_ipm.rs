@@ -240,8 +240,8 @@ fn ipm_time_limit_path_and_method_choice() {
     assert!(path[1].report.notes.iter().any(|n| n.contains("from scratch")));
 
     // Auto: the interior-point method on small programs, otherwise the working-set method when
-    // its rounds' Schur complement is small (order n c + max(4 n, 1000) <= 8000) and fits, the
-    // semismooth Newton method beyond;
+    // its rounds' Schur complement fits and is small (order n c + max(4 n, 1000) <= 8000) or the
+    // time limit leaves it 3.5 predicted rounds, the semismooth Newton method otherwise;
     // the interior-point method refuses up front, naming the estimate and the alternative.
     let small = DnnProblem::new(&synth::reference_1d(), 0.1).unwrap();
     assert_eq!(DnnMethod::Auto.resolve(&small, &DnnSettings::default()), DnnMethod::InteriorPoint);
@@ -263,10 +263,17 @@ fn ipm_time_limit_path_and_method_choice() {
     let tighter = DnnSettings { memory_limit_bytes: 12_000_000, ..ipm(1e-6) };
     assert!(larger.memory_estimate().unwrap() < 12_000_000);
     assert_eq!(DnnMethod::Auto.resolve(&larger, &tighter), DnnMethod::Ssnal);
-    // ... or many outputs: n = 700, c = 10 puts it at 7000 + 2800 = 9800 > 8000.
+    // ... or many outputs: n = 700, c = 10 puts it at 7000 + 2800 = 9800 > 8000, where the
+    // working set needs the time for 3.5 predicted rounds of 20 factorisations of that order
+    // (20 * 9800^3 / 3 flops at 6e10 flop/s: 104.6 s each, 366.2 s in all); without a time limit
+    // it has that time.
     let wide = DnnProblem::new(&random_data(1, 700, 2, 10), 0.1).unwrap();
     assert_eq!(dnn::working_set_first_order(&wide), 9800);
-    assert_eq!(DnnMethod::Auto.resolve(&wide, &DnnSettings::default()), DnnMethod::Ssnal);
+    let round = dnn::predicted_working_set_round_seconds(&wide);
+    assert!((round - 20.0 * 9800f64.powi(3) / 3.0 / 6e10).abs() < 1e-9 * round, "{round}");
+    assert_eq!(DnnMethod::Auto.resolve(&wide, &limited(3.4 * round)), DnnMethod::Ssnal);
+    assert_eq!(DnnMethod::Auto.resolve(&wide, &limited(3.6 * round)), DnnMethod::WorkingSet);
+    assert_eq!(DnnMethod::Auto.resolve(&wide, &DnnSettings::default()), DnnMethod::WorkingSet);
     let narrow = DnnProblem::new(&random_data(1, 700, 2, 2), 0.1).unwrap();
     assert_eq!(DnnMethod::Auto.resolve(&narrow, &DnnSettings::default()), DnnMethod::WorkingSet);
     // Up to q = 400 the interior-point method, even where its normal matrix (order 43 365 here,

@@ -38,10 +38,11 @@ pub struct SolverArgs {
     /// q^2, reaches 1e-6 on small instances only, certifies more than admm in equal time on the
     /// larger ones), `ipm-working-set` (ipm on a working set of the sign constraints grown by the
     /// most violated ones: a certified bound after every round; ahead of ssnal on
-    /// the banknote training half, behind it on digits), or `auto` (the default: ipm up to q = 400 when its
+    /// the banknote training half, and on digits from about 1000 s on), or `auto` (the default: ipm up to q = 400 when its
     /// memory estimate and the time limit allow; otherwise ipm-working-set when its rounds' Schur
-    /// complement, of order n c + max(4 n, 1000), is at most 8000 and fits the memory, ssnal
-    /// beyond). Only with `--backend dnn`.
+    /// complement, of order n c + max(4 n, 1000), fits the memory and is at most 8000 or the
+    /// time limit (none, or 3.5 of its predicted rounds) leaves it time for its first rounds,
+    /// ssnal otherwise). Only with `--backend dnn`.
     #[arg(long, value_name = "METHOD", value_parser = parse_dnn_method)]
     pub dnn_method: Option<convex_relu::dnn::DnnMethod>,
 }

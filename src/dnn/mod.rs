@@ -144,9 +144,10 @@ pub enum DnnMethod {
     /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER`, its memory estimate fits the
     /// limit and, with a time limit, its predicted time ([`ipm::predicted_seconds`]) fits the
     /// limit; otherwise the working-set method ([`DnnMethod::WorkingSet`]) when its rounds' Schur
-    /// complement is small enough ([`AUTO_WORKING_SET_MAX_ORDER`]), and the semismooth Newton
-    /// method ([`DnnMethod::Ssnal`]) beyond. The choice is made before solving, from the sizes and
-    /// the settings alone, and reported.
+    /// complement fits the memory and is small enough ([`AUTO_WORKING_SET_MAX_ORDER`]) or the time
+    /// limit (none, or at least [`AUTO_WORKING_SET_ROUNDS`] predicted rounds) leaves it time for
+    /// its first rounds, and the semismooth Newton method ([`DnnMethod::Ssnal`]) otherwise. The
+    /// choice is made before solving, from the sizes and the settings alone, and reported.
     ///
     /// The fallback was the ADMM until the `ssnal` method was measured beside it in equal time on
     /// the benchmark instances (docs/dnn.md): its certified bound was higher on every real data set
@@ -193,7 +194,34 @@ pub const AUTO_IPM_MAX_ORDER: usize = 400;
 /// under a 600 s limit (docs/benchmarks-sdp.md):
 /// - banknote training half, order 4 116: working set certified 0.6832, `ssnal` 0.4098;
 /// - digits PCA-20, order 14 000: `ssnal` certified 0.7176, the working set 0.6721 (two rounds).
+///
+/// Above this order the working set is still picked when there is no time limit or when the
+/// limit leaves time for [`AUTO_WORKING_SET_ROUNDS`] rounds of
+/// [`predicted_working_set_round_seconds`]: its rounds grow dearer, but its third round is where
+/// its bound overtakes the semismooth Newton method's (digits under 1 200 s: the working set
+/// 0.8131 after three rounds, `ssnal` 0.7680).
 pub const AUTO_WORKING_SET_MAX_ORDER: usize = 8_000;
+
+/// The rounds of [`predicted_working_set_round_seconds`] a time limit must allow for
+/// [`DnnMethod::Auto`] to pick the working-set method above [`AUTO_WORKING_SET_MAX_ORDER`]. On
+/// digits PCA-20 (order 14 000, a predicted round of 305 s) three rounds ended after 904.8 s
+/// of solving (the third one's bound 0.8131, against `ssnal`'s 0.7680 under the same 1 200 s
+/// limit), while under 600 s only two rounds fitted (0.6721, against `ssnal`'s 0.7176): 3.5
+/// rounds, 1 067 s there, leaves a margin over the three.
+pub const AUTO_WORKING_SET_ROUNDS: f64 = 3.5;
+
+/// Iterations of a working-set round in [`predicted_working_set_round_seconds`] (measured 14-23
+/// per round on the banknote training half, 57 over the first three rounds on digits PCA-20).
+pub const WORKING_SET_ROUND_ITERATIONS: f64 = 20.0;
+
+/// A prediction of the seconds a working-set round takes after the first:
+/// [`WORKING_SET_ROUND_ITERATIONS`] factorisations of its Schur complement, of order
+/// [`working_set_first_order`], at [`ipm::PREDICTED_FLOPS_PER_SECOND`]: 305 s on digits PCA-20,
+/// whose first two rounds took about 350 s of solving and its first three 904.8 s.
+pub fn predicted_working_set_round_seconds(problem: &DnnProblem) -> f64 {
+    let order = working_set_first_order(problem) as f64;
+    WORKING_SET_ROUND_ITERATIONS * order.powi(3) / 3.0 / ipm::PREDICTED_FLOPS_PER_SECOND
+}
 
 /// The order of the Schur complement of the working-set method's second round: `n c` loss terms
 /// plus the inequalities one round adds ([`ipm::working_set::default_added`]). Saturates on
@@ -242,7 +270,10 @@ impl DnnMethod {
                 let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::predicted_seconds(problem, settings) <= t);
                 if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits && in_time {
                     DnnMethod::InteriorPoint
-                } else if working_set_first_order(problem) <= AUTO_WORKING_SET_MAX_ORDER && working_set_fits(problem, settings) {
+                } else if working_set_fits(problem, settings)
+                    && (working_set_first_order(problem) <= AUTO_WORKING_SET_MAX_ORDER
+                        || settings.time_limit_seconds.map_or(true, |t| t >= AUTO_WORKING_SET_ROUNDS * predicted_working_set_round_seconds(problem)))
+                {
                     DnnMethod::WorkingSet
                 } else {
                     DnnMethod::Ssnal
