@@ -35,8 +35,8 @@
 //! second-order correction (computed in the scaled frame where `Sigma` is diagonal) for the
 //! corrector, then up to four of Gondzio's centrality correctors (each aims at a step 0.2 longer
 //! and pulls every complementarity product, eigenvalue or entry, into `[0.1, 10] sigma mu`; it is
-//! kept while it lengthens the step; no more of them than trial directions fit in the time spent
-//! forming and factoring, so none where a direction is a GMRES run as costly as the factorisation).
+//! kept while it lengthens the step; none where the directions come from GMRES with the inexact
+//! low-rank preconditioner, whose every direction costs as much as its factorisation).
 //! The other components follow: `ds = g dS + p_g`,
 //! `dz = (r_c - z o ds) / s`, and `dZ = r_d + Hf dS - g'dz - h'dy` from the dual equation (not
 //! `W^(-1) (R_c - dS) W^(-1)`, equal in exact arithmetic), so that the dual residual falls exactly
@@ -319,32 +319,27 @@ const STEP_TO_BOUNDARY: f64 = 0.95;
 /// (293 s) to 28 iterations and `solved` (230 s), iris-half 21 -> 19; 6 gained nothing more.
 const CENTRALITY_CORRECTORS: usize = 4;
 
-/// How many centrality correctors an iteration may try: one per full trial direction's time
-/// that fits in the time spent forming and factoring, at most [`CENTRALITY_CORRECTORS`].
+/// How many centrality correctors an iteration may try: none when its directions come from
+/// GMRES with the low-rank preconditioner (neither the working set's exact one nor the augmented
+/// system), [`CENTRALITY_CORRECTORS`] otherwise.
 ///
-/// A corrector saves iterations, each of which costs a factorisation plus a few directions, and
-/// costs one more direction. That pays where the factorisation dominates (a factored normal or
-/// augmented matrix: a direction is then a few triangular solves) and not where a direction
-/// costs as much as the factorisation (the low-rank preconditioner, whose "factorisation" is a
-/// small capacitance matrix and whose directions are GMRES runs of 5-25 steps). Measured with
-/// `solve --backend dnn --dnn-method ipm --tolerance 4e-7` (one BLAS thread, two runs each):
-/// iris-half 1.66-1.79 s and 20 iterations with four correctors everywhere, 1.07-1.21 s and 26
-/// iterations with this budget (none in the preconditioned iterations, two to four in the
-/// augmented ones), certified relative gap 1.3e-7 and 6.1e-7. Full iris (tolerance 1e-6):
-/// 18.5-19.0 s against 14.7-18.4 s. The banknote working set's first round: 24.4 s against
-/// 18.4 s. Spiral n = 60 (factored throughout): unchanged. The budget depends on measured
-/// times, so two runs can take different numbers of correctors where the two times are close.
-fn centrality_corrector_budget(factor_seconds: f64, direction_seconds: f64) -> usize {
-    if !(direction_seconds > 0.0) {
-        return CENTRALITY_CORRECTORS;
-    }
-    let fits = (factor_seconds / direction_seconds).floor();
-    if fits >= CENTRALITY_CORRECTORS as f64 {
-        CENTRALITY_CORRECTORS
-    } else if fits >= 0.0 {
-        fits as usize
-    } else {
+/// A corrector costs one more direction and saves part of an iteration. Where a matrix is
+/// factored (the normal matrix, the augmented system, the working set's exact Schur complement)
+/// a direction is a few triangular solves or GMRES steps and the factorisation dominates, so
+/// correctors pay. With the low-rank preconditioner the "factorisation" is a small capacitance
+/// matrix and every direction a GMRES run of 5-25 steps that costs as much as it or more (0.003 s
+/// against 0.005-0.015 s per trial on iris-half, 0.05-0.1 s against 0.03-0.15 s on full iris).
+/// Measured with `solve --backend dnn --dnn-method ipm` (two runs each; docs/dnn.md has the
+/// table): iris-half 1.66-1.79 s and 20 iterations before, 0.99-1.21 s and 26 iterations with
+/// this rule; full iris 16.0-22.2 s and 28 iterations before, 15.7-16.9 s and 39 iterations.
+/// A rule by measured times (one corrector per trial direction's time within the
+/// factorisation's) was tried first: it made runs differ where the two times are close, and
+/// full iris then ended anywhere between 18 and 35 s.
+fn centrality_corrector_limit(precision: Precision, exact_preconditioner: bool, augmented: bool) -> usize {
+    if precision == Precision::Preconditioned && !exact_preconditioner && !augmented {
         0
+    } else {
+        CENTRALITY_CORRECTORS
     }
 }
 
@@ -732,7 +727,6 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // SINGLE_PRECISION_RESIDUAL, in double precision from the first time it does not), then
         // the predictor (affine scaling) direction.
         let mut factored = None;
-        let mut forming_and_factoring_seconds = 0.0;
         while factored.is_none() {
             let Some(normal) = factor_normal(&cons, &eq, &nt, &dvec, nsv, precision, (terms, capacitance, augmented.then_some((AUGMENTED_LEVERAGE, augmented_keep))), &mut buffer)? else {
                 if precision == Precision::Preconditioned && capacitance == CapacitancePrecision::Single {
@@ -752,7 +746,6 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 break;
             };
             let factor_only = t_factor.elapsed().as_secs_f64();
-            forming_and_factoring_seconds = factor_only;
             let aug = match (&normal.factor, augmented) {
                 (Factor::LowRank(pc), true) => Some(pc.augmented_set(AUGMENTED_LEVERAGE)),
                 _ => None,
@@ -865,17 +858,15 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         }
         let mut rcs: Vec<f64> = (0..m).map(|k| sigma * mu - pt.slack[k] * pt.z[k] - aff.dslack[k] * aff.dz[k]).collect();
         let mut rc = nt.complementarity_rhs(&rhs);
-        let t_trial = Instant::now();
         let mut dir = ctx.direction(&rc, &rcs, Accuracy::Trial, None)?;
-        let trial_seconds = t_trial.elapsed().as_secs_f64();
         let mut alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
         // Gondzio's centrality correctors: aim a longer step at a point whose complementarity
         // products lie in [0.1, 10] sigma mu; keep the correction while it lengthens the step.
         // Each is a trial direction: refined only to TRIAL_RESIDUAL (on a double-precision
         // factor usually one solve with the factors already computed, O(N^2) against O(N^3)).
-        // Only as many as the factorisation's time pays for (`centrality_corrector_budget`).
+        // None with the inexact low-rank preconditioner (`centrality_corrector_limit`).
         let mut taken = 0;
-        let max_correctors = centrality_corrector_budget(forming_and_factoring_seconds, trial_seconds);
+        let max_correctors = centrality_corrector_limit(normal.factor.precision(), every_term, aug.is_some());
         for _ in 0..max_correctors {
             if alpha >= 1.0 {
                 break;
@@ -1081,18 +1072,16 @@ fn step_length(pt: &Point, dir: &Direction) -> Result<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{centrality_corrector_budget, CENTRALITY_CORRECTORS};
+    use super::{centrality_corrector_limit, Precision, CENTRALITY_CORRECTORS};
 
-    /// One corrector per whole direction that fits in the factorisation's time, capped; an
-    /// unmeasurable direction time (zero, NaN) allows the cap.
+    /// No correctors with the inexact low-rank preconditioner; the full count with a factor,
+    /// the working set's exact Schur complement or the augmented system.
     #[test]
-    fn corrector_budget_counts_whole_directions() {
-        assert_eq!(centrality_corrector_budget(0.003, 0.01), 0);
-        assert_eq!(centrality_corrector_budget(0.02, 0.01), 2);
-        assert_eq!(centrality_corrector_budget(0.0299, 0.01), 2);
-        assert_eq!(centrality_corrector_budget(1.6, 0.08), CENTRALITY_CORRECTORS);
-        assert_eq!(centrality_corrector_budget(1.0, 0.0), CENTRALITY_CORRECTORS);
-        assert_eq!(centrality_corrector_budget(1.0, f64::NAN), CENTRALITY_CORRECTORS);
-        assert_eq!(centrality_corrector_budget(f64::NAN, 0.01), 0);
+    fn correctors_only_where_a_matrix_is_factored() {
+        assert_eq!(centrality_corrector_limit(Precision::Preconditioned, false, false), 0);
+        assert_eq!(centrality_corrector_limit(Precision::Preconditioned, true, false), CENTRALITY_CORRECTORS);
+        assert_eq!(centrality_corrector_limit(Precision::Preconditioned, false, true), CENTRALITY_CORRECTORS);
+        assert_eq!(centrality_corrector_limit(Precision::Double, false, false), CENTRALITY_CORRECTORS);
+        assert_eq!(centrality_corrector_limit(Precision::Single, false, false), CENTRALITY_CORRECTORS);
     }
 }
