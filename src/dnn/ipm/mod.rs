@@ -360,7 +360,9 @@ const END_GAME: f64 = 1e3;
 
 /// No progress: over this many iterations neither the worst of the three measures nor the
 /// complementarity `mu` fell by more than `PROGRESS_FACTOR`, so the method stops (the normal
-/// equations have lost the accuracy the next digits need; the best iterate is returned).
+/// equations have lost the accuracy the next digits need; the best iterate is returned). The
+/// window starts again when the method moves to the augmented system, whose directions are
+/// the remedy for that loss.
 const PROGRESS_WINDOW: usize = 3;
 
 const PROGRESS_FACTOR: f64 = 0.9;
@@ -695,6 +697,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         }
         history.push((now.worst(), mu));
         if no_progress(&history) {
+            if settings.verbose {
+                eprintln!("dnn-ipm:   neither the worst measure nor mu fell by {:.0}% over {PROGRESS_WINDOW} iterations: stopping", 100.0 * (1.0 - PROGRESS_FACTOR));
+            }
             status = Status::NumericalError;
             break;
         }
@@ -716,6 +721,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         let factoring_pays = can_factor && (!subset || predicted_iteration_seconds(problem) <= FACTORED_FALLBACK_RATIO * last_iter_seconds);
 
         let Some(nt) = nt_scaling(&pt.s, &pt.zm) else {
+            if settings.verbose {
+                eprintln!("dnn-ipm:   the scaling failed (S or Z not numerically positive definite): stopping");
+            }
             status = Status::NumericalError;
             break;
         };
@@ -737,6 +745,9 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                     continue;
                 }
                 if precision == Precision::Preconditioned && !can_factor {
+                    if settings.verbose {
+                        eprintln!("dnn-ipm:   the capacitance matrix is not positive definite even regularised, and the normal matrix does not fit: stopping");
+                    }
                     break;
                 }
                 if precision != Precision::Double {
@@ -778,6 +789,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                     eprintln!("dnn-ipm:   GMRES with the low-rank preconditioner reached only {:.1e} after {} steps: augmented system from here", aff.residual, aff.refinements);
                 }
                 augmented = true;
+                history.clear();
                 continue;
             }
             if precision == Precision::Preconditioned && !(aff.residual <= gmres_target) {
@@ -912,6 +924,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
                 eprintln!("dnn-ipm:   the direction reached only {:.1e}: augmented system from the next iteration", dir.residual);
             }
             augmented = true;
+            history.clear();
         } else if (normal.factor.precision() == Precision::Single && !(dir.residual <= SINGLE_PRECISION_RESIDUAL)) || (normal.factor.precision() == Precision::Preconditioned && factoring_pays && !(dir.residual <= gmres_target)) {
             precision = Precision::Double;
         }
