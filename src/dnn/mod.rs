@@ -219,8 +219,7 @@ pub const WORKING_SET_ROUND_ITERATIONS: f64 = 20.0;
 /// [`working_set_first_order`], at [`ipm::PREDICTED_FLOPS_PER_SECOND`]: 305 s on digits PCA-20,
 /// whose first two rounds took about 350 s of solving and its first three 904.8 s.
 pub fn predicted_working_set_round_seconds(problem: &DnnProblem) -> f64 {
-    let order = working_set_first_order(problem) as f64;
-    WORKING_SET_ROUND_ITERATIONS * order.powi(3) / 3.0 / ipm::PREDICTED_FLOPS_PER_SECOND
+    WORKING_SET_ROUND_ITERATIONS * ipm::predicted_cholesky_seconds(working_set_first_order(problem) as f64)
 }
 
 /// The order of the Schur complement of the working-set method's second round: `n c` loss terms

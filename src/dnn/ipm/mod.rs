@@ -400,8 +400,13 @@ pub fn memory_estimate(problem: &DnnProblem) -> Result<u64> {
 /// `N^3 / 3` flops at [`PREDICTED_FLOPS_PER_SECOND`].
 pub fn predicted_iteration_seconds(problem: &DnnProblem) -> f64 {
     let q = problem.t.q() as f64;
-    let nsv = q * (q + 1.0) / 2.0;
-    nsv.powi(3) / 3.0 / PREDICTED_FLOPS_PER_SECOND
+    predicted_cholesky_seconds(q * (q + 1.0) / 2.0)
+}
+
+/// Seconds a Cholesky factorisation of a dense matrix of this order is predicted to take:
+/// `order^3 / 3` flops at [`PREDICTED_FLOPS_PER_SECOND`].
+pub fn predicted_cholesky_seconds(order: f64) -> f64 {
+    order.powi(3) / 3.0 / PREDICTED_FLOPS_PER_SECOND
 }
 
 /// A conservative prediction of the seconds a whole solve takes, which [`super::DnnMethod::Auto`]
