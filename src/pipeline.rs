@@ -82,7 +82,8 @@ pub struct PipelineSettings {
     /// it (default true; studies that time the rounding themselves turn it off).
     pub bound_rounding: bool,
     /// The `dnn` backend's method (default [`dnn::DnnMethod::Auto`]: the interior-point method
-    /// up to order `q = 400`, the working-set or the semismooth Newton method above; see
+    /// up to order `q = 400`, and up to `q = 700` under a time limit of at least 240 s or none,
+    /// the working-set or the semismooth Newton method above; see
     /// [`dnn::DnnMethod::resolve`]).
     pub dnn_method: dnn::DnnMethod,
 }

@@ -275,7 +275,23 @@ fn ipm_time_limit_path_and_method_choice() {
     assert_eq!(DnnMethod::Auto.resolve(&wide, &limited(3.6 * round)), DnnMethod::WorkingSet);
     assert_eq!(DnnMethod::Auto.resolve(&wide, &DnnSettings::default()), DnnMethod::WorkingSet);
     let narrow = DnnProblem::new(&random_data(1, 700, 2, 2), 0.1).unwrap();
+    assert_eq!(narrow.t.q(), 704);
     assert_eq!(DnnMethod::Auto.resolve(&narrow, &DnnSettings::default()), DnnMethod::WorkingSet);
+    // Between q = 400 and 700 the interior-point method on the whole program, when it fits the
+    // memory and the time limit is none or long enough for it to pass the working set's bound,
+    // whatever its predicted time.
+    let large = DnnProblem::new(&random_data(1, 500, 2, 2), 0.1).unwrap();
+    assert_eq!(large.t.q(), 504);
+    let roomy = DnnSettings { memory_limit_bytes: 8_000_000_000, ..DnnSettings::default() };
+    assert!(dnn::ipm::fits_in_memory(&large, &roomy));
+    assert_eq!(DnnMethod::Auto.resolve(&large, &roomy), DnnMethod::InteriorPoint);
+    let at = |t: f64| DnnSettings { time_limit_seconds: Some(t), ..roomy.clone() };
+    assert!(dnn::ipm::predicted_seconds(&large, &roomy) > dnn::AUTO_IPM_LARGE_MIN_SECONDS);
+    assert_eq!(DnnMethod::Auto.resolve(&large, &at(dnn::AUTO_IPM_LARGE_MIN_SECONDS)), DnnMethod::InteriorPoint);
+    assert_eq!(DnnMethod::Auto.resolve(&large, &at(0.5 * dnn::AUTO_IPM_LARGE_MIN_SECONDS)), DnnMethod::WorkingSet);
+    let cramped = DnnSettings { memory_limit_bytes: 100_000_000, ..roomy.clone() };
+    assert!(!dnn::ipm::fits_in_memory(&large, &cramped));
+    assert_ne!(DnnMethod::Auto.resolve(&large, &cramped), DnnMethod::InteriorPoint);
     // Up to q = 400 the interior-point method, even where its normal matrix (order 43 365 here,
     // about 8 GB) would not fit: it runs on the preconditioner and the augmented system; its
     // predicted time then counts no factored iteration. Without room for the augmented

@@ -39,7 +39,8 @@ pub struct SolverArgs {
     /// larger ones), `ipm-working-set` (ipm on a working set of the sign constraints grown by the
     /// most violated ones: a certified bound after every round; ahead of ssnal on
     /// the banknote training half, and on digits from about 1000 s on), or `auto` (the default: ipm up to q = 400 when its
-    /// memory estimate and the time limit allow; otherwise ipm-working-set when its rounds' Schur
+    /// memory estimate and predicted time fit the limits, and up to q = 700 when its memory
+    /// estimate fits and the time limit is none or at least 240 s; otherwise ipm-working-set when its rounds' Schur
     /// complement, of order n c + max(4 n, 1000), fits the memory and is at most 8000 or the
     /// time limit (none, or 3.5 of its predicted rounds) leaves it time for its first rounds,
     /// ssnal otherwise). Only with `--backend dnn`.

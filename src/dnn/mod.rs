@@ -143,7 +143,8 @@ impl DnnProblem {
 pub enum DnnMethod {
     /// The interior-point method when `q <= AUTO_IPM_MAX_ORDER`, its memory estimate fits the
     /// limit and, with a time limit, its predicted time ([`ipm::predicted_seconds`]) fits the
-    /// limit; otherwise the working-set method ([`DnnMethod::WorkingSet`]) when its rounds' Schur
+    /// limit, or when `q <= AUTO_IPM_LARGE_MAX_ORDER`, it fits the memory and the time limit is
+    /// none or at least [`AUTO_IPM_LARGE_MIN_SECONDS`]; otherwise the working-set method ([`DnnMethod::WorkingSet`]) when its rounds' Schur
     /// complement fits the memory and is small enough ([`AUTO_WORKING_SET_MAX_ORDER`]) or the time
     /// limit (none, or at least [`AUTO_WORKING_SET_ROUNDS`] predicted rounds) leaves it time for
     /// its first rounds, and the semismooth Newton method ([`DnnMethod::Ssnal`]) otherwise. The
@@ -186,6 +187,27 @@ pub enum DnnMethod {
 /// 0.9938249 by its 400 s limit (416.4 s, 308 MB). Before the augmented system the range
 /// ended at 220 (the normal matrix then took 2.2 GB and 75 s at q = 212).
 pub const AUTO_IPM_MAX_ORDER: usize = 400;
+
+/// Above [`AUTO_IPM_MAX_ORDER`] and up to this order, [`DnnMethod::Auto`] picks the interior-point
+/// method on the whole program when it fits the memory and there is no time limit or one of at
+/// least [`AUTO_IPM_LARGE_MIN_SECONDS`]. Its predicted time ([`ipm::predicted_seconds`]) is not
+/// asked to fit there: at these sizes neither it nor the working-set method finishes within
+/// minutes, and a stop (by the time limit, or at the stall where its steps collapse) still
+/// certifies its last or best iterate. What counts is which certifies more when the limit comes.
+/// Measured on a two-core machine, each method alone through the CLI, `--beta 0.1`, a 600 s
+/// limit (docs/dnn.md):
+/// - the banknote training half (q = 693): interior point 0.7119 (stopped by its stall after
+///   466 s, a certified relative gap of 1.4e-2), the working set 0.6846-0.6893;
+/// - the whole breast-cancer data, standardised, with bias (q = 695; 449 distinct rows):
+///   interior point 0.7180738 in 269 s (`inaccurate`, gap 2.0e-6), the working set 0.6178.
+pub const AUTO_IPM_LARGE_MAX_ORDER: usize = 700;
+
+/// The shortest time limit under which [`DnnMethod::Auto`] picks the interior-point method above
+/// [`AUTO_IPM_MAX_ORDER`] ([`AUTO_IPM_LARGE_MAX_ORDER`]). Its first iterations certify nothing
+/// useful (the gap measure is above 1 for about 15 iterations), while the working set's first
+/// rounds already do; on the banknote training half its bound passes the working set's after
+/// about 200 s (measured under a 240 s limit, docs/dnn.md).
+pub const AUTO_IPM_LARGE_MIN_SECONDS: f64 = 240.0;
 
 /// Above the interior-point method's range, [`DnnMethod::Auto`] picks the working-set method when
 /// the Schur complement its rounds factor every iteration starts at most this large
@@ -267,7 +289,9 @@ impl DnnMethod {
             DnnMethod::Auto => {
                 let fits = ipm::fits_in_memory(problem, settings);
                 let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::predicted_seconds(problem, settings) <= t);
-                if problem.t.q() <= AUTO_IPM_MAX_ORDER && fits && in_time {
+                let q = problem.t.q();
+                let large_in_time = settings.time_limit_seconds.map_or(true, |t| t >= AUTO_IPM_LARGE_MIN_SECONDS);
+                if fits && ((q <= AUTO_IPM_MAX_ORDER && in_time) || (q <= AUTO_IPM_LARGE_MAX_ORDER && large_in_time)) {
                     DnnMethod::InteriorPoint
                 } else if working_set_fits(problem, settings)
                     && (working_set_first_order(problem) <= AUTO_WORKING_SET_MAX_ORDER

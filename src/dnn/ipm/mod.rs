@@ -934,6 +934,42 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             precision = Precision::Double;
         }
         if settings.verbose {
+            // Which cone limits the step, how far the iterate is from the central path, and the
+            // sign constraint whose slack limits the step (with the cosine of its two rows of `X`:
+            // nearly parallel rows tie the constraints together, docs/dnn.md).
+            let (ps, pz) = (psd_step(&pt.s, &dir.ds_mat)?, psd_step(&pt.zm, &dir.dz_mat)?);
+            let (pl, pm) = (nonneg_step(&pt.slack, &dir.dslack), nonneg_step(&pt.z, &dir.dz));
+            let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
+            for k in 0..m {
+                let v = pt.slack[k] * pt.z[k] / mu;
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+            let (mut llo, mut lhi) = (f64::INFINITY, 0.0f64);
+            for l in &nt.lambda {
+                llo = llo.min(l * l / mu);
+                lhi = lhi.max(l * l / mu);
+            }
+            eprintln!("dnn-ipm:   step limits: S {ps:.3}  Z {pz:.3}  slacks {pl:.3}  multipliers {pm:.3};  s z / mu in [{lo:.1e}, {hi:.1e}], lambda^2 / mu in [{llo:.1e}, {lhi:.1e}]");
+            let tightest = (0..m).filter(|&k| dir.dslack[k] < 0.0).min_by(|&a, &b| (-pt.slack[a] / dir.dslack[a]).total_cmp(&(-pt.slack[b] / dir.dslack[b])));
+            if let Some(k) = tightest {
+                let e = cons.ineq[k];
+                let (i, j) = (e.r % n, e.s % n);
+                let x = t.x();
+                let (xi, xj) = (x.row(i), x.row(j));
+                let cos = xi.dot(&xj) / (xi.norm() * xj.norm()).max(f64::MIN_POSITIVE);
+                let block = |r: usize| if r < n { 'A' } else { 'B' };
+                eprintln!(
+                    "dnn-ipm:   tightest sign constraint: entry ({}{i}, {}{j}) (rows {i} and {j} of X after equal rows are merged, 1 - |cos| {:.1e}), slack {:.2e}, multiplier {:.2e}, relative steps {:.1e} and {:.1e}",
+                    block(e.r),
+                    block(e.s),
+                    1.0 - cos.abs(),
+                    pt.slack[k],
+                    pt.z[k],
+                    dir.dslack[k] / pt.slack[k],
+                    dir.dz[k] / pt.z[k]
+                );
+            }
             eprintln!(
                 "dnn-ipm:   sigma {sigma:.2e}  step {alpha:.3}  correctors {taken} of {max_correctors}  regularisation {:.1e}  linear solve {:?}, residual {:.1e} after {} + {} refinement or GMRES steps  {:.2} s ({factor_seconds:.2} s forming, factoring and the predictor)",
                 normal.reg,
