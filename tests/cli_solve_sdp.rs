@@ -222,3 +222,45 @@ fn dnn_backend_and_beta_path_from_the_command_line() {
     let err = run(&["solve", "--data", "reference-1d", "--beta", "0.1", "--formulation", "sdp-full", "--backend", "dnn"]);
     assert!(!err.status.success() && String::from_utf8_lossy(&err.stderr).contains("--formulation sdp"));
 }
+
+/// `--merge-rows-within` sets a row within the tolerance of an earlier one equal to it, says so
+/// in the report, and solves the same program as the file with that row edited by hand; a row
+/// farther away is left alone, and a bad tolerance is refused with the flag's name.
+#[test]
+fn merge_rows_within_solves_the_data_with_the_near_row_set_equal() {
+    let dir = tmp_dir("merge_rows");
+    let rows = ["x1,x2,y", "0.5,1.0,0.3", "-1.0,0.25,-0.2", "0.5000004,1.0,0.9", "2.0,-0.5,0.1", "1.5,0.75,0.4", "-0.5,-1.0,-0.6", "0.5003,1.0,0.2"];
+    let near = dir.join("near.csv");
+    std::fs::write(&near, rows.join("\n") + "\n").unwrap();
+    let mut edited_rows = rows;
+    edited_rows[3] = "0.5,1.0,0.9";
+    let edited = dir.join("edited.csv");
+    std::fs::write(&edited, edited_rows.join("\n") + "\n").unwrap();
+    let common = ["--targets", "numeric", "--beta", "0.1", "--formulation", "sdp", "--backend", "dnn", "--dnn-method", "ipm", "--json"];
+    let solve = |path: &PathBuf, extra: &[&str]| {
+        let mut args = vec!["solve", "--data", path.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&common);
+        run(&args)
+    };
+    let merged_out = solve(&near, &["--merge-rows-within", "1e-5"]);
+    let merged = json(&merged_out);
+    let reference = json(&solve(&edited, &[]));
+    let stderr = String::from_utf8_lossy(&merged_out.stderr);
+    assert!(stderr.contains("1 rows set equal to an earlier row"), "{stderr}");
+    assert!(merged["data"].as_str().unwrap().contains("the bounds are for the data so modified"), "{}", merged["data"]);
+    for key in ["objective", "lower_bound"] {
+        let (a, b) = (merged[key].as_f64().unwrap(), reference[key].as_f64().unwrap());
+        assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{key}: {a} against {b}");
+    }
+    // The last row (3e-4 away) is beyond the tolerance: the data without the flag differs from
+    // the edited file, and with the flag nothing else moved.
+    let unmerged = json(&solve(&near, &[]));
+    assert!(!unmerged["data"].as_str().unwrap().contains("set equal"));
+    for bad in ["--merge-rows-within=-1", "--merge-rows-within=nan"] {
+        let out = solve(&near, &[bad]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--merge-rows-within") && err.contains("finite and nonnegative"), "{err}");
+    }
+}

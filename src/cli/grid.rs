@@ -139,7 +139,7 @@ pub fn run(args: &Args) -> Result<()> {
     let backend: BackendKind = spec.backend.parse()?;
     let targets = <TargetEncoding as clap::ValueEnum>::from_str(&spec.targets, true)
         .map_err(|_| Error::InvalidArgument(format!("{}: unknown targets `{}` (expected auto, numeric, signed or onehot)", args.spec.display(), spec.targets)))?;
-    let data_args = DataArgs { data: data_name.to_string(), target: None, targets, standardize: spec.standardize, bias: spec.bias };
+    let data_args = DataArgs { data: data_name.to_string(), target: None, targets, standardize: spec.standardize, bias: spec.bias, merge_rows_within: None };
     let settings = PipelineSettings {
         formulation,
         beta,

@@ -19,6 +19,9 @@
 //!   `l_j` and are mutually orthogonal. Sign convention: the entry of largest magnitude of each
 //!   `v_j` (the first one on a tie) is positive, so a fit is reproducible. Features are named
 //!   `pc1..pck`.
+//! - Nearly equal rows: [`merge_near_rows`] sets every row within a tolerance (largest absolute
+//!   difference of an entry) of an earlier row equal to it; an explicit change of the data, for
+//!   relaxations that stall on rows that are nearly but not exactly equal.
 //! - Split, then fit on the training part: [`split_and_fit`] first splits ([`train_test_split`]),
 //!   then, on the **training part only**, fits the principal components (optional,
 //!   [`SplitSettings::pca`]) and then the standardiser of the (projected) training features
@@ -278,6 +281,50 @@ pub fn append_bias(data: &mut Dataset) {
     data.feature_names.push("bias".into());
 }
 
+/// What [`merge_near_rows`] changed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NearRowMerge {
+    /// Rows set equal to an earlier row (rows already exactly equal to it are not counted).
+    pub rows_moved: usize,
+    /// The largest change of one entry (at most the tolerance).
+    pub largest_change: f64,
+}
+
+/// Sets every row of `data.x` that lies within `tolerance` of an earlier row (largest absolute
+/// difference of an entry), and is not itself set equal to another, equal to that row. Rows are
+/// taken in order, each compared with the rows kept so far; the targets are not touched.
+///
+/// Why: rows that are nearly but not exactly equal leave the SDP relaxation nearly without a
+/// strictly feasible point (exactly equal rows are merged by the solvers, docs/dnn.md), and its
+/// interior-point method stalls there. Setting them equal changes the data, so every bound
+/// computed afterwards is a bound for the modified data. `tolerance` must be finite and
+/// nonnegative; `O(n k d)` time for `k` distinct rows.
+pub fn merge_near_rows(data: &mut Dataset, tolerance: f64) -> Result<NearRowMerge> {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        return Err(Error::InvalidArgument(format!("the tolerance for merging rows must be finite and nonnegative, found {tolerance}")));
+    }
+    let (n, d) = (data.n(), data.d());
+    let mut kept: Vec<usize> = Vec::new();
+    let mut out = NearRowMerge { rows_moved: 0, largest_change: 0.0 };
+    for i in 0..n {
+        let near = kept.iter().copied().find(|&r| (0..d).all(|j| (data.x[(i, j)] - data.x[(r, j)]).abs() <= tolerance));
+        match near {
+            Some(r) => {
+                let change = (0..d).map(|j| (data.x[(i, j)] - data.x[(r, j)]).abs()).fold(0.0, f64::max);
+                if change > 0.0 {
+                    for j in 0..d {
+                        data.x[(i, j)] = data.x[(r, j)];
+                    }
+                    out.rows_moved += 1;
+                    out.largest_change = out.largest_change.max(change);
+                }
+            }
+            None => kept.push(i),
+        }
+    }
+    Ok(out)
+}
+
 /// Split into (train, test) with a seeded shuffle; see the module docs. `test_fraction` must be
 /// in [0, 1). Stratification needs class targets (signed or onehot).
 pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u64, stratify: bool) -> Result<(Dataset, Dataset)> {
@@ -326,6 +373,29 @@ mod tests {
     use super::*;
     use nalgebra::dmatrix;
     use rand::Rng;
+
+    /// Rows within the tolerance of an earlier kept row become equal to it (an exactly equal
+    /// row is not counted), rows beyond it are kept, and there is no chaining: a row near a
+    /// moved row but beyond the tolerance of the row it moved to is kept as it is.
+    #[test]
+    fn merge_near_rows_by_hand() {
+        let x = dmatrix![0.0, 0.0; 1e-6, 0.0; 1.0, 1.0; 1.0 + 2e-6, 1.0 - 1e-6; 0.0, 0.0; 1.6e-5, 0.0; 3.0, 3.0];
+        let mut data = Dataset::from_arrays(x.clone(), DMatrix::zeros(7, 1), TargetKind::Numeric, "test");
+        let m = merge_near_rows(&mut data, 1e-5).unwrap();
+        assert_eq!(m.rows_moved, 2);
+        assert!((m.largest_change - 2e-6).abs() < 1e-15, "{}", m.largest_change);
+        assert_eq!(data.x.row(1), x.row(0));
+        assert_eq!(data.x.row(3), x.row(2));
+        for i in [0, 2, 4, 5, 6] {
+            assert_eq!(data.x.row(i), x.row(i), "row {i}");
+        }
+        let mut untouched = Dataset::from_arrays(x.clone(), DMatrix::zeros(7, 1), TargetKind::Numeric, "test");
+        assert_eq!(merge_near_rows(&mut untouched, 1e-7).unwrap().rows_moved, 0);
+        assert_eq!(untouched.x, x);
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert!(merge_near_rows(&mut untouched, bad).is_err());
+        }
+    }
 
     #[test]
     fn standardise_by_hand() {
