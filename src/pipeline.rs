@@ -609,6 +609,9 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     let meta = meta_for(data, s, blocks);
     let sol = backend::solve(&compiled.problem, s.backend, &s.solve)?;
     fill_solver(&mut r, &sol);
+    if let Some(note) = near_rows_note(data, &r.status) {
+        r.notes.push(note);
+    }
     r.objective_label = if merged.is_merged() {
         format!("relaxation value as {} reports it on the merged program, plus its constant; not a bound", sol.backend)
     } else {
@@ -639,6 +642,31 @@ fn run_sdp(data: &Dataset, s: &PipelineSettings, form: sdp::SdpForm) -> Result<O
     Ok(Outcome { report: r, network, problem, meta, lambda })
 }
 
+/// The largest difference of an entry below which [`near_rows_note`] reports two rows as nearly
+/// equal.
+pub const NEARLY_EQUAL_ROWS: f64 = 1e-4;
+
+/// The largest `n` for which [`near_rows_note`] looks for nearly equal rows (`O(n^2 d)`).
+const NEARLY_EQUAL_ROWS_MAX_N: usize = 5_000;
+
+/// A note for a relaxation solve that did not reach its tolerance on data with rows nearly but
+/// not exactly equal (within [`NEARLY_EQUAL_ROWS`]): such rows leave the relaxation nearly
+/// without a strictly feasible point, which stalls interior-point methods (docs/dnn.md;
+/// exactly equal rows are merged before solving).
+fn near_rows_note(data: &Dataset, status: &str) -> Option<String> {
+    if status == backend::Status::Solved.name() || data.n() > NEARLY_EQUAL_ROWS_MAX_N {
+        return None;
+    }
+    let (count, (i, j, diff)) = crate::data::transform::nearly_equal_rows(data.x.as_view(), NEARLY_EQUAL_ROWS)?;
+    Some(format!(
+        "{count} pair(s) of rows lie within {NEARLY_EQUAL_ROWS:e} of each other without being equal (closest: rows {} and {}, {diff:.1e} apart); \
+         such rows leave the relaxation nearly without a strictly feasible point and can stall its solvers; \
+         --merge-rows-within sets them equal (a change of the data)",
+        i + 1,
+        j + 1
+    ))
+}
+
 /// The SDP relaxation on the `dnn` backend, warm-started from `warm` when given (same data);
 /// returns the outcome and the solver state for the next warm start.
 pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState>) -> Result<(Outcome, dnn::DnnState)> {
@@ -658,6 +686,9 @@ pub fn run_dnn(data: &Dataset, s: &PipelineSettings, warm: Option<&dnn::DnnState
     r.dual_residual = Some(sol.dual_residual);
     r.solver_gap = Some(sol.gap);
     r.dnn_method = Some(sol.method.name().into());
+    if let Some(note) = near_rows_note(data, &r.status) {
+        r.notes.push(note);
+    }
     if matches!(sol.method, dnn::DnnMethod::InteriorPoint | dnn::DnnMethod::WorkingSet) {
         r.preconditioned_iterations = Some(sol.preconditioned_iterations);
         r.single_precision_iterations = Some(sol.single_precision_iterations);

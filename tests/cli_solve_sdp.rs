@@ -257,6 +257,16 @@ fn merge_rows_within_solves_the_data_with_the_near_row_set_equal() {
     // the edited file, and with the flag nothing else moved.
     let unmerged = json(&solve(&near, &[]));
     assert!(!unmerged["data"].as_str().unwrap().contains("set equal"));
+    // A solve stopped early on the data as given names the closest pair of nearly equal rows
+    // (rows 1 and 3 of the file, 4e-7 apart; rows 1 and 7 are 3e-4 apart, beyond 1e-4) and the
+    // option; on the modified data only the pair beyond 1e-4 is left, so no note.
+    let notes = |v: &serde_json::Value| v["notes"].as_array().map(|a| a.iter().filter_map(|n| n.as_str()).collect::<Vec<_>>().join(" | ")).unwrap_or_default();
+    let stopped = json(&solve(&near, &["--max-iterations", "2"]));
+    assert_eq!(stopped["status"], "iteration_limit");
+    let text = notes(&stopped);
+    assert!(text.contains("1 pair(s) of rows") && text.contains("rows 1 and 3, 4.0e-7 apart") && text.contains("--merge-rows-within"), "{text}");
+    let stopped_merged = json(&solve(&near, &["--max-iterations", "2", "--merge-rows-within", "1e-5"]));
+    assert!(!notes(&stopped_merged).contains("pair(s) of rows"), "{}", notes(&stopped_merged));
     for bad in ["--merge-rows-within=-1", "--merge-rows-within=nan"] {
         let out = solve(&near, &[bad]);
         assert!(!out.status.success());

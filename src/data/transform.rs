@@ -325,6 +325,33 @@ pub fn merge_near_rows(data: &mut Dataset, tolerance: f64) -> Result<NearRowMerg
     Ok(out)
 }
 
+/// Pairs of rows of `x` within `tolerance` of each other (largest absolute difference of an
+/// entry) without being equal: how many, and the closest `(i, j, difference)`. `None` when there
+/// are none. `O(n^2 d)` time.
+pub fn nearly_equal_rows(x: DMatrixView<f64>, tolerance: f64) -> Option<(usize, (usize, usize, f64))> {
+    let (n, d) = (x.nrows(), x.ncols());
+    let mut count = 0;
+    let mut closest: Option<(usize, usize, f64)> = None;
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let mut diff = 0.0f64;
+            for k in 0..d {
+                diff = diff.max((x[(i, k)] - x[(j, k)]).abs());
+                if diff > tolerance {
+                    break;
+                }
+            }
+            if diff > 0.0 && diff <= tolerance {
+                count += 1;
+                if closest.map_or(true, |c| diff < c.2) {
+                    closest = Some((i, j, diff));
+                }
+            }
+        }
+    }
+    closest.map(|c| (count, c))
+}
+
 /// Split into (train, test) with a seeded shuffle; see the module docs. `test_fraction` must be
 /// in [0, 1). Stratification needs class targets (signed or onehot).
 pub fn train_test_split(data: &Dataset, test_fraction: f64, seed: u64, stratify: bool) -> Result<(Dataset, Dataset)> {
@@ -395,6 +422,12 @@ mod tests {
         for bad in [-1.0, f64::NAN, f64::INFINITY] {
             assert!(merge_near_rows(&mut untouched, bad).is_err());
         }
+        // The pairs within 1e-5 that are not equal: (0, 1), (1, 4), (2, 3); (0, 4) is equal.
+        let (count, (i, j, diff)) = nearly_equal_rows(x.as_view(), 1e-5).unwrap();
+        assert_eq!(count, 3);
+        assert_eq!((i, j), (0, 1));
+        assert!((diff - 1e-6).abs() < 1e-18);
+        assert!(nearly_equal_rows(x.as_view(), 1e-7).is_none());
     }
 
     #[test]
