@@ -301,6 +301,15 @@ fn ipm_time_limit_path_and_method_choice() {
     let below_normal = DnnSettings { memory_limit_bytes: 3_000_000_000, ..DnnSettings::default() };
     assert!(dnn::ipm::memory_estimate(&mid).unwrap() > below_normal.memory_limit_bytes);
     assert_eq!(DnnMethod::Auto.resolve(&mid, &below_normal), DnnMethod::InteriorPoint);
+    // At or below q = 400 the predicted time must fit a time limit, even one of 240 s or more.
+    let edge = DnnProblem::new(&random_data(1, 396, 2, 2), 0.1).unwrap();
+    assert_eq!(edge.t.q(), dnn::AUTO_IPM_MAX_ORDER);
+    let edge_predicted = dnn::ipm::predicted_seconds(&edge, &below_normal);
+    assert!(edge_predicted > dnn::AUTO_IPM_LARGE_MIN_SECONDS + 1.0, "{edge_predicted}");
+    let edge_over = DnnSettings { time_limit_seconds: Some(dnn::AUTO_IPM_LARGE_MIN_SECONDS + 1.0), ..below_normal.clone() };
+    assert_ne!(DnnMethod::Auto.resolve(&edge, &edge_over), DnnMethod::InteriorPoint);
+    let edge_fits = DnnSettings { time_limit_seconds: Some(edge_predicted), ..below_normal.clone() };
+    assert_eq!(DnnMethod::Auto.resolve(&edge, &edge_fits), DnnMethod::InteriorPoint);
     let mid_predicted = dnn::ipm::predicted_seconds(&mid, &below_normal);
     assert_eq!(mid_predicted, dnn::ipm::TYPICAL_ITERATIONS * dnn::ipm::predicted_preconditioned_iteration_seconds(&mid));
     let no_augmented = DnnSettings { ipm_augmented: false, ..below_normal.clone() };

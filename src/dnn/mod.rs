@@ -291,7 +291,9 @@ impl DnnMethod {
                 let in_time = settings.time_limit_seconds.map_or(true, |t| ipm::predicted_seconds(problem, settings) <= t);
                 let q = problem.t.q();
                 let large_in_time = settings.time_limit_seconds.map_or(true, |t| t >= AUTO_IPM_LARGE_MIN_SECONDS);
-                if fits && ((q <= AUTO_IPM_MAX_ORDER && in_time) || (q <= AUTO_IPM_LARGE_MAX_ORDER && large_in_time)) {
+                let small = q <= AUTO_IPM_MAX_ORDER && in_time;
+                let large = q > AUTO_IPM_MAX_ORDER && q <= AUTO_IPM_LARGE_MAX_ORDER && large_in_time;
+                if fits && (small || large) {
                     DnnMethod::InteriorPoint
                 } else if working_set_fits(problem, settings)
                     && (working_set_first_order(problem) <= AUTO_WORKING_SET_MAX_ORDER
