@@ -307,10 +307,9 @@ pub fn merge_near_rows(data: &mut Dataset, tolerance: f64) -> Result<NearRowMerg
     let mut kept: Vec<usize> = Vec::new();
     let mut out = NearRowMerge { rows_moved: 0, largest_change: 0.0 };
     for i in 0..n {
-        let near = kept.iter().copied().find(|&r| (0..d).all(|j| (data.x[(i, j)] - data.x[(r, j)]).abs() <= tolerance));
+        let near = kept.iter().map(|&r| (r, largest_difference(data.x.as_view(), i, r, tolerance))).find(|&(_, diff)| diff <= tolerance);
         match near {
-            Some(r) => {
-                let change = (0..d).map(|j| (data.x[(i, j)] - data.x[(r, j)]).abs()).fold(0.0, f64::max);
+            Some((r, change)) => {
                 if change > 0.0 {
                     for j in 0..d {
                         data.x[(i, j)] = data.x[(r, j)];
@@ -325,22 +324,29 @@ pub fn merge_near_rows(data: &mut Dataset, tolerance: f64) -> Result<NearRowMerg
     Ok(out)
 }
 
+/// The largest absolute difference of an entry between rows `i` and `j` of `x`; once it exceeds
+/// `stop_above` the scan stops and returns a value above it.
+fn largest_difference(x: DMatrixView<f64>, i: usize, j: usize, stop_above: f64) -> f64 {
+    let mut diff = 0.0f64;
+    for k in 0..x.ncols() {
+        diff = diff.max((x[(i, k)] - x[(j, k)]).abs());
+        if diff > stop_above {
+            break;
+        }
+    }
+    diff
+}
+
 /// Pairs of rows of `x` within `tolerance` of each other (largest absolute difference of an
 /// entry) without being equal: how many, and the closest `(i, j, difference)`. `None` when there
 /// are none. `O(n^2 d)` time.
 pub fn nearly_equal_rows(x: DMatrixView<f64>, tolerance: f64) -> Option<(usize, (usize, usize, f64))> {
-    let (n, d) = (x.nrows(), x.ncols());
+    let n = x.nrows();
     let mut count = 0;
     let mut closest: Option<(usize, usize, f64)> = None;
     for i in 0..n {
         for j in (i + 1)..n {
-            let mut diff = 0.0f64;
-            for k in 0..d {
-                diff = diff.max((x[(i, k)] - x[(j, k)]).abs());
-                if diff > tolerance {
-                    break;
-                }
-            }
+            let diff = largest_difference(x, i, j, tolerance);
             if diff > 0.0 && diff <= tolerance {
                 count += 1;
                 if closest.map_or(true, |c| diff < c.2) {

@@ -920,7 +920,8 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
         // The direction taken, refined to working accuracy (the trials were refined only to
         // TRIAL_RESIDUAL).
         let dir = ctx.direction(&rc, &rcs, Accuracy::Working, Some(dir))?;
-        let alpha = (STEP_TO_BOUNDARY * step_length(&pt, &dir)?).min(1.0);
+        let limits = step_limits(&pt, &dir)?;
+        let alpha = (STEP_TO_BOUNDARY * limits.into_iter().fold(f64::INFINITY, f64::min)).min(1.0);
         if normal.factor.capacitance().is_some_and(|(p, _)| p == CapacitancePrecision::Single) && !(dir.residual <= gmres_target) {
             capacitance = CapacitancePrecision::Double;
         }
@@ -937,8 +938,7 @@ fn solve_interior_on(problem: &DnnProblem, settings: &DnnSettings, ineq: Option<
             // Which cone limits the step, how far the iterate is from the central path, and the
             // sign constraint whose slack limits the step (with the cosine of its two rows of `X`:
             // nearly parallel rows tie the constraints together, docs/dnn.md).
-            let (ps, pz) = (psd_step(&pt.s, &dir.ds_mat)?, psd_step(&pt.zm, &dir.dz_mat)?);
-            let (pl, pm) = (nonneg_step(&pt.slack, &dir.dslack), nonneg_step(&pt.z, &dir.dz));
+            let [ps, pz, pl, pm] = limits;
             let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
             for k in 0..m {
                 let v = pt.slack[k] * pt.z[k] / mu;
@@ -1121,7 +1121,12 @@ fn residuals(problem: &DnnProblem, cons: &Constraints, pt: &Point) -> Result<Mea
 
 /// Largest step in `[0, inf)` that keeps every cone variable of `pt + alpha dir` in its cone.
 fn step_length(pt: &Point, dir: &Direction) -> Result<f64> {
-    Ok(psd_step(&pt.s, &dir.ds_mat)?.min(psd_step(&pt.zm, &dir.dz_mat)?).min(nonneg_step(&pt.slack, &dir.dslack)).min(nonneg_step(&pt.z, &dir.dz)))
+    Ok(step_limits(pt, dir)?.into_iter().fold(f64::INFINITY, f64::min))
+}
+
+/// The largest step each cone allows along `dir`: `S`, `Z`, the slacks, the multipliers.
+fn step_limits(pt: &Point, dir: &Direction) -> Result<[f64; 4]> {
+    Ok([psd_step(&pt.s, &dir.ds_mat)?, psd_step(&pt.zm, &dir.dz_mat)?, nonneg_step(&pt.slack, &dir.dslack), nonneg_step(&pt.z, &dir.dz)])
 }
 
 #[cfg(test)]
